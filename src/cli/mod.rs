@@ -1,0 +1,145 @@
+//! The command line: one module per command, each parsing its flags, calling the library and rendering
+//! the result. Exit codes: 0 success, 1 error (usage errors included, so that 2 keeps one meaning),
+//! 2 "the plan has changes" (`plan` only).
+
+mod completions;
+mod init;
+mod not_built;
+mod schema;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Output;
+
+/// Own your backend: tables, permissions, buckets and functions in one file.
+#[derive(Debug, Parser)]
+#[command(name = "appctl", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The project file [default: appctl.yaml in this directory or the nearest parent]
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        env = "APPCTL_FILE",
+        value_name = "FILE"
+    )]
+    pub file: Option<PathBuf>,
+    /// The environment of appctl.yaml to work on
+    #[arg(long = "env", global = true, env = "APPCTL_ENV", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Answer yes to every confirmation (for CI)
+    #[arg(short = 'y', long, global = true, env = "APPCTL_YES", value_parser = clap::builder::FalseyValueParser::new())]
+    pub yes: bool,
+    /// Never colour the output (NO_COLOR is honoured too)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Say more; repeat for even more
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only errors and requested data
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a project from a template
+    Init(init::InitArgs),
+    /// Check appctl.yaml and report every problem with its line and column
+    Validate(validate::ValidateArgs),
+    /// Show what a deploy would change in a database
+    Plan(not_built::PlanArgs),
+    /// Apply appctl.yaml to a database
+    Deploy(not_built::DeployArgs),
+    /// Write appctl.yaml from a live database
+    Pull(not_built::PullArgs),
+    /// Show who may do what, read from the live database
+    Access(not_built::ConnectionArgs),
+    /// Run the whole backend locally in containers
+    Up(not_built::UpArgs),
+    /// Stop the local stack
+    Down(not_built::DownArgs),
+    /// Show the local stack's services, URLs and health
+    Status,
+    /// Show the logs of the local stack
+    Logs(not_built::LogsArgs),
+    /// Package, list and invoke functions
+    #[command(subcommand)]
+    Functions(not_built::FunctionsCommand),
+    /// Write every table, file, user and function of an instance to one archive
+    Export(not_built::ExportArgs),
+    /// Load an archive made by `appctl export` into an instance
+    Import(not_built::ImportArgs),
+    /// Print shell completions
+    Completions(completions::CompletionsArgs),
+    /// Print the JSON Schema of appctl.yaml
+    Schema,
+}
+
+/// Parses the command line, runs the command, and turns its outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            // --help and --version are not errors; usage errors exit 1, never 2 ("plan has changes").
+            return if error.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let output = Output::from_env(
+        cli.global.no_color,
+        cli.global.json,
+        cli.global.quiet,
+        cli.global.verbose,
+    );
+    match run(cli, output) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Init(args) => init::run(args, global, output),
+        Command::Validate(args) => validate::run(args, global, output),
+        Command::Completions(args) => completions::run(args),
+        Command::Schema => schema::run(),
+        Command::Plan(_) => not_built::run("plan"),
+        Command::Deploy(_) => not_built::run("deploy"),
+        Command::Pull(_) => not_built::run("pull"),
+        Command::Access(_) => not_built::run("access"),
+        Command::Up(_) => not_built::run("up"),
+        Command::Down(_) => not_built::run("down"),
+        Command::Status => not_built::run("status"),
+        Command::Logs(_) => not_built::run("logs"),
+        Command::Functions(_) => not_built::run("functions"),
+        Command::Export(_) => not_built::run("export"),
+        Command::Import(_) => not_built::run("import"),
+    }
+}
+
+pub use completions::render as completion_script;

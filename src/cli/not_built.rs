@@ -1,0 +1,174 @@
+//! Commands of the product whose capability is not built yet. Their flags are final, so `--help` shows
+//! the whole product; running one says so in one line and exits 1. It never pretends.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+/// Says that `command` is not built yet.
+pub fn run(command: &str) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "`appctl {command}` is not built yet in appctl {}; see docs/roadmap.md for what is",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Where the database is.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Postgres connection URL [default: DATABASE_URL, else the environment's database_url]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Show the SQL statements of each change
+    #[arg(long)]
+    pub sql: bool,
+    /// Render the plan as Markdown, for a pull-request comment
+    #[arg(long, conflicts_with = "sql")]
+    pub markdown: bool,
+    /// Save the plan to a file for `appctl deploy --plan`
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Apply a plan saved with `appctl plan -o`; refused when the database changed since
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Allow changes that drop tables, columns or data
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Build indexes with CREATE INDEX CONCURRENTLY after the transaction
+    #[arg(long)]
+    pub online: bool,
+    /// Create the roles, auth helpers and storage tables on a plain Postgres
+    #[arg(long)]
+    pub bootstrap: bool,
+    /// How long to wait for another deploy's lock, e.g. 5m
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Where to write the project file [default: stdout]
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The schema to read
+    #[arg(long, value_name = "SCHEMA", default_value = "public")]
+    pub schema: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PullPolicy {
+    Never,
+    Missing,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// When to pull images
+    #[arg(long, value_enum, default_value = "missing")]
+    pub pull: PullPolicy,
+    /// Restart a function when its files change
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also remove the volumes (all local data)
+    #[arg(long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// A service (db, rest, auth, storage, gateway) or functions.NAME [default: all]
+    pub service: Option<String>,
+    /// Keep printing new lines
+    #[arg(short, long)]
+    pub follow: bool,
+    /// How many lines to show from the end
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FunctionsCommand {
+    /// Write a deterministic tar.gz per function
+    Package {
+        /// The function [default: all]
+        name: Option<String>,
+    },
+    /// List the project's functions
+    List,
+    /// Call a function through the gateway
+    Invoke {
+        name: String,
+        /// The JSON body
+        #[arg(long)]
+        data: Option<String>,
+        /// Who calls: anon, service or user:<uuid>
+        #[arg(long = "as", default_value = "anon")]
+        caller: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The archive to write
+    #[arg(short, long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Only these tables
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Leave out these tables
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Leave out storage files
+    #[arg(long)]
+    pub no_files: bool,
+    /// Leave out auth users
+    #[arg(long)]
+    pub no_users: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnConflict {
+    Fail,
+    Skip,
+    Upsert,
+    Replace,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The archive to read
+    pub archive: PathBuf,
+    /// What to do with a row whose key already exists
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_conflict: OnConflict,
+    /// Check everything and show what would be written, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only verify the archive; no database needed
+    #[arg(long)]
+    pub verify_only: bool,
+}

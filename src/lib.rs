@@ -1,0 +1,12 @@
+//! appctl: one declarative file for a backend's tables, permissions, buckets and functions.
+//!
+//! Data flows one way (see DESIGN.md): the project file is loaded and checked ([`project`]), lowered to
+//! an engine-neutral state ([`model`]), diffed against what is inspected from a live instance, planned,
+//! rendered to SQL and applied. The binary is a thin shell over this library ([`cli`]), so tests call
+//! the same code the command runs.
+
+pub mod cli;
+pub mod model;
+pub mod output;
+pub mod project;
+pub mod templates;

@@ -1,0 +1,259 @@
+//! Problems found in a project file, each tied to the place in the file that causes it.
+//!
+//! Checks produce [`Finding`]s that name a path in the document (`tables.threads.owner`); the loader
+//! turns them into [`Diagnostic`]s with file:line:column through the [`SourceMap`] of the parse.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use super::yaml::{DocPath, SourceMap, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Which part of a mapping entry a finding is about: the key (`nulable:`) or its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Key,
+    Value,
+}
+
+/// A problem found by a check, located by its path in the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub path: DocPath,
+    pub target: Target,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    pub fn error(code: &'static str, path: DocPath, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Error,
+            code,
+            path,
+            target: Target::Value,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, path: DocPath, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(code, path, message)
+        }
+    }
+
+    pub fn at_key(mut self) -> Self {
+        self.target = Target::Key;
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// A place in the file: 1-based line and column (in characters), and the byte range to underline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip)]
+    pub start: usize,
+    #[serde(skip)]
+    pub end: usize,
+}
+
+impl Location {
+    pub fn of_span(source: &str, span: Span) -> Self {
+        let start = span.start.min(source.len());
+        let end = span.end.clamp(start, source.len());
+        let before = &source[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = source[line_start..start].chars().count() + 1;
+        Location {
+            line,
+            column,
+            start,
+            end,
+        }
+    }
+}
+
+/// A problem with its place in the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The dotted path of the offending entry, e.g. `tables.threads.columns.id.type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn from_finding(finding: Finding, source: &str, map: &SourceMap) -> Self {
+        let span = match finding.target {
+            Target::Key => map.key_span(&finding.path),
+            Target::Value => map.value_span(&finding.path),
+        };
+        Diagnostic {
+            severity: finding.severity,
+            code: finding.code,
+            message: finding.message,
+            location: span.map(|span| Location::of_span(source, span)),
+            path: (!finding.path.is_root()).then(|| finding.path.to_string()),
+            hint: finding.hint,
+        }
+    }
+
+    /// A problem at a raw position of the source (YAML syntax errors).
+    pub fn at_span(code: &'static str, message: String, source: &str, span: Span) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message,
+            location: Some(Location::of_span(source, span)),
+            path: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Every diagnostic of one file, ready to print.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub file: PathBuf,
+    pub source: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn new(file: &Path, source: &str) -> Self {
+        Report {
+            file: file.to_path_buf(),
+            source: source.to_string(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+
+    /// Sorts by position so the output reads top to bottom; findings without a place come first.
+    pub fn sort(&mut self) {
+        self.diagnostics
+            .sort_by_key(|d| d.location.map(|l| (l.line, l.column)).unwrap_or((0, 0)));
+    }
+
+    /// Rustc-style text: the message, `--> file:line:column`, the offending line with a caret, the hint.
+    pub fn render(&self, styled: bool) -> String {
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let path = self.file.display().to_string();
+        let mut out = String::new();
+        for diagnostic in &self.diagnostics {
+            let level = match diagnostic.severity {
+                Severity::Error => Level::ERROR,
+                Severity::Warning => Level::WARNING,
+            };
+            let title = level.primary_title(&diagnostic.message);
+            let mut group = match diagnostic.location {
+                Some(location) => {
+                    let label = diagnostic.path.as_deref().unwrap_or("");
+                    let end = location.end.max(location.start + 1).min(self.source.len());
+                    let start = location.start.min(end);
+                    Group::with_title(title).element(
+                        Snippet::source(self.source.as_str())
+                            .path(path.as_str())
+                            .annotation(AnnotationKind::Primary.span(start..end).label(label)),
+                    )
+                }
+                None => {
+                    Group::with_title(title).element(annotate_snippets::Origin::path(path.as_str()))
+                }
+            };
+            if let Some(hint) = &diagnostic.hint {
+                group = group.element(Level::HELP.message(hint.as_str()));
+            }
+            out.push_str(&renderer.render(&[group]));
+            out.push_str("\n\n");
+        }
+        out
+    }
+
+    /// One line per diagnostic: `file:line:column: severity: message`, as compilers print.
+    pub fn render_short(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            out.push_str(&format!("{}\n", ShortDiagnostic(&self.file, d)));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "file": self.file.display().to_string(),
+            "valid": !self.has_errors(),
+            "errors": self.error_count(),
+            "warnings": self.warning_count(),
+            "diagnostics": self.diagnostics,
+        })
+    }
+}
+
+struct ShortDiagnostic<'a>(&'a Path, &'a Diagnostic);
+
+impl fmt::Display for ShortDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ShortDiagnostic(file, d) = self;
+        let severity = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match d.location {
+            Some(l) => write!(f, "{}:{}:{}: ", file.display(), l.line, l.column)?,
+            None => write!(f, "{}: ", file.display())?,
+        }
+        write!(f, "{severity}: {}", d.message)
+    }
+}

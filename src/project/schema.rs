@@ -1,0 +1,371 @@
+//! The JSON Schema of `appctl.yaml`, generated from [`super::file`], and the structural check of a
+//! document against it.
+//!
+//! The same schema is checked in as `schemas/appctl.schema.json` for editors (yaml-language-server), so
+//! what an editor underlines and what `appctl validate` reports come from one definition. jsonschema
+//! reports every violation at once; this module words each one for people (with "did you mean").
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+use super::diagnostic::Finding;
+use super::file::ProjectFile;
+use super::suggest::did_you_mean;
+use super::yaml::{DocPath, Segment};
+
+/// Where the published schema lives, for the editor modeline `init` writes.
+pub const SCHEMA_URL: &str =
+    "https://raw.githubusercontent.com/appctl/appctl/main/schemas/appctl.schema.json";
+
+/// The JSON Schema of the project file.
+pub fn json_schema() -> Value {
+    let schema = schemars::schema_for!(ProjectFile);
+    serde_json::to_value(schema).expect("a generated schema is valid JSON")
+}
+
+/// The schema as checked in: pretty JSON with a trailing newline.
+pub fn json_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&json_schema()).expect("schema serializes");
+    text.push('\n');
+    text
+}
+
+fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(json_schema)
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| jsonschema::validator_for(schema()).expect("the generated schema compiles"))
+}
+
+/// Every structural problem of `document`: unknown keys, missing keys, wrong types, unknown values.
+pub fn check(document: &Value) -> Vec<Finding> {
+    if document.is_null() {
+        return vec![
+            Finding::error("empty", DocPath::root(), "the project file is empty")
+                .hint("start with `version: 1` and `project: NAME`, or run `appctl init`"),
+        ];
+    }
+    let mut findings = Vec::new();
+    collect(validator(), document, &DocPath::root(), &mut findings);
+    findings
+}
+
+fn collect(
+    validator: &jsonschema::Validator,
+    instance: &Value,
+    prefix: &DocPath,
+    findings: &mut Vec<Finding>,
+) {
+    for error in validator.iter_errors(instance) {
+        let fallback_message = error.to_string();
+        let parts = error.into_parts();
+        let relative = DocPath::from_pointer(parts.instance_path.as_str(), instance);
+        let path = join(prefix, &relative);
+        let value = parts.instance.as_ref();
+        match parts.kind {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let allowed = allowed_keys(&path);
+                for key in unexpected {
+                    findings.push(unknown_key(&path, key, &allowed));
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let key = property.as_str().unwrap_or_default().to_string();
+                let what = if path.is_root() {
+                    "the project file".to_string()
+                } else {
+                    format!("`{path}`")
+                };
+                findings.push(
+                    Finding::error("missing-key", path.clone(), format!("{what} needs `{key}`"))
+                        .at_key()
+                        .hint(format!("add `{key}:`")),
+                );
+            }
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+                // When one alternative has the value's shape (a mapping, say), its errors say more than
+                // "matches none of the alternatives": report those.
+                match branch_of_same_type(&path, value) {
+                    Some(branch) => {
+                        let sub = jsonschema::validator_for(&branch)
+                            .expect("a branch of the generated schema compiles");
+                        collect(&sub, value, &path, findings);
+                    }
+                    None => findings.push(wrong_type(&path, value)),
+                }
+            }
+            ValidationErrorKind::Type { kind } => {
+                let expected = match kind {
+                    TypeKind::Single(t) => describe_type(&t.to_string()).to_string(),
+                    TypeKind::Multiple(set) => set
+                        .iter()
+                        .map(|t| describe_type(&t.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                };
+                findings.push(Finding::error(
+                    "type",
+                    path.clone(),
+                    format!("expected {expected}, found {}", describe_value(value)),
+                ));
+            }
+            ValidationErrorKind::Enum { options } => {
+                let options: Vec<String> = options
+                    .as_array()
+                    .map(|o| {
+                        o.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                findings.push(unknown_value(&path, value, &options));
+            }
+            ValidationErrorKind::Pattern { .. } if path == DocPath::root().key("project") => {
+                findings.push(
+                    Finding::error(
+                        "project-name",
+                        path.clone(),
+                        format!("{} is not a valid project name", describe_value(value)),
+                    )
+                    .hint("use lowercase letters, digits and dashes, starting with a letter, at most 40 characters, e.g. `acme-chat`"),
+                );
+            }
+            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
+                findings.push(Finding::error(
+                    "range",
+                    path.clone(),
+                    format!("{} is out of range (limit {limit})", describe_value(value)),
+                ));
+            }
+            _ => findings.push(Finding::error("schema", path.clone(), fallback_message)),
+        }
+    }
+}
+
+fn join(prefix: &DocPath, relative: &DocPath) -> DocPath {
+    let mut path = prefix.clone();
+    for segment in relative.segments() {
+        path = match segment {
+            Segment::Key(key) => path.key(key.clone()),
+            Segment::Index(index) => path.index(*index),
+        };
+    }
+    path
+}
+
+fn unknown_key(path: &DocPath, key: String, allowed: &[String]) -> Finding {
+    let where_ = if path.is_root() {
+        "at the top level".to_string()
+    } else {
+        format!("in `{path}`")
+    };
+    let finding = Finding::error(
+        "unknown-key",
+        path.key(key.clone()),
+        format!("unknown key `{key}` {where_}"),
+    )
+    .at_key();
+    match did_you_mean(&key, allowed.iter().map(String::as_str)) {
+        Some(suggestion) => finding.hint(format!("did you mean `{suggestion}`?")),
+        None if !allowed.is_empty() => {
+            finding.hint(format!("allowed keys: {}", allowed.join(", ")))
+        }
+        None => finding,
+    }
+}
+
+fn unknown_value(path: &DocPath, value: &Value, options: &[String]) -> Finding {
+    let finding = Finding::error(
+        "unknown-value",
+        path.clone(),
+        format!(
+            "{} is not one of: {}",
+            describe_value(value),
+            options.join(", ")
+        ),
+    );
+    match value
+        .as_str()
+        .and_then(|v| did_you_mean(v, options.iter().map(String::as_str)))
+    {
+        Some(suggestion) => finding.hint(format!("did you mean `{suggestion}`?")),
+        None => finding,
+    }
+}
+
+fn wrong_type(path: &DocPath, value: &Value) -> Finding {
+    let expected = schema_nodes_at(path)
+        .iter()
+        .map(|node| describe_schema(node))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let expected = if expected.is_empty() {
+        "another kind of value".to_string()
+    } else {
+        expected
+    };
+    Finding::error(
+        "type",
+        path.clone(),
+        format!("expected {expected}, found {}", describe_value(value)),
+    )
+}
+
+/// Follows `$ref` to `#/$defs/...` of the root schema.
+fn resolve(node: &Value) -> &Value {
+    let mut node = node;
+    for _ in 0..16 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/$defs/");
+                match schema().get("$defs").and_then(|defs| defs.get(name)) {
+                    Some(target) => node = target,
+                    None => break,
+                }
+            }
+            None => break,
+        }
+    }
+    node
+}
+
+/// The node and, for `anyOf`/`oneOf`, each of its alternatives, with references resolved.
+fn alternatives(node: &Value) -> Vec<&Value> {
+    let node = resolve(node);
+    let branches = node
+        .get("anyOf")
+        .or_else(|| node.get("oneOf"))
+        .and_then(Value::as_array);
+    match branches {
+        Some(branches) => branches.iter().flat_map(alternatives).collect(),
+        None => vec![node],
+    }
+}
+
+/// The schema nodes that describe the value at `path`.
+fn schema_nodes_at(path: &DocPath) -> Vec<&'static Value> {
+    let mut nodes = alternatives(schema());
+    for segment in path.segments() {
+        let mut next = Vec::new();
+        for node in nodes {
+            let child = match segment {
+                Segment::Key(key) => node
+                    .get("properties")
+                    .and_then(|p| p.get(key))
+                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
+                Segment::Index(_) => node.get("items"),
+            };
+            if let Some(child) = child {
+                next.extend(alternatives(child));
+            }
+        }
+        nodes = next;
+    }
+    // Null alternatives (from optional fields) say nothing useful unless they are all there is.
+    let non_null: Vec<&Value> = nodes
+        .iter()
+        .copied()
+        .filter(|n| n.get("type").and_then(Value::as_str) != Some("null"))
+        .collect();
+    if non_null.is_empty() { nodes } else { non_null }
+}
+
+fn allowed_keys(path: &DocPath) -> Vec<String> {
+    let mut keys: Vec<String> = schema_nodes_at(path)
+        .iter()
+        .filter_map(|node| node.get("properties").and_then(Value::as_object))
+        .flat_map(|props| props.keys().cloned())
+        .collect();
+    keys.dedup();
+    keys
+}
+
+/// The alternative at `path` that has the same JSON type as `value`, when there is exactly one.
+fn branch_of_same_type(path: &DocPath, value: &Value) -> Option<Value> {
+    let kind = json_type(value);
+    let matching: Vec<&Value> = schema_nodes_at(path)
+        .into_iter()
+        .filter(|node| node.get("type").and_then(Value::as_str) == Some(kind))
+        .collect();
+    if matching.len() != 1 || !matches!(kind, "object" | "array") {
+        return None;
+    }
+    let mut branch = matching[0].clone();
+    if let (Some(map), Some(defs)) = (branch.as_object_mut(), schema().get("$defs")) {
+        map.insert("$defs".into(), defs.clone());
+    }
+    Some(branch)
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn describe_type(json_type: &str) -> &'static str {
+    match json_type {
+        "object" => "a mapping",
+        "array" => "a list",
+        "string" => "text",
+        "integer" => "a whole number",
+        "number" => "a number",
+        "boolean" => "true or false",
+        "null" => "nothing",
+        _ => "a value",
+    }
+}
+
+fn describe_schema(node: &Value) -> String {
+    if let Some(options) = node.get("enum").and_then(Value::as_array) {
+        let names: Vec<String> = options
+            .iter()
+            .map(|o| match o.as_str() {
+                Some(s) => format!("`{s}`"),
+                None => o.to_string(),
+            })
+            .collect();
+        return format!("one of {}", names.join(", "));
+    }
+    if let Some(constant) = node.get("const") {
+        return format!(
+            "`{}`",
+            constant.as_str().map_or(constant.to_string(), String::from)
+        );
+    }
+    match node.get("type") {
+        Some(Value::String(t)) => describe_type(t).to_string(),
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .map(describe_type)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "a value".to_string(),
+    }
+}
+
+/// A value as it reads in a message: text in backticks, other kinds by their kind.
+pub fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".to_string(),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("`{n}`"),
+        Value::String(s) => format!("`{s}`"),
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "a mapping".to_string(),
+    }
+}

@@ -1,0 +1,589 @@
+//! YAML text → a JSON value plus a [`SourceMap`] from every path in the document to its place in the text.
+//!
+//! yaml-rust2 does the parsing; this module only builds the value from its events, resolving plain
+//! scalars with the YAML 1.2 core schema (so `on: yes` stays the string "yes", not `true`), and refuses
+//! duplicate keys, which YAML libraries usually resolve silently by keeping the last one.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A byte range of the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A path into the document: mapping keys and sequence indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct DocPath(Vec<Segment>);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl DocPath {
+    pub fn root() -> Self {
+        DocPath(Vec::new())
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Key(key.into()));
+        DocPath(segments)
+    }
+
+    pub fn index(&self, index: usize) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Index(index));
+        DocPath(segments)
+    }
+
+    pub fn parent(&self) -> Option<DocPath> {
+        let (_, rest) = self.0.split_last()?;
+        Some(DocPath(rest.to_vec()))
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+
+    /// The path of a JSON pointer such as `/tables/threads/columns` (as jsonschema reports them).
+    pub fn from_pointer(pointer: &str, document: &Value) -> Self {
+        let mut path = DocPath::root();
+        let mut node = Some(document);
+        for raw in pointer.split('/').skip(1) {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            let segment = match (node, token.parse::<usize>()) {
+                (Some(Value::Array(_)), Ok(index)) => Segment::Index(index),
+                _ => Segment::Key(token),
+            };
+            node = match (&segment, node) {
+                (Segment::Index(i), Some(Value::Array(items))) => items.get(*i),
+                (Segment::Key(k), Some(Value::Object(map))) => map.get(k),
+                _ => None,
+            };
+            path.0.push(segment);
+        }
+        path
+    }
+}
+
+impl fmt::Display for DocPath {
+    /// `tables.threads.columns.id`, with `[2]` for sequence items and quotes around keys with dots.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Index(index) => write!(f, "[{index}]")?,
+                Segment::Key(key) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    let plain = !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                    if plain {
+                        f.write_str(key)?;
+                    } else {
+                        write!(f, "{key:?}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where each node of the document is in the text.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    keys: HashMap<DocPath, Span>,
+    values: HashMap<DocPath, Span>,
+}
+
+impl SourceMap {
+    /// The span of a mapping key, or of the nearest enclosing node when the path has no key of its own
+    /// (a sequence item, a node that came from an alias, or a key that is missing).
+    pub fn key_span(&self, path: &DocPath) -> Option<Span> {
+        self.keys
+            .get(path)
+            .or_else(|| self.values.get(path))
+            .copied()
+            .or_else(|| self.key_span(&path.parent()?))
+    }
+
+    /// The span of a value, falling back to its key and then to enclosing nodes.
+    pub fn value_span(&self, path: &DocPath) -> Option<Span> {
+        self.values
+            .get(path)
+            .or_else(|| self.keys.get(path))
+            .copied()
+            .or_else(|| self.key_span(&path.parent()?))
+    }
+}
+
+/// A YAML document that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Span,
+    pub hint: Option<String>,
+}
+
+/// Parses one YAML document into a JSON value and the map of where each node came from.
+/// An empty document gives `Value::Null`.
+pub fn parse(text: &str) -> Result<(Value, SourceMap), Vec<SyntaxError>> {
+    let mut builder = Builder::new(text);
+    let mut parser = Parser::new_from_str(text);
+    if let Err(error) = parser.load(&mut builder, true) {
+        let at = marker_offset(text, error.marker());
+        builder.errors.push(SyntaxError {
+            message: format!("YAML syntax error: {}", error.info()),
+            span: token_span(text, at),
+            hint: Some(
+                "check the indentation and quoting on this line and the line before it".into(),
+            ),
+        });
+    }
+    if !builder.errors.is_empty() {
+        return Err(builder.errors);
+    }
+    Ok((builder.root.unwrap_or(Value::Null), builder.map))
+}
+
+/// The byte offset of a parser marker. yaml-rust2 counts characters, so convert.
+fn marker_offset(text: &str, marker: &Marker) -> usize {
+    text.char_indices()
+        .nth(marker.index())
+        .map_or(text.len(), |(offset, _)| offset)
+}
+
+/// From `start` to the end of the token that starts there (stops at whitespace and flow punctuation).
+fn token_span(text: &str, start: usize) -> Span {
+    let rest = &text[start..];
+    let len = rest
+        .char_indices()
+        .find(|&(_, c)| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+        .map_or(rest.len(), |(i, _)| i);
+    Span {
+        start,
+        end: start + len,
+    }
+}
+
+/// The span of a scalar: its source text when it sits on one line, else its first line.
+fn scalar_span(text: &str, start: usize, value: &str, style: TScalarStyle) -> Span {
+    let rest = &text[start..];
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    let len = match style {
+        TScalarStyle::Plain if !value.contains('\n') && rest.starts_with(value) => value.len(),
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+            let quote = rest.chars().next().unwrap_or('"');
+            // The closing quote on the same line; an escaped quote in the value makes this approximate.
+            rest[1..line_end]
+                .rfind(quote)
+                .map_or(line_end, |close| close + 2)
+        }
+        _ => line_end,
+    };
+    Span {
+        start,
+        end: start + len.max(1).min(rest.len()),
+    }
+}
+
+enum Frame {
+    Mapping {
+        map: Map<String, Value>,
+        pending_key: Option<String>,
+        anchor: usize,
+        span: Span,
+    },
+    Sequence {
+        items: Vec<Value>,
+        anchor: usize,
+        span: Span,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    stack: Vec<Frame>,
+    path: DocPath,
+    root: Option<Value>,
+    map: SourceMap,
+    anchors: HashMap<usize, Value>,
+    errors: Vec<SyntaxError>,
+    documents: usize,
+    /// Depth of a complex mapping key being skipped (it was reported once).
+    skip_depth: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        Builder {
+            text,
+            stack: Vec::new(),
+            path: DocPath::root(),
+            root: None,
+            map: SourceMap::default(),
+            anchors: HashMap::new(),
+            errors: Vec::new(),
+            documents: 0,
+            skip_depth: 0,
+        }
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Mapping {
+                pending_key: None,
+                ..
+            })
+        )
+    }
+
+    /// The path segment the next value will be stored under.
+    fn next_segment(&self) -> Option<Segment> {
+        match self.stack.last()? {
+            Frame::Mapping { pending_key, .. } => pending_key.clone().map(Segment::Key),
+            Frame::Sequence { items, .. } => Some(Segment::Index(items.len())),
+        }
+    }
+
+    fn on_key(&mut self, key: String, span: Span) {
+        let Some(Frame::Mapping {
+            map, pending_key, ..
+        }) = self.stack.last_mut()
+        else {
+            return;
+        };
+        let path = self.path.key(key.clone());
+        if map.contains_key(&key) {
+            let first = self.map.keys.get(&path).copied();
+            let first_line = first.map(|s| self.text[..s.start].matches('\n').count() + 1);
+            self.errors.push(SyntaxError {
+                message: format!("duplicate key `{key}`"),
+                span,
+                hint: Some(match first_line {
+                    Some(line) => format!("`{key}` is already defined on line {line}; keep one"),
+                    None => format!("`{key}` is already defined; keep one"),
+                }),
+            });
+        } else {
+            self.map.keys.insert(path, span);
+        }
+        *pending_key = Some(key);
+    }
+
+    /// Stores a finished value in its parent (or as the root) and records where it came from.
+    fn complete(&mut self, value: Value, span: Span, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.map.values.insert(DocPath::root(), span);
+                self.root = Some(value);
+            }
+            Some(Frame::Mapping {
+                map, pending_key, ..
+            }) => {
+                if let Some(key) = pending_key.take() {
+                    let path = self.path.key(key.clone());
+                    self.map.values.entry(path).or_insert(span);
+                    // A duplicate key was reported; keep the first value.
+                    map.entry(key).or_insert(value);
+                }
+            }
+            Some(Frame::Sequence { items, .. }) => {
+                self.map.values.insert(self.path.index(items.len()), span);
+                items.push(value);
+            }
+        }
+    }
+
+    fn start_collection(&mut self, frame: Frame, mark: Marker) {
+        if self.skip_depth > 0 {
+            self.skip_depth += 1;
+            return;
+        }
+        if self.expecting_key() {
+            let at = marker_offset(self.text, &mark);
+            self.errors.push(SyntaxError {
+                message: "a mapping key must be plain text, not a list or mapping".into(),
+                span: token_span(self.text, at),
+                hint: Some("write the key as text, e.g. `name:`".into()),
+            });
+            self.skip_depth = 1;
+            return;
+        }
+        if let Some(segment) = self.next_segment() {
+            self.path.0.push(segment);
+        }
+        self.stack.push(frame);
+    }
+
+    fn end_collection(&mut self) {
+        if self.skip_depth > 0 {
+            self.skip_depth -= 1;
+            if self.skip_depth == 0 {
+                // The skipped key still needs a value slot: give it one that is never stored.
+                if let Some(Frame::Mapping { pending_key, .. }) = self.stack.last_mut() {
+                    *pending_key = Some(String::from("\u{0}complex key"));
+                }
+            }
+            return;
+        }
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        if !self.stack.is_empty() {
+            self.path.0.pop();
+        }
+        let (value, span, anchor) = match frame {
+            Frame::Mapping {
+                map, anchor, span, ..
+            } => (Value::Object(map), span, anchor),
+            Frame::Sequence {
+                items,
+                anchor,
+                span,
+                ..
+            } => (Value::Array(items), span, anchor),
+        };
+        self.complete(value, span, anchor);
+    }
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let at = marker_offset(self.text, &mark);
+        match event {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.errors.push(SyntaxError {
+                        message: "a project file holds one YAML document, this is a second one"
+                            .into(),
+                        span: token_span(self.text, at),
+                        hint: Some(
+                            "remove the `---` and everything after it, or merge the documents"
+                                .into(),
+                        ),
+                    });
+                }
+            }
+            Event::MappingStart(anchor, _) => {
+                let span = token_span(self.text, at);
+                let frame = Frame::Mapping {
+                    map: Map::new(),
+                    pending_key: None,
+                    anchor,
+                    span,
+                };
+                self.start_collection(frame, mark);
+            }
+            Event::SequenceStart(anchor, _) => {
+                let span = token_span(self.text, at);
+                let frame = Frame::Sequence {
+                    items: Vec::new(),
+                    anchor,
+                    span,
+                };
+                self.start_collection(frame, mark);
+            }
+            Event::MappingEnd | Event::SequenceEnd => self.end_collection(),
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.skip_depth > 0 || self.documents > 1 {
+                    return;
+                }
+                let span = scalar_span(self.text, at, &text, style);
+                if self.expecting_key() {
+                    self.on_key(text, span);
+                } else {
+                    let value = resolve_scalar(text, style, tag.as_ref());
+                    self.complete(value, span, anchor);
+                }
+            }
+            Event::Alias(id) => {
+                if self.skip_depth > 0 || self.documents > 1 {
+                    return;
+                }
+                let span = token_span(self.text, at);
+                let value = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
+                if self.expecting_key() {
+                    match value {
+                        Value::String(key) => self.on_key(key, span),
+                        _ => self.errors.push(SyntaxError {
+                            message: "a mapping key must be plain text".into(),
+                            span,
+                            hint: None,
+                        }),
+                    }
+                } else {
+                    self.complete(value, span, 0);
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+    }
+}
+
+/// YAML 1.2 core schema: plain `null`/`~`/empty, booleans, integers and floats get their type; every
+/// quoted or block scalar is a string, as is anything tagged `!!str`.
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.suffix == "str" {
+            return Value::String(text);
+        }
+    }
+    if style != TScalarStyle::Plain {
+        return Value::String(text);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(number) = parse_integer(&text) {
+        return Value::Number(number);
+    }
+    if is_float(&text) {
+        if let Some(number) = text.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(number);
+        }
+    }
+    Value::String(text)
+}
+
+fn parse_integer(text: &str) -> Option<Number> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (radix, digits) = if let Some(hex) = digits.strip_prefix("0x") {
+        (16, hex)
+    } else if let Some(octal) = digits.strip_prefix("0o") {
+        (8, octal)
+    } else {
+        (10, digits)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    if negative {
+        i64::from_str_radix(&format!("-{digits}"), radix)
+            .ok()
+            .map(Number::from)
+    } else {
+        u64::from_str_radix(digits, radix).ok().map(Number::from)
+    }
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` of the core schema (no inf/nan: JSON has none).
+fn is_float(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (!int.is_empty() || !frac.is_empty())
+                && int.chars().all(|c| c.is_ascii_digit())
+                && frac.chars().all(|c| c.is_ascii_digit())
+        }
+        None => !mantissa.is_empty() && mantissa.chars().all(|c| c.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_col(text: &str, span: Span) -> (usize, usize) {
+        let before = &text[..span.start];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn builds_values_with_core_schema_types() {
+        let (value, _) = parse("a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, 2]\ng: true\n").unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"a": 1, "b": "yes", "c": "1", "d": null, "e": 1.5, "f": ["x", 2], "g": true})
+        );
+    }
+
+    #[test]
+    fn records_key_and_value_positions() {
+        let text = "tables:\n  threads:\n    columns:\n      id: { type: uuid }\n";
+        let (_, map) = parse(text).unwrap();
+        let path = DocPath::root()
+            .key("tables")
+            .key("threads")
+            .key("columns")
+            .key("id")
+            .key("type");
+        assert_eq!(line_col(text, map.key_span(&path).unwrap()), (4, 13));
+        let value = map.value_span(&path).unwrap();
+        assert_eq!(line_col(text, value), (4, 19));
+        assert_eq!(&text[value.start..value.end], "uuid");
+    }
+
+    #[test]
+    fn positions_count_multibyte_characters() {
+        let text = "a: \"é\"\nb: [x, ü, z]\n";
+        let (_, map) = parse(text).unwrap();
+        let z = map.value_span(&DocPath::root().key("b").index(2)).unwrap();
+        assert_eq!(&text[z.start..z.end], "z");
+    }
+
+    #[test]
+    fn rejects_duplicate_keys() {
+        let errors = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].message, "duplicate key `a`");
+        assert_eq!(errors[0].span.start, 10);
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_position() {
+        let errors = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(errors[0].message.starts_with("YAML syntax error"));
+    }
+
+    #[test]
+    fn resolves_aliases() {
+        let (value, _) = parse("a: &x {k: 1}\nb: *x\n").unwrap();
+        assert_eq!(value["b"], serde_json::json!({"k": 1}));
+    }
+
+    #[test]
+    fn empty_document_is_null() {
+        assert_eq!(parse("").unwrap().0, Value::Null);
+        assert_eq!(parse("# only a comment\n").unwrap().0, Value::Null);
+    }
+}
