@@ -29,10 +29,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The project file [default: appctl.yaml in this directory or the nearest parent]
-    #[arg(
-        short = 'f',
-        long = "file",
-        global = true,
+    #[arg(short = 'f', long = "file",
         env = "APPCTL_FILE",
         value_name = "FILE"
     )]
@@ -70,18 +67,17 @@ pub enum Command {
     /// Write appctl.yaml from a live database
     Pull(not_built::PullArgs),
     /// Show who may do what, read from the live database
-    Access(not_built::ConnectionArgs),
+    Access(not_built::AccessArgs),
     /// Run the whole backend locally in containers
     Up(not_built::UpArgs),
     /// Stop the local stack
     Down(not_built::DownArgs),
     /// Show the local stack's services, URLs and health
-    Status,
+    Status(not_built::StatusArgs),
     /// Show the logs of the local stack
     Logs(not_built::LogsArgs),
     /// Package, list and invoke functions
-    #[command(subcommand)]
-    Functions(not_built::FunctionsCommand),
+    Functions(not_built::FunctionsArgs),
     /// Write every table, file, user and function of an instance to one archive
     Export(not_built::ExportArgs),
     /// Load an archive made by `appctl export` into an instance
@@ -90,6 +86,21 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the JSON Schema of appctl.yaml
     Schema,
+}
+
+/// `-f/--file` after a command name; `-f` before the command works for every command.
+#[derive(Debug, Args)]
+pub struct FileArg {
+    /// The project file [default: appctl.yaml in this directory or the nearest parent]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// The project file given after the command, else before it, else none (search for it).
+    pub fn project_file(&self, local: &FileArg) -> Option<PathBuf> {
+        local.file.clone().or_else(|| self.file.clone())
+    }
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
@@ -134,7 +145,7 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Access(_) => not_built::run("access"),
         Command::Up(_) => not_built::run("up"),
         Command::Down(_) => not_built::run("down"),
-        Command::Status => not_built::run("status"),
+        Command::Status(_) => not_built::run("status"),
         Command::Logs(_) => not_built::run("logs"),
         Command::Functions(_) => not_built::run("functions"),
         Command::Export(_) => not_built::run("export"),

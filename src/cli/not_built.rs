@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::FileArg;
+
 /// Says that `command` is not built yet.
 pub fn run(command: &str) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
@@ -25,6 +27,8 @@ pub struct ConnectionArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Show the SQL statements of each change
     #[arg(long)]
@@ -39,6 +43,8 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
+    #[command(flatten)]
+    pub file: FileArg,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Apply a plan saved with `appctl plan -o`; refused when the database changed since
@@ -61,6 +67,8 @@ pub struct DeployArgs {
 #[derive(Debug, Args)]
 pub struct PullArgs {
     #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Where to write the project file [default: stdout]
     #[arg(short, long, value_name = "FILE")]
@@ -79,6 +87,8 @@ pub enum PullPolicy {
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
+    #[command(flatten)]
+    pub file: FileArg,
     /// When to pull images
     #[arg(long, value_enum, default_value = "missing")]
     pub pull: PullPolicy,
@@ -89,13 +99,40 @@ pub struct UpArgs {
 
 #[derive(Debug, Args)]
 pub struct DownArgs {
+    #[command(flatten)]
+    pub file: FileArg,
     /// Also remove the volumes (all local data)
     #[arg(long)]
     pub volumes: bool,
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionsArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(subcommand)]
+    pub command: FunctionsCommand,
+}
+
+#[derive(Debug, Args)]
 pub struct LogsArgs {
+    /// The project file (`-f` means --follow here, as in `docker compose logs -f`)
+    #[arg(long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// A service (db, rest, auth, storage, gateway) or functions.NAME [default: all]
     pub service: Option<String>,
     /// Keep printing new lines
@@ -130,6 +167,8 @@ pub enum FunctionsCommand {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
     pub connection: ConnectionArgs,
     /// The archive to write
     #[arg(short, long, value_name = "FILE")]
@@ -158,6 +197,8 @@ pub enum OnConflict {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub file: FileArg,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// The archive to read

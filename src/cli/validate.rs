@@ -10,11 +10,14 @@ use crate::output::Output;
 use crate::project::{self, LoadError, LoadOptions};
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {}
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub file: super::FileArg,
+}
 
-pub fn run(_args: ValidateArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+pub fn run(args: ValidateArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let path = project::locate(global.file.as_deref(), &cwd)?;
+    let path = project::locate(global.project_file(&args.file).as_deref(), &cwd)?;
     let options = LoadOptions {
         environment: global.env.clone(),
         variables: None,
