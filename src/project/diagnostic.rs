@@ -84,7 +84,12 @@ impl Location {
         let before = &source[..start];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = source[line_start..start].chars().count() + 1;
+        // A byte order mark is invisible in editors: it is not a column.
+        let column = source[line_start..start]
+            .trim_start_matches('\u{feff}')
+            .chars()
+            .count()
+            + 1;
         Location {
             line,
             column,

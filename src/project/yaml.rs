@@ -144,17 +144,20 @@ pub struct SyntaxError {
 /// Parses one YAML document into a JSON value and the map of where each node came from.
 /// An empty document gives `Value::Null`.
 pub fn parse(text: &str) -> Result<(Value, SourceMap), Vec<SyntaxError>> {
-    let mut builder = Builder::new(text);
-    let mut parser = Parser::new_from_str(text);
+    // Editors on Windows start UTF-8 files with a byte order mark; yaml-rust2 would read it as part of
+    // the first key. Parse what follows it, keeping every offset relative to the whole text.
+    let (body, skipped_chars) = match text.strip_prefix('\u{feff}') {
+        Some(body) => (body, 1),
+        None => (text, 0),
+    };
+    let mut builder = Builder::new(text, skipped_chars);
+    let mut parser = Parser::new_from_str(body);
     if let Err(error) = parser.load(&mut builder, true) {
-        let at = marker_offset(text, error.marker());
-        builder.errors.push(SyntaxError {
-            message: format!("YAML syntax error: {}", error.info()),
-            span: token_span(text, at),
-            hint: Some(
-                "check the indentation and quoting on this line and the line before it".into(),
-            ),
-        });
+        let at = marker_offset(text, error.marker(), skipped_chars);
+        let open_flow = builder.open_flow();
+        builder
+            .errors
+            .push(scan_error(text, at, error.info(), open_flow));
     }
     if !builder.errors.is_empty() {
         return Err(builder.errors);
@@ -162,10 +165,73 @@ pub fn parse(text: &str) -> Result<(Value, SourceMap), Vec<SyntaxError>> {
     Ok((builder.root.unwrap_or(Value::Null), builder.map))
 }
 
-/// The byte offset of a parser marker. yaml-rust2 counts characters, so convert.
-fn marker_offset(text: &str, marker: &Marker) -> usize {
+/// Words a yaml-rust2 error for people: moves the caret to the token at fault where the parser's
+/// position is known to be off, and says what usually causes the error.
+fn scan_error(text: &str, at: usize, info: &str, open_flow: Option<usize>) -> SyntaxError {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
+    let mut message = format!("YAML syntax error: {info}");
+    let mut start = at;
+    let mut hint =
+        "check the indentation and quoting on this line and the line before it".to_string();
+    if info.starts_with("tabs disallowed") || info.contains("tab cannot be used as indentation") {
+        // The parser stops after the tabs; the caret belongs on the first of them.
+        if let Some(tab) = text[line_start..at].find('\t') {
+            start = line_start + tab;
+        }
+        hint = "indent with spaces: YAML does not allow tabs in indentation".into();
+    } else if info.contains("did not find expected key")
+        || info.contains("did not find expected '-' indicator")
+    {
+        // The parser reports the `:` after the misplaced key (or the token after a misplaced `-`);
+        // what is wrong is where the line starts.
+        let indent = text[line_start..at]
+            .find(|c: char| c != ' ')
+            .unwrap_or(at - line_start);
+        start = line_start + indent;
+        hint =
+            "this line is not indented like the entries it belongs with: align it with them".into();
+    } else if info.starts_with("while scanning a quoted scalar")
+        || info == "invalid indentation in quoted scalar"
+    {
+        hint = "the quoted text that starts here is not closed on its line: add the closing quote"
+            .into();
+    } else if info.starts_with("invalid trailing content after") {
+        hint = "a quoted value ends at its closing quote: quote the whole value, or remove what follows it".into();
+    } else if info.starts_with("unexpected character") {
+        hint = "quote a value that starts with `@` or a backquote: YAML reserves both".into();
+    } else if info == "mapping values are not allowed in this context" {
+        hint = "a value that contains `: ` must be quoted, e.g. `title: \"note: read me\"`".into();
+    } else if info == "while parsing node, found unknown anchor" {
+        let name = token_span(text, at);
+        message = format!(
+            "YAML syntax error: alias `{}` refers to an anchor that is not defined",
+            &text[name.start..name.end]
+        );
+        hint = "define the anchor with `&name` before the alias `*name` uses it".into();
+    }
+    if let Some(open) = open_flow {
+        let bracket = text[open..].chars().next().unwrap_or('[');
+        let close = if bracket == '{' { '}' } else { ']' };
+        if line_of(open) < line_of(start) {
+            hint = format!(
+                "the `{bracket}` on line {} is not closed before this point: close it with `{close}`",
+                line_of(open)
+            );
+        }
+    }
+    SyntaxError {
+        message,
+        span: token_span(text, start),
+        hint: Some(hint),
+    }
+}
+
+/// The byte offset of a parser marker. yaml-rust2 counts characters (after `skipped` characters that
+/// were not given to it), so convert.
+fn marker_offset(text: &str, marker: &Marker, skipped: usize) -> usize {
     text.char_indices()
-        .nth(marker.index())
+        .nth(marker.index() + skipped)
         .map_or(text.len(), |(offset, _)| offset)
 }
 
@@ -219,6 +285,8 @@ enum Frame {
 
 struct Builder<'a> {
     text: &'a str,
+    /// Characters at the start of `text` the parser did not see (a byte order mark).
+    skipped: usize,
     stack: Vec<Frame>,
     path: DocPath,
     root: Option<Value>,
@@ -231,9 +299,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, skipped: usize) -> Self {
         Builder {
             text,
+            skipped,
             stack: Vec::new(),
             path: DocPath::root(),
             root: None,
@@ -255,6 +324,16 @@ impl<'a> Builder<'a> {
         )
     }
 
+    /// Where the innermost flow collection (`[` or `{`) still open starts.
+    fn open_flow(&self) -> Option<usize> {
+        self.stack.iter().rev().find_map(|frame| {
+            let (Frame::Mapping { span, .. } | Frame::Sequence { span, .. }) = frame;
+            self.text[span.start..]
+                .starts_with(['[', '{'])
+                .then_some(span.start)
+        })
+    }
+
     /// The path segment the next value will be stored under.
     fn next_segment(&self) -> Option<Segment> {
         match self.stack.last()? {
@@ -265,11 +344,18 @@ impl<'a> Builder<'a> {
 
     fn on_key(&mut self, key: String, span: Span) {
         let Some(Frame::Mapping {
-            map, pending_key, ..
+            map,
+            pending_key,
+            span: mapping_span,
+            ..
         }) = self.stack.last_mut()
         else {
             return;
         };
+        // yaml-rust2 marks a block mapping at the `:` of its first key; the mapping starts at the key.
+        if map.is_empty() && !self.text[mapping_span.start..].starts_with('{') {
+            *mapping_span = span;
+        }
         let path = self.path.key(key.clone());
         if map.contains_key(&key) {
             let first = self.map.keys.get(&path).copied();
@@ -321,7 +407,7 @@ impl<'a> Builder<'a> {
             return;
         }
         if self.expecting_key() {
-            let at = marker_offset(self.text, &mark);
+            let at = marker_offset(self.text, &mark, self.skipped);
             self.errors.push(SyntaxError {
                 message: "a mapping key must be plain text, not a list or mapping".into(),
                 span: token_span(self.text, at),
@@ -370,7 +456,7 @@ impl<'a> Builder<'a> {
 
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
-        let at = marker_offset(self.text, &mark);
+        let at = marker_offset(self.text, &mark, self.skipped);
         match event {
             Event::DocumentStart => {
                 self.documents += 1;
@@ -573,6 +659,73 @@ mod tests {
     fn reports_syntax_errors_with_position() {
         let errors = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(errors[0].message.starts_with("YAML syntax error"));
+    }
+
+    #[test]
+    fn a_block_mapping_starts_at_its_first_key() {
+        // yaml-rust2 marks it at the first `:`; a "missing key" error belongs on the key.
+        let text = "enums:\n  e:\n    x: 1\n";
+        let (_, map) = parse(text).unwrap();
+        let e = map
+            .value_span(&DocPath::root().key("enums").key("e"))
+            .unwrap();
+        assert_eq!(line_col(text, e), (3, 5));
+        assert_eq!(
+            line_col(text, map.value_span(&DocPath::root()).unwrap()),
+            (1, 1)
+        );
+        let flow = "a: { b: 1 }\n";
+        let (_, map) = parse(flow).unwrap();
+        assert_eq!(
+            line_col(flow, map.value_span(&DocPath::root().key("a")).unwrap()),
+            (1, 4)
+        );
+    }
+
+    #[test]
+    fn skips_a_byte_order_mark() {
+        let text = "\u{feff}version: 1\nb: [x, y]\n";
+        let (value, map) = parse(text).unwrap();
+        assert_eq!(value["version"], 1);
+        let y = map.value_span(&DocPath::root().key("b").index(1)).unwrap();
+        assert_eq!(&text[y.start..y.end], "y");
+        let errors = parse("\u{feff}a: 1\na: 2\n").unwrap_err();
+        assert_eq!(errors[0].span.start, "\u{feff}a: 1\n".len());
+    }
+
+    #[test]
+    fn points_at_the_tab_that_indents() {
+        let text = "a:\n\tb: 1\n";
+        let errors = parse(text).unwrap_err();
+        assert_eq!(line_col(text, errors[0].span), (2, 1));
+        assert!(errors[0].hint.as_deref().unwrap().contains("spaces"));
+    }
+
+    #[test]
+    fn points_at_a_misindented_key_not_its_colon() {
+        let text = "a:\n    b: 1\n  c: 2\n";
+        let errors = parse(text).unwrap_err();
+        assert_eq!(line_col(text, errors[0].span), (3, 3));
+    }
+
+    #[test]
+    fn names_the_flow_collection_left_open() {
+        let errors = parse("a: [x, y\nb: 1\n").unwrap_err();
+        assert_eq!(
+            errors[0].hint.as_deref(),
+            Some("the `[` on line 1 is not closed before this point: close it with `]`")
+        );
+        let errors = parse("a: { x: 1\n").unwrap_err();
+        assert!(errors[0].hint.as_deref().unwrap().contains("`{` on line 1"));
+    }
+
+    #[test]
+    fn names_an_undefined_alias() {
+        let errors = parse("a: *nope\n").unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "YAML syntax error: alias `*nope` refers to an anchor that is not defined"
+        );
     }
 
     #[test]
