@@ -82,10 +82,17 @@ fn collect(
                 } else {
                     format!("`{path}`")
                 };
+                let hint = match (path.is_root(), key.as_str()) {
+                    (true, "version") => "add `version: 1`".to_string(),
+                    (true, "project") => {
+                        "add `project: NAME`, e.g. `project: acme-chat`".to_string()
+                    }
+                    _ => format!("add `{key}:`"),
+                };
                 findings.push(
                     Finding::error("missing-key", path.clone(), format!("{what} needs `{key}`"))
                         .at_key()
-                        .hint(format!("add `{key}:`")),
+                        .hint(hint),
                 );
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
@@ -101,19 +108,12 @@ fn collect(
                 }
             }
             ValidationErrorKind::Type { kind } => {
-                let expected = match kind {
-                    TypeKind::Single(t) => describe_type(&t.to_string()).to_string(),
-                    TypeKind::Multiple(set) => set
-                        .iter()
-                        .map(|t| describe_type(&t.to_string()))
-                        .collect::<Vec<_>>()
-                        .join(" or "),
+                let types: Vec<String> = match kind {
+                    TypeKind::Single(t) => vec![t.to_string()],
+                    TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
                 };
-                findings.push(Finding::error(
-                    "type",
-                    path.clone(),
-                    format!("expected {expected}, found {}", describe_value(value)),
-                ));
+                let types: Vec<&str> = types.iter().map(String::as_str).collect();
+                findings.push(type_mismatch(&path, &types, value));
             }
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options
@@ -136,11 +136,18 @@ fn collect(
                     .hint("use lowercase letters, digits and dashes, starting with a letter, at most 40 characters, e.g. `acme-chat`"),
                 );
             }
-            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
+            ValidationErrorKind::Minimum { limit } => {
                 findings.push(Finding::error(
                     "range",
                     path.clone(),
-                    format!("{} is out of range (limit {limit})", describe_value(value)),
+                    format!("{} is less than the minimum {limit}", describe_value(value)),
+                ));
+            }
+            ValidationErrorKind::Maximum { limit } => {
+                findings.push(Finding::error(
+                    "range",
+                    path.clone(),
+                    format!("{} is more than the maximum {limit}", describe_value(value)),
                 ));
             }
             _ => findings.push(Finding::error("schema", path.clone(), fallback_message)),
@@ -200,7 +207,19 @@ fn unknown_value(path: &DocPath, value: &Value, options: &[String]) -> Finding {
 }
 
 fn wrong_type(path: &DocPath, value: &Value) -> Finding {
-    let expected = schema_nodes_at(path)
+    let nodes = schema_nodes_at(path);
+    // An optional choice (`on_delete: cascde`) fails as "none of the alternatives": it is an unknown value.
+    let options: Vec<String> = nodes
+        .iter()
+        .filter_map(|node| node.get("enum").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|option| option.as_str().map(String::from))
+        .collect();
+    let only_choices = nodes.iter().all(|node| node.get("enum").is_some());
+    if value.is_string() && !options.is_empty() && only_choices {
+        return unknown_value(path, value, &options);
+    }
+    let expected = nodes
         .iter()
         .map(|node| describe_schema(node))
         .collect::<Vec<_>>()
@@ -210,11 +229,86 @@ fn wrong_type(path: &DocPath, value: &Value) -> Finding {
     } else {
         expected
     };
-    Finding::error(
+    let types: Vec<&str> = nodes
+        .iter()
+        .filter_map(|node| node.get("type").and_then(Value::as_str))
+        .collect();
+    let finding = Finding::error(
         "type",
         path.clone(),
-        format!("expected {expected}, found {}", describe_value(value)),
-    )
+        format!("expected {expected}, found {}", describe_found(value)),
+    );
+    match type_hint(&types, value) {
+        Some(hint) => finding.hint(hint),
+        None => finding,
+    }
+}
+
+/// A value of another JSON type than the schema's `types`.
+fn type_mismatch(path: &DocPath, types: &[&str], value: &Value) -> Finding {
+    let expected = types
+        .iter()
+        .map(|t| describe_type(t))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let finding = Finding::error(
+        "type",
+        path.clone(),
+        format!("expected {expected}, found {}", describe_found(value)),
+    );
+    match type_hint(types, value) {
+        Some(hint) => finding.hint(hint),
+        None => finding,
+    }
+}
+
+/// What to do about the common mistakes behind a type mismatch: quotes around a number or boolean,
+/// a list where a mapping belongs.
+fn type_hint(types: &[&str], value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => {
+            let parsed = resolve_plain(text);
+            let fits = |t: &str| match t {
+                "boolean" => parsed.is_boolean(),
+                "integer" => parsed.is_i64() || parsed.is_u64(),
+                "number" => parsed.is_number(),
+                _ => false,
+            };
+            let yes_no = matches!(
+                text.to_lowercase().as_str(),
+                "yes" | "no" | "on" | "off" | "y" | "n"
+            );
+            if types.iter().any(|t| fits(t)) {
+                Some(format!("remove the quotes: in YAML, \"{text}\" is text"))
+            } else if types.contains(&"boolean") && yes_no {
+                Some(format!(
+                    "write `true` or `false`: appctl reads YAML 1.2, where `{text}` is text"
+                ))
+            } else {
+                None
+            }
+        }
+        Value::Array(_) if types.contains(&"object") => {
+            Some("write its entries as `name: value`, not as `- ` list items".into())
+        }
+        _ => None,
+    }
+}
+
+/// What a plain (unquoted) YAML scalar with this text would be.
+fn resolve_plain(text: &str) -> Value {
+    match super::yaml::parse(text) {
+        Ok((value, _)) if !value.is_object() && !value.is_array() => value,
+        _ => Value::Null,
+    }
+}
+
+/// A value found where another kind was expected: text is called text, so `"1"` does not read as a number.
+fn describe_found(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("text `{s}`"),
+        other => describe_value(other),
+    }
 }
 
 /// Follows `$ref` to `#/$defs/...` of the root schema.
@@ -367,5 +461,65 @@ pub fn describe_value(value: &Value) -> String {
         Value::String(s) => format!("`{s}`"),
         Value::Array(_) => "a list".to_string(),
         Value::Object(_) => "a mapping".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(document: Value) -> Vec<(String, String, Option<String>)> {
+        check(&document)
+            .into_iter()
+            .map(|f| (f.path.to_string(), f.message, f.hint))
+            .collect()
+    }
+
+    fn project(tables: Value) -> Value {
+        serde_json::json!({ "version": 1, "project": "demo", "tables": tables })
+    }
+
+    #[test]
+    fn an_optional_choice_is_an_unknown_value_with_a_suggestion() {
+        let document = project(serde_json::json!({
+            "a": { "columns": { "id": { "type": "uuid", "on_delete": "cascde" } } }
+        }));
+        let found = findings(document);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "tables.a.columns.id.on_delete");
+        assert!(found[0].1.starts_with("`cascde` is not one of: no_action"));
+        assert_eq!(found[0].2.as_deref(), Some("did you mean `cascade`?"));
+    }
+
+    #[test]
+    fn quoted_numbers_and_yes_are_text() {
+        let found = findings(serde_json::json!({ "version": "1", "project": "demo" }));
+        assert_eq!(found[0].1, "expected a whole number, found text `1`");
+        assert_eq!(
+            found[0].2.as_deref(),
+            Some("remove the quotes: in YAML, \"1\" is text")
+        );
+        let document = project(serde_json::json!({
+            "a": { "columns": { "id": { "type": "uuid", "nullable": "yes" } } }
+        }));
+        let found = findings(document);
+        assert_eq!(found[0].1, "expected true or false, found text `yes`");
+        assert!(
+            found[0]
+                .2
+                .as_deref()
+                .unwrap()
+                .starts_with("write `true` or `false`")
+        );
+    }
+
+    #[test]
+    fn ranges_say_which_bound() {
+        let document = serde_json::json!({
+            "version": 1, "project": "demo", "stack": { "db": { "port": 0 }, "rest": { "port": 70000 } }
+        });
+        let messages: Vec<String> = findings(document).into_iter().map(|f| f.1).collect();
+        assert!(messages.contains(&"`0` is less than the minimum 1".to_string()));
+        assert!(messages.contains(&"`70000` is more than the maximum 65535".to_string()));
     }
 }
