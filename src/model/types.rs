@@ -206,24 +206,42 @@ const DISCOURAGED: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeError {
     Empty,
-    Syntax(String),
+    /// Not a type's shape, e.g. `varchar(x)`; says what to write instead.
+    Syntax {
+        message: String,
+        hint: String,
+    },
     /// Not a known type nor a declared one; carries the name as written.
     Unknown(String),
     Discouraged {
         name: String,
         instead: &'static str,
     },
+    /// Modifiers the type does not take, e.g. `vector(0)` or `text(10)`; `written` is the type as written
+    /// and `message` a sentence that quotes it.
     BadModifiers {
-        name: &'static str,
+        written: String,
         message: String,
+        hint: String,
     },
+}
+
+impl TypeError {
+    /// What to write instead, for the errors that know.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            TypeError::Syntax { hint, .. } | TypeError::BadModifiers { hint, .. } => Some(hint),
+            TypeError::Discouraged { instead, .. } => Some(instead),
+            TypeError::Empty | TypeError::Unknown(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for TypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TypeError::Empty => f.write_str("the type is empty"),
-            TypeError::Syntax(message) => f.write_str(message),
+            TypeError::Syntax { message, .. } => f.write_str(message),
             TypeError::Unknown(name) => write!(f, "unknown column type `{name}`"),
             TypeError::Discouraged { name, .. } => {
                 write!(
@@ -231,7 +249,7 @@ impl fmt::Display for TypeError {
                     "`{name}` creates a hidden sequence appctl does not manage"
                 )
             }
-            TypeError::BadModifiers { name, message } => write!(f, "{name}: {message}"),
+            TypeError::BadModifiers { message, .. } => f.write_str(message),
         }
     }
 }
@@ -262,7 +280,7 @@ impl ColumnType {
         let (name, modifiers) = split_modifiers(rest)?;
         let lowered = name.to_lowercase();
         if let Some(builtin) = find_builtin(&lowered) {
-            check_modifiers(builtin, &modifiers)?;
+            check_modifiers(builtin, &name, rest, &modifiers)?;
             return Ok(ColumnType {
                 base: BaseType::Builtin(builtin),
                 modifiers,
@@ -373,15 +391,17 @@ fn split_modifiers(text: &str) -> Result<(String, Vec<u32>), TypeError> {
     let close = text[open..]
         .find(')')
         .map(|i| open + i)
-        .ok_or_else(|| TypeError::Syntax(format!("`{text}` has `(` without `)`")))?;
+        .ok_or_else(|| TypeError::Syntax {
+            message: format!("`{text}` has `(` without `)`"),
+            hint: "close the modifiers with `)`, e.g. `varchar(80)`".into(),
+        })?;
     let inner = &text[open + 1..close];
     let mut modifiers = Vec::new();
     for part in inner.split(',') {
         let part = part.trim();
-        let value = part.parse::<u32>().map_err(|_| {
-            TypeError::Syntax(format!(
-                "`{part}` in `{text}` is not a whole number; type modifiers are numbers, e.g. varchar(80)"
-            ))
+        let value = part.parse::<u32>().map_err(|_| TypeError::Syntax {
+            message: format!("`{part}` in `{text}` is not a whole number"),
+            hint: "type modifiers are whole numbers, e.g. `varchar(80)` or `numeric(12,2)`".into(),
         })?;
         modifiers.push(value);
     }
@@ -389,34 +409,62 @@ fn split_modifiers(text: &str) -> Result<(String, Vec<u32>), TypeError> {
     Ok((collapse_whitespace(&name), modifiers))
 }
 
-fn check_modifiers(builtin: &'static Builtin, modifiers: &[u32]) -> Result<(), TypeError> {
-    let bad = |message: String| {
+/// Checks the modifiers of a built-in type; `name` is its name and `written` the whole type as written.
+fn check_modifiers(
+    builtin: &'static Builtin,
+    name: &str,
+    written: &str,
+    modifiers: &[u32],
+) -> Result<(), TypeError> {
+    let bad = |message: String, hint: String| {
         Err(TypeError::BadModifiers {
-            name: builtin.name,
+            written: written.to_string(),
             message,
+            hint,
         })
     };
     match (builtin.modifiers, modifiers) {
         (_, []) if !matches!(builtin.modifiers, Modifiers::Dimension { .. }) => Ok(()),
-        (Modifiers::None, _) => bad("takes no modifiers".into()),
+        (Modifiers::None, _) => bad(
+            format!("`{name}` takes no modifiers"),
+            format!("write `{name}` without `(...)`"),
+        ),
         (Modifiers::One { min, max }, [n]) if (min..=max).contains(n) => Ok(()),
-        (Modifiers::One { min, max }, [n]) => bad(format!("{n} is out of range {min}..{max}")),
-        (Modifiers::One { .. }, _) => bad("takes one modifier".into()),
+        (Modifiers::One { min, max }, [n]) => bad(
+            format!("`{written}`: {n} is out of the range {min}..{max}"),
+            format!("write a number from {min} to {max}, e.g. `{name}({})`", max.min(80)),
+        ),
+        (Modifiers::One { min, max }, _) => bad(
+            format!("`{name}` takes one modifier, not {}", modifiers.len()),
+            format!("write one number, e.g. `{name}({})`", max.min(80).max(min)),
+        ),
         (Modifiers::Numeric, [p]) | (Modifiers::Numeric, [p, _]) if !(1..=1000).contains(p) => {
-            bad(format!("precision {p} is out of range 1..1000"))
+            bad(
+                format!("`{written}`: precision {p} is out of the range 1..1000"),
+                "write a precision (total digits) from 1 to 1000, e.g. `numeric(12,2)`".into(),
+            )
         }
-        (Modifiers::Numeric, [p, s]) if s > p => {
-            bad(format!("scale {s} is larger than precision {p}"))
-        }
+        (Modifiers::Numeric, [p, s]) if s > p => bad(
+            format!("`{written}`: scale {s} is larger than the precision {p}"),
+            "the scale (digits after the point) is at most the precision (all digits), e.g. `numeric(12,2)`".into(),
+        ),
         (Modifiers::Numeric, [_]) | (Modifiers::Numeric, [_, _]) => Ok(()),
-        (Modifiers::Numeric, _) => bad("takes a precision and an optional scale".into()),
+        (Modifiers::Numeric, _) => bad(
+            format!("`{name}` takes a precision and an optional scale"),
+            "write e.g. `numeric(12,2)` or `numeric(12)`".into(),
+        ),
         (Modifiers::Dimension { max }, [n]) if (1..=max).contains(n) => Ok(()),
-        (Modifiers::Dimension { max }, [n]) => {
-            bad(format!("dimension {n} is out of range 1..{max}"))
-        }
-        (Modifiers::Dimension { .. }, _) => {
-            bad(format!("needs its dimension, e.g. {}(1536)", builtin.name))
-        }
+        (Modifiers::Dimension { max }, [n]) => bad(
+            format!("`{written}`: dimension {n} is out of the range 1..{max}"),
+            format!("write the dimension of the vectors it stores, from 1 to {max}, e.g. `{name}(1536)`"),
+        ),
+        (Modifiers::Dimension { .. }, _) => bad(
+            match modifiers.len() {
+                0 => format!("`{name}` needs a dimension"),
+                n => format!("`{name}` takes one dimension, not {n}"),
+            },
+            format!("write the dimension of the vectors it stores, e.g. `{name}(1536)`"),
+        ),
     }
 }
 
@@ -475,9 +523,26 @@ mod tests {
             parse("text(3)"),
             Err(TypeError::BadModifiers { .. })
         ));
-        assert!(matches!(parse("varchar(x)"), Err(TypeError::Syntax(_))));
-        assert!(matches!(parse("varchar(3"), Err(TypeError::Syntax(_))));
+        assert!(matches!(parse("varchar(x)"), Err(TypeError::Syntax { .. })));
+        assert!(matches!(parse("varchar(3"), Err(TypeError::Syntax { .. })));
         assert_eq!(parse(""), Err(TypeError::Empty));
+    }
+
+    #[test]
+    fn modifier_errors_quote_the_type_as_written() {
+        let message = |text| ColumnType::parse(text, |_| false).unwrap_err().to_string();
+        assert_eq!(
+            message("varchar(0)"),
+            "`varchar(0)`: 0 is out of the range 1..10485760"
+        );
+        assert_eq!(message("TEXT(10)"), "`TEXT` takes no modifiers");
+        assert_eq!(message("halfvec"), "`halfvec` needs a dimension");
+        let error = ColumnType::parse("vector(0)", |_| false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`vector(0)`: dimension 0 is out of the range 1..16000"
+        );
+        assert!(error.hint().unwrap().contains("vector(1536)"));
     }
 
     #[test]

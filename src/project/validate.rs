@@ -567,9 +567,10 @@ impl Checker<'_> {
                     None => "use a Postgres type (text, integer, uuid, timestamptz, jsonb, vector(1536), ...) or declare the enum under `enums:`".to_string(),
                 }
             }
-            TypeError::Discouraged { instead, .. } => instead.to_string(),
             TypeError::Empty => "write a Postgres type, e.g. `text`".to_string(),
-            _ => format!("check the modifiers of `{written}`"),
+            other => other
+                .hint()
+                .map_or_else(|| format!("check the type `{written}`"), String::from),
         };
         self.push(finding.hint(hint));
     }
