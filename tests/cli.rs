@@ -108,7 +108,15 @@ fn init_without_a_terminal_names_the_missing_flag_and_writes_nothing() {
 fn init_ai_chat_writes_a_project_that_validates() {
     let dir = tempfile::tempdir().unwrap();
     appctl(dir.path())
-        .args(["init", "demo", "--template", "ai-chat", "--name", "demo", "--yes"])
+        .args([
+            "init",
+            "demo",
+            "--template",
+            "ai-chat",
+            "--name",
+            "demo",
+            "--yes",
+        ])
         .assert()
         .success();
     let project = dir.path().join("demo");
@@ -150,9 +158,20 @@ fn init_never_overwrites_without_force() {
         std::fs::read_to_string(dir.path().join("appctl.yaml")).unwrap(),
         "mine\n"
     );
-    assert!(!dir.path().join(".env.example").exists(), "nothing is written");
+    assert!(
+        !dir.path().join(".env.example").exists(),
+        "nothing is written"
+    );
     appctl(dir.path())
-        .args(["init", ".", "--template", "blank", "--name", "demo", "--force"])
+        .args([
+            "init",
+            ".",
+            "--template",
+            "blank",
+            "--name",
+            "demo",
+            "--force",
+        ])
         .assert()
         .success();
     let yaml = std::fs::read_to_string(dir.path().join("appctl.yaml")).unwrap();
@@ -241,7 +260,10 @@ fn validate_never_prints_a_variable_value() {
         .assert()
         .code(1);
     let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("variable `SECRET_B` is not set"), "{stdout}");
+    assert!(
+        stdout.contains("variable `SECRET_B` is not set"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("hunter2"), "{stdout}");
 }
 

