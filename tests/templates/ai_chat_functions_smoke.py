@@ -21,7 +21,8 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The function sources live in the template; this test stays out of it so `init` never copies it.
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "templates", "projects", "ai-chat", "functions")
 USER_A, USER_B = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
 TOKENS = {"jwt-a": USER_A, "jwt-b": USER_B, "service-key": "service"}  # stand-ins for JWTs
 THREAD_A, THREAD_B = "10000000-0000-4000-8000-000000000001", "10000000-0000-4000-8000-000000000002"
