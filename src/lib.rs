@@ -6,7 +6,14 @@
 //! the same code the command runs.
 
 pub mod cli;
+pub mod deploy;
+pub mod diff;
+pub mod inspect;
+pub mod lower;
 pub mod model;
+pub mod normalize;
 pub mod output;
+pub mod plan;
 pub mod project;
+pub mod render;
 pub mod templates;

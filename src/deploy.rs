@@ -1,0 +1,610 @@
+//! Planning against and applying to a live database: the I/O around the pure diff and plan.
+//!
+//! A deploy takes a session advisory lock (a second deploy waits, saying who holds the lock), makes
+//! sure the `appctl` bookkeeping schema exists, inspects, normalises the desired state, plans, and
+//! applies the plan in one transaction with `lock_timeout` and `statement_timeout` set. The same
+//! transaction records the deployment and the set of objects appctl manages, so a deploy killed at any
+//! moment leaves the database as it was or as planned. Two exceptions, both additive and resumed by a
+//! rerun: enum values that later statements use are committed first (Postgres cannot use a value in
+//! the transaction that adds it), and `online` indexes are built concurrently after the commit.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Connection, PgConnection};
+
+use crate::diff::{Change, diff};
+use crate::inspect;
+use crate::model::{Database, ObjectRef};
+use crate::normalize::{self, database_message};
+use crate::plan::{self, Hazard, Plan, Stage};
+use crate::render;
+
+/// The advisory lock key every appctl deploy takes ("appctl" in ASCII).
+pub const LOCK_KEY: i64 = 0x6170_7063_746c;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("cannot connect to {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error(transparent)]
+    Normalize(#[from] normalize::NormalizeError),
+    #[error(transparent)]
+    Inspect(#[from] inspect::InspectError),
+    #[error(
+        "another deploy holds the lock ({holder}) and did not finish within {waited:?}; retry later or raise --lock-timeout"
+    )]
+    LockTimeout { holder: String, waited: Duration },
+    #[error(
+        "stale plan: the database changed since the plan was made (it was made from state {expected}, the database is now {actual}); run `appctl plan` again"
+    )]
+    StalePlan { expected: String, actual: String },
+    #[error("the plan file was made by a newer appctl (format {0}); upgrade appctl")]
+    PlanFormat(u32),
+    #[error(
+        "the plan has {count} destructive change(s):\n{list}\nnothing was changed; review them and rerun with --allow-destructive"
+    )]
+    Destructive { count: usize, list: String },
+    #[error("{0}\nnothing was changed")]
+    Precheck(String),
+    #[error("deploy cancelled; nothing was changed")]
+    Cancelled,
+    #[error(
+        "{object}: {message}\n  in: {sql}\nthe transaction was rolled back; nothing was changed"
+    )]
+    Statement {
+        object: String,
+        sql: String,
+        message: String,
+    },
+    #[error(
+        "{object}: {message}\n  in: {sql}\nthe schema changes were committed; this step runs outside the transaction and a rerun resumes it"
+    )]
+    AfterCommit {
+        object: String,
+        sql: String,
+        message: String,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// `postgres://user:***@host/db`: a URL fit to print.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let path = match path.split_once("password=") {
+        Some((before, after)) => {
+            let end = after.find('&').unwrap_or(after.len());
+            format!("{before}password=***{}", &after[end..])
+        }
+        None => path.to_string(),
+    };
+    format!("{scheme}://{authority}{path}")
+}
+
+/// Connects, naming the session so other deploys (and DBAs) can see who holds the lock.
+pub async fn connect(url: &str, application_name: &str) -> Result<PgConnection, DeployError> {
+    use sqlx::postgres::PgConnectOptions;
+    let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| DeployError::Connect {
+        url: redact_url(url),
+        message: e.to_string(),
+    })?;
+    let options = options.application_name(application_name);
+    PgConnection::connect_with(&options)
+        .await
+        .map_err(|e| DeployError::Connect {
+            url: redact_url(url),
+            message: database_message(&e),
+        })
+}
+
+/// Who is deploying: `APPCTL_ACTOR`, else `user@host`.
+pub fn actor() -> String {
+    if let Ok(actor) = std::env::var("APPCTL_ACTOR")
+        && !actor.is_empty()
+    {
+        return actor;
+    }
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{user}@{host}")
+}
+
+/// The plan from the live database to `desired` (not yet normalised).
+pub async fn make_plan(
+    conn: &mut PgConnection,
+    desired: &Database,
+    online: bool,
+) -> Result<Plan, DeployError> {
+    let actual = inspect::inspect(conn, &desired.schema).await?;
+    let normalized = normalize::normalize(conn, desired).await?;
+    Ok(plan_between(&normalized, &actual, online))
+}
+
+fn plan_between(normalized: &Database, actual: &Database, online: bool) -> Plan {
+    let mut plan = plan::plan(diff(normalized, actual), normalized, actual, online);
+    plan.managed_after = managed_after(normalized);
+    plan
+}
+
+/// After a deploy, appctl manages exactly what the file declares.
+fn managed_after(desired: &Database) -> Vec<ObjectRef> {
+    desired
+        .extensions
+        .iter()
+        .map(|e| ObjectRef::Extension(e.clone()))
+        .chain(desired.enums.keys().map(|e| ObjectRef::Enum(e.clone())))
+        .chain(desired.tables.keys().map(|t| ObjectRef::Table(t.clone())))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub allow_destructive: bool,
+    pub online: bool,
+    /// How long to wait for another deploy's lock.
+    pub lock_wait: Duration,
+    /// `lock_timeout` for each statement: a DDL statement waiting longer for a table lock fails
+    /// rather than queueing every query behind it.
+    pub ddl_lock_timeout: Duration,
+    pub statement_timeout: Duration,
+    pub actor: String,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            allow_destructive: false,
+            online: false,
+            lock_wait: Duration::from_secs(300),
+            ddl_lock_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(1800),
+            actor: actor(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeployOutcome {
+    pub plan: Plan,
+    /// The id of the row in `appctl.deployments`; `None` when there was nothing to do.
+    pub deployment_id: Option<i64>,
+}
+
+/// Everything a deploy tells the person running it, as it happens.
+pub trait DeployListener {
+    fn waiting_for_lock(&mut self, holder: &str);
+    /// Asked once with the plan (not asked when it is empty); false cancels.
+    fn confirm(&mut self, plan: &Plan) -> bool;
+    fn step_done(&mut self, step: &plan::Step);
+}
+
+/// Plans (or takes `saved`) and applies it.
+pub async fn deploy(
+    conn: &mut PgConnection,
+    desired: &Database,
+    saved: Option<Plan>,
+    options: &DeployOptions,
+    listener: &mut dyn DeployListener,
+) -> Result<DeployOutcome, DeployError> {
+    if let Some(saved) = &saved
+        && saved.format > plan::PLAN_FORMAT
+    {
+        return Err(DeployError::PlanFormat(saved.format));
+    }
+    acquire_lock(conn, options.lock_wait, listener).await?;
+    let result = deploy_locked(conn, desired, saved, options, listener).await;
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    result
+}
+
+async fn deploy_locked(
+    conn: &mut PgConnection,
+    desired: &Database,
+    saved: Option<Plan>,
+    options: &DeployOptions,
+    listener: &mut dyn DeployListener,
+) -> Result<DeployOutcome, DeployError> {
+    ensure_bookkeeping(conn).await?;
+    let schema = saved
+        .as_ref()
+        .map_or(desired.schema.clone(), |p| p.schema.clone());
+    let actual = inspect::inspect(conn, &schema).await?;
+    let plan = match saved {
+        Some(saved) => {
+            let now = plan::fingerprint(&actual);
+            if now != saved.source_fingerprint {
+                return Err(DeployError::StalePlan {
+                    expected: short(&saved.source_fingerprint),
+                    actual: short(&now),
+                });
+            }
+            saved
+        }
+        None => {
+            let normalized = normalize::normalize(conn, desired).await?;
+            plan_between(&normalized, &actual, options.online)
+        }
+    };
+    if plan.is_empty() {
+        // Still record adoption of declared objects that exist already.
+        record_managed_only(conn, &plan).await?;
+        return Ok(DeployOutcome {
+            plan,
+            deployment_id: None,
+        });
+    }
+    let destructive: Vec<String> = plan
+        .destructive_steps()
+        .map(|s| {
+            let reasons: Vec<String> = s
+                .hazards
+                .iter()
+                .filter(|h| h.is_destructive())
+                .map(Hazard::label)
+                .collect();
+            format!("  - {} ({})", s.object, reasons.join("; "))
+        })
+        .collect();
+    if !destructive.is_empty() && !options.allow_destructive {
+        return Err(DeployError::Destructive {
+            count: destructive.len(),
+            list: destructive.join("\n"),
+        });
+    }
+    if !listener.confirm(&plan) {
+        return Err(DeployError::Cancelled);
+    }
+    let started = chrono::Utc::now();
+    match apply(conn, &plan, &actual, options, listener).await {
+        Ok(id) => {
+            run_after_commit(conn, &plan, listener).await?;
+            Ok(DeployOutcome {
+                plan,
+                deployment_id: Some(id),
+            })
+        }
+        Err(error) => {
+            record_failure(conn, &plan, options, started, &error).await;
+            Err(error)
+        }
+    }
+}
+
+fn short(fingerprint: &str) -> String {
+    fingerprint.chars().take(12).collect()
+}
+
+async fn acquire_lock(
+    conn: &mut PgConnection,
+    wait: Duration,
+    listener: &mut dyn DeployListener,
+) -> Result<(), DeployError> {
+    let start = Instant::now();
+    let mut announced = false;
+    // Bounded: one try every 250 ms until `wait` has passed.
+    loop {
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .fetch_one(&mut *conn)
+            .await?;
+        if locked {
+            return Ok(());
+        }
+        let holder = lock_holder(conn).await?;
+        if start.elapsed() >= wait {
+            return Err(DeployError::LockTimeout {
+                holder,
+                waited: wait,
+            });
+        }
+        if !announced {
+            listener.waiting_for_lock(&holder);
+            announced = true;
+        }
+        tokio::time::sleep(Duration::from_millis(250).min(wait.saturating_sub(start.elapsed())))
+            .await;
+    }
+}
+
+/// Who holds the deploy lock, as pg_stat_activity knows them.
+async fn lock_holder(conn: &mut PgConnection) -> Result<String, DeployError> {
+    type Holder = (Option<String>, Option<String>, Option<String>, i32);
+    let row: Option<Holder> = sqlx::query_as(
+        "SELECT a.application_name, a.usename::text, a.client_addr::text, a.pid
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted
+           AND l.classid = ($1 >> 32)::oid AND l.objid = ($1 & 4294967295)::oid
+         LIMIT 1",
+    )
+    .bind(LOCK_KEY)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some((application, user, address, pid)) => format!(
+            "{} as {} from {}, pid {pid}",
+            application
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| "a session".into()),
+            user.unwrap_or_else(|| "?".into()),
+            address.unwrap_or_else(|| "a local socket".into()),
+        ),
+        None => "a session that just released it".into(),
+    })
+}
+
+/// The `appctl` schema: what appctl manages and every deployment. Created once, never dropped.
+pub const BOOKKEEPING_SQL: &str = "
+CREATE SCHEMA IF NOT EXISTS appctl;
+CREATE TABLE IF NOT EXISTS appctl.managed (
+    schema_name text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('extension', 'enum', 'table')),
+    name text NOT NULL,
+    since timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (schema_name, kind, name)
+);
+CREATE TABLE IF NOT EXISTS appctl.deployments (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    actor text NOT NULL,
+    appctl_version text NOT NULL,
+    schema_name text NOT NULL,
+    plan_hash text NOT NULL,
+    statements text NOT NULL,
+    outcome text NOT NULL CHECK (outcome IN ('applied', 'failed')),
+    error text
+);
+";
+
+async fn ensure_bookkeeping(conn: &mut PgConnection) -> Result<(), DeployError> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !exists {
+        sqlx::raw_sql(BOOKKEEPING_SQL).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Checks that would otherwise fail half-way: NOT NULL on a column holding NULLs, a NOT NULL column
+/// without default added to a table with rows.
+async fn prechecks(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    actual: &Database,
+) -> Result<(), DeployError> {
+    let schema = &plan.schema;
+    let mut problems = Vec::new();
+    for step in &plan.steps {
+        match &step.change {
+            Change::SetNotNull { table, column } => {
+                let sql = format!(
+                    "SELECT count(*) FROM {} WHERE {} IS NULL",
+                    render::qualified(schema, table),
+                    render::ident(column)
+                );
+                let count: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
+                if count > 0 {
+                    problems.push(format!(
+                        "cannot make {table}.{column} NOT NULL: {count} row(s) hold NULL; fill them in (or keep `nullable: true`) and deploy again"
+                    ));
+                }
+            }
+            Change::AddColumn { table, column }
+                if !column.nullable
+                    && column.default.is_none()
+                    && column.identity.is_none()
+                    && column.generated.is_none()
+                    && actual.tables.contains_key(table) =>
+            {
+                let sql = format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {} LIMIT 1) AS rows",
+                    render::qualified(schema, table)
+                );
+                let count: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
+                if count > 0 {
+                    problems.push(format!(
+                        "cannot add {table}.{column_name} NOT NULL without a default: the table has rows; give it a `default:` or make it `nullable: true`",
+                        column_name = column.name
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DeployError::Precheck(problems.join("\n")))
+    }
+}
+
+async fn run_statements(
+    conn: &mut PgConnection,
+    step: &plan::Step,
+    after_commit: bool,
+) -> Result<(), DeployError> {
+    for sql in &step.sql {
+        if let Err(error) = sqlx::raw_sql(sql).execute(&mut *conn).await {
+            let (object, sql, message) =
+                (step.object.clone(), sql.clone(), database_message(&error));
+            return Err(if after_commit {
+                DeployError::AfterCommit {
+                    object,
+                    sql,
+                    message,
+                }
+            } else {
+                DeployError::Statement {
+                    object,
+                    sql,
+                    message,
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Applies the transactional part of the plan and records it; returns the deployment id.
+async fn apply(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    actual: &Database,
+    options: &DeployOptions,
+    listener: &mut dyn DeployListener,
+) -> Result<i64, DeployError> {
+    let started = chrono::Utc::now();
+    let before: Vec<&plan::Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.stage == Stage::Before)
+        .collect();
+    if !before.is_empty() {
+        let mut tx = conn.begin().await?;
+        for step in before {
+            run_statements(&mut tx, step, false).await?;
+            listener.step_done(step);
+        }
+        tx.commit().await?;
+    }
+
+    let mut tx = conn.begin().await?;
+    prechecks(&mut tx, plan, actual).await?;
+    sqlx::query(
+        "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+    )
+    .bind(format!("{}ms", options.ddl_lock_timeout.as_millis()))
+    .bind(format!("{}ms", options.statement_timeout.as_millis()))
+    .execute(&mut *tx)
+    .await?;
+    inspect::set_local_search_path(&mut tx, &plan.schema).await?;
+    for step in plan.steps.iter().filter(|s| s.stage == Stage::Transaction) {
+        run_statements(&mut tx, step, false).await?;
+        listener.step_done(step);
+    }
+    write_managed(&mut tx, plan).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appctl.deployments (started_at, actor, appctl_version, schema_name, plan_hash, statements, outcome)
+         VALUES ($1, $2, $3, $4, $5, $6, 'applied') RETURNING id",
+    )
+    .bind(started)
+    .bind(&options.actor)
+    .bind(env!("CARGO_PKG_VERSION"))
+    .bind(&plan.schema)
+    .bind(plan.hash())
+    .bind(all_sql(plan))
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Concurrent index builds, one by one after the commit. A rerun's plan includes whatever did not
+/// finish (an index left invalid by a failed build is dropped and built again).
+async fn run_after_commit(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    listener: &mut dyn DeployListener,
+) -> Result<(), DeployError> {
+    for step in plan.steps.iter().filter(|s| s.stage == Stage::After) {
+        run_statements(conn, step, true).await?;
+        listener.step_done(step);
+    }
+    Ok(())
+}
+
+fn all_sql(plan: &Plan) -> String {
+    plan.steps
+        .iter()
+        .flat_map(|s| s.sql.iter())
+        .map(|sql| format!("{sql};\n"))
+        .collect()
+}
+
+async fn write_managed(conn: &mut PgConnection, plan: &Plan) -> Result<(), DeployError> {
+    sqlx::query("DELETE FROM appctl.managed WHERE schema_name = $1")
+        .bind(&plan.schema)
+        .execute(&mut *conn)
+        .await?;
+    for object in &plan.managed_after {
+        sqlx::query("INSERT INTO appctl.managed (schema_name, kind, name) VALUES ($1, $2, $3)")
+            .bind(&plan.schema)
+            .bind(object.kind())
+            .bind(object.name())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn record_managed_only(conn: &mut PgConnection, plan: &Plan) -> Result<(), DeployError> {
+    let mut tx = conn.begin().await?;
+    write_managed(&mut tx, plan).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_failure(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    options: &DeployOptions,
+    started: chrono::DateTime<chrono::Utc>,
+    error: &DeployError,
+) {
+    // Best effort: the failure itself is what the user must see.
+    let _ = sqlx::query(
+        "INSERT INTO appctl.deployments (started_at, actor, appctl_version, schema_name, plan_hash, statements, outcome, error)
+         VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7)",
+    )
+    .bind(started)
+    .bind(&options.actor)
+    .bind(env!("CARGO_PKG_VERSION"))
+    .bind(&plan.schema)
+    .bind(plan.hash())
+    .bind(all_sql(plan))
+    .bind(error.to_string())
+    .execute(&mut *conn)
+    .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=u&password=secret&sslmode=require"),
+            "postgres://h/db?user=u&password=***&sslmode=require"
+        );
+    }
+}

@@ -1,0 +1,762 @@
+//! The difference between a desired and an actual [`Database`], as a list of [`Change`]s.
+//!
+//! Pure: no I/O, no ordering (that is [`crate::plan`]'s job). Both sides must be in catalog spelling
+//! (the desired state normalised through the server), so equal objects compare equal as values.
+//! Only objects appctl manages are dropped; renames happen only where `renamed_from` declares them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Check, Column, Database, Enum, ForeignKey, Identity, Index, KeyConstraint, ObjectRef, Policy,
+    Privilege, Table,
+};
+
+/// One change to bring the actual state closer to the desired one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    CreateExtension {
+        name: String,
+    },
+    DropExtension {
+        name: String,
+    },
+    CreateEnum {
+        r#enum: Enum,
+    },
+    /// `ALTER TYPE ... ADD VALUE`, placed before an existing value or appended.
+    AddEnumValue {
+        r#enum: String,
+        value: String,
+        before: Option<String>,
+    },
+    /// Values removed or reordered: a new type replaces the old one and columns are converted.
+    ReplaceEnum {
+        from: Enum,
+        to: Enum,
+        /// Columns (table, column, default) that use the type.
+        columns: Vec<EnumUse>,
+    },
+    DropEnum {
+        name: String,
+    },
+    /// Creates the table with its columns, primary key, unique and check constraints. Foreign keys,
+    /// indexes, comments, RLS, policies and grants follow as their own changes.
+    CreateTable {
+        table: Table,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    DropTable {
+        name: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    AlterColumnType {
+        table: String,
+        column: String,
+        from: String,
+        to: String,
+        /// The column has a default: it is dropped before the type changes (it may not cast), and the
+        /// desired default, if any, is set again by a following `SetDefault`.
+        drop_default: bool,
+    },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
+    DropNotNull {
+        table: String,
+        column: String,
+    },
+    SetDefault {
+        table: String,
+        column: String,
+        default: String,
+    },
+    DropDefault {
+        table: String,
+        column: String,
+    },
+    AddIdentity {
+        table: String,
+        column: String,
+        identity: Identity,
+    },
+    SetIdentity {
+        table: String,
+        column: String,
+        identity: Identity,
+    },
+    DropIdentity {
+        table: String,
+        column: String,
+    },
+    AddPrimaryKey {
+        table: String,
+        key: KeyConstraint,
+    },
+    AddUnique {
+        table: String,
+        key: KeyConstraint,
+    },
+    AddCheck {
+        table: String,
+        check: Check,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropConstraint {
+        table: String,
+        name: String,
+        /// What the constraint was: primary key, unique, check or foreign key.
+        what: String,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    RenameIndex {
+        table: String,
+        from: String,
+        to: String,
+    },
+    DropIndex {
+        table: String,
+        name: String,
+    },
+    SetTableComment {
+        table: String,
+        comment: Option<String>,
+    },
+    SetColumnComment {
+        table: String,
+        column: String,
+        comment: Option<String>,
+    },
+    EnableRls {
+        table: String,
+    },
+    DisableRls {
+        table: String,
+    },
+    CreatePolicy {
+        table: String,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: String,
+        name: String,
+    },
+    Grant {
+        table: String,
+        role: String,
+        privileges: BTreeSet<Privilege>,
+    },
+    Revoke {
+        table: String,
+        role: String,
+        privileges: BTreeSet<Privilege>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumUse {
+    pub table: String,
+    pub column: String,
+    /// The column is an array of the enum.
+    pub array: bool,
+    pub default: Option<String>,
+}
+
+/// The changes, plus the objects that exist but are neither desired nor managed (left alone).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    pub unmanaged: Vec<ObjectRef>,
+}
+
+/// Compares two states. `actual.managed` decides what may be dropped.
+pub fn diff(desired: &Database, actual: &Database) -> Diff {
+    let mut out = Diff::default();
+    diff_extensions(desired, actual, &mut out);
+    diff_enums(desired, actual, &mut out);
+    diff_tables(desired, actual, &mut out);
+    out
+}
+
+fn is_managed(actual: &Database, object: &ObjectRef) -> bool {
+    actual.managed.contains(object)
+}
+
+fn diff_extensions(desired: &Database, actual: &Database, out: &mut Diff) {
+    for name in desired.extensions.difference(&actual.extensions) {
+        out.changes
+            .push(Change::CreateExtension { name: name.clone() });
+    }
+    for name in actual.extensions.difference(&desired.extensions) {
+        let object = ObjectRef::Extension(name.clone());
+        if is_managed(actual, &object) {
+            out.changes
+                .push(Change::DropExtension { name: name.clone() });
+        } else {
+            out.unmanaged.push(object);
+        }
+    }
+}
+
+fn diff_enums(desired: &Database, actual: &Database, out: &mut Diff) {
+    for (name, wanted) in &desired.enums {
+        match actual.enums.get(name) {
+            None => out.changes.push(Change::CreateEnum {
+                r#enum: wanted.clone(),
+            }),
+            Some(existing) if existing.values == wanted.values => {}
+            Some(existing) => match added_values(&existing.values, &wanted.values) {
+                Some(additions) => {
+                    for (value, before) in additions {
+                        out.changes.push(Change::AddEnumValue {
+                            r#enum: name.clone(),
+                            value,
+                            before,
+                        });
+                    }
+                }
+                None => out.changes.push(Change::ReplaceEnum {
+                    from: existing.clone(),
+                    to: wanted.clone(),
+                    columns: enum_uses(actual, name),
+                }),
+            },
+        }
+    }
+    for name in actual.enums.keys() {
+        if desired.enums.contains_key(name) {
+            continue;
+        }
+        let object = ObjectRef::Enum(name.clone());
+        if is_managed(actual, &object) {
+            out.changes.push(Change::DropEnum { name: name.clone() });
+        } else {
+            out.unmanaged.push(object);
+        }
+    }
+}
+
+/// When `wanted` is `existing` with values inserted (existing ones kept, in the same order), the new
+/// values with the existing value each goes before (`None`: appended). Otherwise `None`.
+fn added_values(existing: &[String], wanted: &[String]) -> Option<Vec<(String, Option<String>)>> {
+    let kept: Vec<&String> = wanted.iter().filter(|v| existing.contains(v)).collect();
+    if kept.len() != existing.len() || kept.iter().zip(existing).any(|(a, b)| *a != b) {
+        return None;
+    }
+    let mut additions = Vec::new();
+    for (i, value) in wanted.iter().enumerate() {
+        if existing.contains(value) {
+            continue;
+        }
+        let before = wanted[i + 1..]
+            .iter()
+            .find(|v| existing.contains(v))
+            .cloned();
+        additions.push((value.clone(), before));
+    }
+    // Values are added one by one; inserting each before the next existing value keeps their order
+    // only if we add later ones first when they share an anchor. Postgres places each new value
+    // immediately before its anchor, so adding in file order yields file order.
+    Some(additions)
+}
+
+fn enum_uses(actual: &Database, enum_name: &str) -> Vec<EnumUse> {
+    let array = format!("{enum_name}[]");
+    actual
+        .tables
+        .values()
+        .flat_map(|table| {
+            table
+                .columns
+                .iter()
+                .filter(|&column| column.data_type == enum_name || column.data_type == array)
+                .map(|column| EnumUse {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    array: column.data_type == array,
+                    default: column.default.clone(),
+                })
+        })
+        .collect()
+}
+
+fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
+    // Tables the desired state renames: (old name → new name), when the old one still exists.
+    let mut renamed_from: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, table) in &desired.tables {
+        if let Some(old) = &table.renamed_from
+            && !actual.tables.contains_key(name)
+            && actual.tables.contains_key(old)
+        {
+            renamed_from.insert(old.as_str(), name.as_str());
+        }
+    }
+    for (name, wanted) in &desired.tables {
+        let existing = match actual.tables.get(name) {
+            Some(existing) => Some(existing),
+            None => wanted
+                .renamed_from
+                .as_deref()
+                .filter(|old| renamed_from.contains_key(old))
+                .and_then(|old| actual.tables.get(old)),
+        };
+        match existing {
+            None => create_table(wanted, out),
+            Some(existing) => {
+                if existing.name != *name {
+                    out.changes.push(Change::RenameTable {
+                        from: existing.name.clone(),
+                        to: name.clone(),
+                    });
+                }
+                diff_table(wanted, existing, out);
+            }
+        }
+    }
+    for name in actual.tables.keys() {
+        if desired.tables.contains_key(name) || renamed_from.contains_key(name.as_str()) {
+            continue;
+        }
+        let object = ObjectRef::Table(name.clone());
+        if is_managed(actual, &object) {
+            out.changes.push(Change::DropTable { name: name.clone() });
+        } else {
+            out.unmanaged.push(object);
+        }
+    }
+}
+
+/// A new table: the table itself, then everything that is its own change.
+fn create_table(table: &Table, out: &mut Diff) {
+    let name = &table.name;
+    out.changes.push(Change::CreateTable {
+        table: table.clone(),
+    });
+    for foreign_key in &table.foreign_keys {
+        out.changes.push(Change::AddForeignKey {
+            table: name.clone(),
+            foreign_key: foreign_key.clone(),
+        });
+    }
+    for index in &table.indexes {
+        out.changes.push(Change::CreateIndex {
+            table: name.clone(),
+            index: index.clone(),
+        });
+    }
+    if table.comment.is_some() {
+        out.changes.push(Change::SetTableComment {
+            table: name.clone(),
+            comment: table.comment.clone(),
+        });
+    }
+    for column in &table.columns {
+        if column.comment.is_some() {
+            out.changes.push(Change::SetColumnComment {
+                table: name.clone(),
+                column: column.name.clone(),
+                comment: column.comment.clone(),
+            });
+        }
+    }
+    if table.rls_enabled {
+        out.changes.push(Change::EnableRls {
+            table: name.clone(),
+        });
+    }
+    for policy in &table.policies {
+        out.changes.push(Change::CreatePolicy {
+            table: name.clone(),
+            policy: policy.clone(),
+        });
+    }
+    diff_grants(name, &table.grants, &BTreeMap::new(), out);
+}
+
+/// Two versions of one table (`existing` may still have its old name).
+fn diff_table(wanted: &Table, existing: &Table, out: &mut Diff) {
+    let table = &wanted.name;
+    diff_columns(wanted, existing, out);
+
+    // Constraints: by name; a changed one is dropped and added again.
+    let same_key = |a: &Option<KeyConstraint>, b: &Option<KeyConstraint>| a == b;
+    if !same_key(&wanted.primary_key, &existing.primary_key) {
+        if let Some(old) = &existing.primary_key {
+            out.changes.push(Change::DropConstraint {
+                table: table.clone(),
+                name: old.name.clone(),
+                what: "primary key".into(),
+            });
+        }
+        if let Some(new) = &wanted.primary_key {
+            out.changes.push(Change::AddPrimaryKey {
+                table: table.clone(),
+                key: new.clone(),
+            });
+        }
+    }
+    diff_named(
+        &wanted.uniques,
+        &existing.uniques,
+        |k| &k.name,
+        |k| Change::AddUnique {
+            table: table.clone(),
+            key: k.clone(),
+        },
+        |k| Change::DropConstraint {
+            table: table.clone(),
+            name: k.name.clone(),
+            what: "unique constraint".into(),
+        },
+        out,
+    );
+    diff_named(
+        &wanted.checks,
+        &existing.checks,
+        |c| &c.name,
+        |c| Change::AddCheck {
+            table: table.clone(),
+            check: c.clone(),
+        },
+        |c| Change::DropConstraint {
+            table: table.clone(),
+            name: c.name.clone(),
+            what: "check constraint".into(),
+        },
+        out,
+    );
+    diff_named(
+        &wanted.foreign_keys,
+        &existing.foreign_keys,
+        |f| &f.name,
+        |f| Change::AddForeignKey {
+            table: table.clone(),
+            foreign_key: f.clone(),
+        },
+        |f| Change::DropConstraint {
+            table: table.clone(),
+            name: f.name.clone(),
+            what: "foreign key".into(),
+        },
+        out,
+    );
+    diff_indexes(wanted, existing, out);
+
+    if wanted.comment != existing.comment {
+        out.changes.push(Change::SetTableComment {
+            table: table.clone(),
+            comment: wanted.comment.clone(),
+        });
+    }
+    match (wanted.rls_enabled, existing.rls_enabled) {
+        (true, false) => out.changes.push(Change::EnableRls {
+            table: table.clone(),
+        }),
+        (false, true) => out.changes.push(Change::DisableRls {
+            table: table.clone(),
+        }),
+        _ => {}
+    }
+    diff_named(
+        &wanted.policies,
+        &existing.policies,
+        |p| &p.name,
+        |p| Change::CreatePolicy {
+            table: table.clone(),
+            policy: p.clone(),
+        },
+        |p| Change::DropPolicy {
+            table: table.clone(),
+            name: p.name.clone(),
+        },
+        out,
+    );
+    diff_grants(table, &wanted.grants, &existing.grants, out);
+}
+
+/// Objects matched by name: missing ones are added, extra ones dropped, changed ones dropped and
+/// added again (drops first, so a constraint can keep its name).
+fn diff_named<T: PartialEq>(
+    wanted: &[T],
+    existing: &[T],
+    name: impl Fn(&T) -> &String,
+    add: impl Fn(&T) -> Change,
+    drop: impl Fn(&T) -> Change,
+    out: &mut Diff,
+) {
+    for old in existing {
+        match wanted.iter().find(|w| name(w) == name(old)) {
+            Some(new) if new == old => {}
+            _ => out.changes.push(drop(old)),
+        }
+    }
+    for new in wanted {
+        match existing.iter().find(|e| name(e) == name(new)) {
+            Some(old) if old == new => {}
+            _ => out.changes.push(add(new)),
+        }
+    }
+}
+
+fn diff_columns(wanted: &Table, existing: &Table, out: &mut Diff) {
+    let table = &wanted.name;
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    for column in &wanted.columns {
+        let current = existing.column(&column.name).or_else(|| {
+            column
+                .renamed_from
+                .as_deref()
+                .filter(|old| wanted.column(old).is_none())
+                .and_then(|old| existing.column(old))
+        });
+        let Some(current) = current else {
+            out.changes.push(Change::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            });
+            continue;
+        };
+        matched.insert(current.name.as_str());
+        if current.name != column.name {
+            out.changes.push(Change::RenameColumn {
+                table: table.clone(),
+                from: current.name.clone(),
+                to: column.name.clone(),
+            });
+        }
+        diff_column(table, column, current, out);
+    }
+    for column in &existing.columns {
+        if !matched.contains(column.name.as_str()) {
+            out.changes.push(Change::DropColumn {
+                table: table.clone(),
+                column: column.name.clone(),
+            });
+        }
+    }
+}
+
+fn diff_column(table: &str, wanted: &Column, existing: &Column, out: &mut Diff) {
+    let table = table.to_string();
+    let column = wanted.name.clone();
+    // A generated column's expression cannot be altered in place on every version: drop and re-add
+    // (its values are derived, so nothing is lost).
+    if wanted.generated != existing.generated {
+        out.changes.push(Change::DropColumn {
+            table: table.clone(),
+            column: column.clone(),
+        });
+        out.changes.push(Change::AddColumn {
+            table,
+            column: wanted.clone(),
+        });
+        return;
+    }
+    if wanted.data_type != existing.data_type {
+        out.changes.push(Change::AlterColumnType {
+            table: table.clone(),
+            column: column.clone(),
+            from: existing.data_type.clone(),
+            to: wanted.data_type.clone(),
+            drop_default: existing.default.is_some() && existing.identity.is_none(),
+        });
+    }
+    match (&wanted.identity, &existing.identity) {
+        (Some(identity), None) => {
+            if existing.default.is_some() {
+                out.changes.push(Change::DropDefault {
+                    table: table.clone(),
+                    column: column.clone(),
+                });
+            }
+            out.changes.push(Change::AddIdentity {
+                table: table.clone(),
+                column: column.clone(),
+                identity: *identity,
+            });
+        }
+        (None, Some(_)) => out.changes.push(Change::DropIdentity {
+            table: table.clone(),
+            column: column.clone(),
+        }),
+        (Some(a), Some(b)) if a != b => out.changes.push(Change::SetIdentity {
+            table: table.clone(),
+            column: column.clone(),
+            identity: *a,
+        }),
+        _ => {}
+    }
+    let type_changed = wanted.data_type != existing.data_type;
+    if wanted.identity.is_none() {
+        match (&wanted.default, &existing.default) {
+            (Some(new), Some(old)) if new == old && !type_changed => {}
+            (Some(new), _) => out.changes.push(Change::SetDefault {
+                table: table.clone(),
+                column: column.clone(),
+                default: new.clone(),
+            }),
+            // A type change already dropped it.
+            (None, Some(_)) if existing.identity.is_none() && !type_changed => {
+                out.changes.push(Change::DropDefault {
+                    table: table.clone(),
+                    column: column.clone(),
+                })
+            }
+            _ => {}
+        }
+    }
+    match (wanted.nullable, existing.nullable) {
+        (false, true) => out.changes.push(Change::SetNotNull {
+            table: table.clone(),
+            column: column.clone(),
+        }),
+        (true, false) => out.changes.push(Change::DropNotNull {
+            table: table.clone(),
+            column: column.clone(),
+        }),
+        _ => {}
+    }
+    if wanted.comment != existing.comment {
+        out.changes.push(Change::SetColumnComment {
+            table,
+            column,
+            comment: wanted.comment.clone(),
+        });
+    }
+}
+
+fn diff_indexes(wanted: &Table, existing: &Table, out: &mut Diff) {
+    let table = &wanted.name;
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    for index in &wanted.indexes {
+        let current = existing.index(&index.name).or_else(|| {
+            index
+                .renamed_from
+                .as_deref()
+                .filter(|old| wanted.index(old).is_none())
+                .and_then(|old| existing.index(old))
+        });
+        match current {
+            Some(current) if same_index(index, current) => {
+                matched.insert(current.name.as_str());
+                if current.name != index.name {
+                    out.changes.push(Change::RenameIndex {
+                        table: table.clone(),
+                        from: current.name.clone(),
+                        to: index.name.clone(),
+                    });
+                }
+            }
+            Some(current) => {
+                // Changed (or left invalid by a failed concurrent build): build it again.
+                matched.insert(current.name.as_str());
+                out.changes.push(Change::DropIndex {
+                    table: table.clone(),
+                    name: current.name.clone(),
+                });
+                out.changes.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: index.clone(),
+                });
+            }
+            None => out.changes.push(Change::CreateIndex {
+                table: table.clone(),
+                index: index.clone(),
+            }),
+        }
+    }
+    for index in &existing.indexes {
+        if !matched.contains(index.name.as_str()) {
+            out.changes.push(Change::DropIndex {
+                table: table.clone(),
+                name: index.name.clone(),
+            });
+        }
+    }
+}
+
+/// Indexes are the same when their catalog definitions (names masked) agree and the old one is valid.
+fn same_index(wanted: &Index, existing: &Index) -> bool {
+    existing.valid && wanted.definition == existing.definition
+}
+
+fn diff_grants(
+    table: &str,
+    wanted: &BTreeMap<String, BTreeSet<Privilege>>,
+    existing: &BTreeMap<String, BTreeSet<Privilege>>,
+    out: &mut Diff,
+) {
+    let empty = BTreeSet::new();
+    let roles: BTreeSet<&String> = wanted.keys().chain(existing.keys()).collect();
+    for role in roles {
+        let want = wanted.get(role).unwrap_or(&empty);
+        let have = existing.get(role).unwrap_or(&empty);
+        let revoke: BTreeSet<Privilege> = have.difference(want).copied().collect();
+        let grant: BTreeSet<Privilege> = want.difference(have).copied().collect();
+        if !revoke.is_empty() {
+            out.changes.push(Change::Revoke {
+                table: table.to_string(),
+                role: role.clone(),
+                privileges: revoke,
+            });
+        }
+        if !grant.is_empty() {
+            out.changes.push(Change::Grant {
+                table: table.to_string(),
+                role: role.clone(),
+                privileges: grant,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn enum_additions_are_in_place_when_order_is_kept() {
+        let additions =
+            added_values(&strings(&["a", "c"]), &strings(&["a", "b", "c", "d"])).unwrap();
+        assert_eq!(
+            additions,
+            vec![
+                ("b".to_string(), Some("c".to_string())),
+                ("d".to_string(), None)
+            ]
+        );
+        assert_eq!(
+            added_values(&strings(&["a", "b"]), &strings(&["b", "a"])),
+            None
+        );
+        assert_eq!(added_values(&strings(&["a", "b"]), &strings(&["a"])), None);
+    }
+}

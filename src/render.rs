@@ -1,0 +1,463 @@
+//! SQL text for each [`Change`]. Pure.
+//!
+//! Every identifier is quoted. Objects are qualified with the target schema; types and expressions are
+//! written as the catalog spells them and resolve through the search path the apply step sets
+//! (`<schema>, public`), the same one inspection uses, so what is created reads back identically.
+
+use crate::diff::Change;
+use crate::model::{Column, ForeignKey, Identity, Index, KeyConstraint, Policy, Privilege, Table};
+
+/// `"name"`, with embedded quotes doubled. Always quoted: reserved words, upper case, spaces and
+/// unicode all survive.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"schema"."name"`.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+/// `'text'`, with embedded quotes doubled (standard_conforming_strings is on since Postgres 9.1).
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The statements of one change, in order. A change is usually one statement; a type replacement or
+/// a type change with a default takes several.
+pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
+    let table_ref = |table: &str| qualified(schema, table);
+    match change {
+        Change::CreateExtension { name } => {
+            vec![format!("CREATE EXTENSION IF NOT EXISTS {}", ident(name))]
+        }
+        Change::DropExtension { name } => vec![format!("DROP EXTENSION IF EXISTS {}", ident(name))],
+        Change::CreateEnum { r#enum } => vec![format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            qualified(schema, &r#enum.name),
+            r#enum
+                .values
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )],
+        Change::AddEnumValue {
+            r#enum,
+            value,
+            before,
+        } => {
+            let position = match before {
+                Some(before) => format!(" BEFORE {}", literal(before)),
+                None => String::new(),
+            };
+            vec![format!(
+                "ALTER TYPE {} ADD VALUE {}{position}",
+                qualified(schema, r#enum),
+                literal(value)
+            )]
+        }
+        Change::ReplaceEnum { from, to, columns } => {
+            let old_name = format!("{}__appctl_old", from.name);
+            let mut sql = vec![format!(
+                "ALTER TYPE {} RENAME TO {}",
+                qualified(schema, &from.name),
+                ident(&old_name)
+            )];
+            sql.extend(statements(
+                &Change::CreateEnum { r#enum: to.clone() },
+                schema,
+                online,
+            ));
+            for usage in columns {
+                let column = ident(&usage.column);
+                let array = if usage.array { "[]" } else { "" };
+                if usage.default.is_some() {
+                    sql.push(format!(
+                        "ALTER TABLE {} ALTER COLUMN {column} DROP DEFAULT",
+                        table_ref(&usage.table)
+                    ));
+                }
+                sql.push(format!(
+                    "ALTER TABLE {} ALTER COLUMN {column} TYPE {ty}{array} USING {column}::text{array}::{ty}{array}",
+                    table_ref(&usage.table),
+                    ty = qualified(schema, &to.name),
+                ));
+                if let Some(default) = &usage.default {
+                    sql.push(format!(
+                        "ALTER TABLE {} ALTER COLUMN {column} SET DEFAULT {default}",
+                        table_ref(&usage.table)
+                    ));
+                }
+            }
+            sql.push(format!("DROP TYPE {}", qualified(schema, &old_name)));
+            sql
+        }
+        Change::DropEnum { name } => {
+            vec![format!("DROP TYPE IF EXISTS {}", qualified(schema, name))]
+        }
+        Change::CreateTable { table } => vec![create_table(schema, table)],
+        Change::RenameTable { from, to } => vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            table_ref(from),
+            ident(to)
+        )],
+        Change::DropTable { name } => vec![format!("DROP TABLE IF EXISTS {}", table_ref(name))],
+        Change::AddColumn { table, column } => vec![format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            table_ref(table),
+            column_definition(column)
+        )],
+        Change::RenameColumn { table, from, to } => vec![format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            table_ref(table),
+            ident(from),
+            ident(to)
+        )],
+        Change::DropColumn { table, column } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::AlterColumnType {
+            table,
+            column,
+            to,
+            drop_default,
+            ..
+        } => {
+            let mut sql = Vec::new();
+            if *drop_default {
+                sql.push(format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                    table_ref(table),
+                    ident(column)
+                ));
+            }
+            sql.push(format!(
+                "ALTER TABLE {} ALTER COLUMN {c} TYPE {to} USING {c}::{to}",
+                table_ref(table),
+                c = ident(column),
+            ));
+            sql
+        }
+        Change::SetNotNull { table, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::DropNotNull { table, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::SetDefault {
+            table,
+            column,
+            default,
+        } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::DropDefault { table, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::AddIdentity {
+            table,
+            column,
+            identity,
+        } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} ADD {}",
+            table_ref(table),
+            ident(column),
+            identity_clause(*identity)
+        )],
+        Change::SetIdentity {
+            table,
+            column,
+            identity,
+        } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET GENERATED {}",
+            table_ref(table),
+            ident(column),
+            match identity {
+                Identity::Always => "ALWAYS",
+                Identity::ByDefault => "BY DEFAULT",
+            }
+        )],
+        Change::DropIdentity { table, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::AddPrimaryKey { table, key } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table_ref(table),
+            key_clause(key, "PRIMARY KEY")
+        )],
+        Change::AddUnique { table, key } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table_ref(table),
+            key_clause(key, "UNIQUE")
+        )],
+        Change::AddCheck { table, check } => vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            table_ref(table),
+            ident(&check.name),
+            check.definition
+        )],
+        Change::AddForeignKey { table, foreign_key } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table_ref(table),
+            foreign_key_clause(foreign_key)
+        )],
+        Change::DropConstraint { table, name, .. } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            table_ref(table),
+            ident(name)
+        )],
+        Change::CreateIndex { table, index } => {
+            vec![create_index(schema, table, index, online && index.online)]
+        }
+        Change::RenameIndex { from, to, .. } => vec![format!(
+            "ALTER INDEX {} RENAME TO {}",
+            qualified(schema, from),
+            ident(to)
+        )],
+        Change::DropIndex { name, .. } => {
+            vec![format!("DROP INDEX IF EXISTS {}", qualified(schema, name))]
+        }
+        Change::SetTableComment { table, comment } => vec![format!(
+            "COMMENT ON TABLE {} IS {}",
+            table_ref(table),
+            comment.as_deref().map_or("NULL".to_string(), literal)
+        )],
+        Change::SetColumnComment {
+            table,
+            column,
+            comment,
+        } => vec![format!(
+            "COMMENT ON COLUMN {}.{} IS {}",
+            table_ref(table),
+            ident(column),
+            comment.as_deref().map_or("NULL".to_string(), literal)
+        )],
+        Change::EnableRls { table } => vec![format!(
+            "ALTER TABLE {} ENABLE ROW LEVEL SECURITY",
+            table_ref(table)
+        )],
+        Change::DisableRls { table } => vec![format!(
+            "ALTER TABLE {} DISABLE ROW LEVEL SECURITY",
+            table_ref(table)
+        )],
+        Change::CreatePolicy { table, policy } => vec![create_policy(schema, table, policy)],
+        Change::DropPolicy { table, name } => vec![format!(
+            "DROP POLICY IF EXISTS {} ON {}",
+            ident(name),
+            table_ref(table)
+        )],
+        Change::Grant {
+            table,
+            role,
+            privileges,
+        } => vec![format!(
+            "GRANT {} ON {} TO {}",
+            privilege_list(privileges),
+            table_ref(table),
+            ident(role)
+        )],
+        Change::Revoke {
+            table,
+            role,
+            privileges,
+        } => vec![format!(
+            "REVOKE {} ON {} FROM {}",
+            privilege_list(privileges),
+            table_ref(table),
+            ident(role)
+        )],
+    }
+}
+
+fn privilege_list(privileges: &std::collections::BTreeSet<Privilege>) -> String {
+    privileges
+        .iter()
+        .map(|p| p.sql())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn identity_clause(identity: Identity) -> &'static str {
+    match identity {
+        Identity::Always => "GENERATED ALWAYS AS IDENTITY",
+        Identity::ByDefault => "GENERATED BY DEFAULT AS IDENTITY",
+    }
+}
+
+/// `"name" type [GENERATED ...] [DEFAULT ...] [NOT NULL]`.
+pub fn column_definition(column: &Column) -> String {
+    let mut sql = format!("{} {}", ident(&column.name), column.data_type);
+    if let Some(identity) = column.identity {
+        sql.push(' ');
+        sql.push_str(identity_clause(identity));
+    } else if let Some(expression) = &column.generated {
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
+    } else if let Some(default) = &column.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    sql
+}
+
+fn key_clause(key: &KeyConstraint, kind: &str) -> String {
+    format!(
+        "CONSTRAINT {} {kind} ({})",
+        ident(&key.name),
+        ident_list(&key.columns)
+    )
+}
+
+fn foreign_key_clause(fk: &ForeignKey) -> String {
+    format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+        ident(&fk.name),
+        ident_list(&fk.columns),
+        qualified(&fk.ref_schema, &fk.ref_table),
+        ident_list(&fk.ref_columns),
+        fk.on_delete.sql(),
+        fk.on_update.sql()
+    )
+}
+
+/// CREATE TABLE with columns, primary key, unique and check constraints (foreign keys come later, so
+/// tables can reference each other in any order, cycles included).
+pub fn create_table(schema: &str, table: &Table) -> String {
+    let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
+    if let Some(key) = &table.primary_key {
+        parts.push(key_clause(key, "PRIMARY KEY"));
+    }
+    for key in &table.uniques {
+        parts.push(key_clause(key, "UNIQUE"));
+    }
+    for check in &table.checks {
+        parts.push(format!(
+            "CONSTRAINT {} {}",
+            ident(&check.name),
+            check.definition
+        ));
+    }
+    format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        qualified(schema, &table.name),
+        parts.join(",\n  ")
+    )
+}
+
+pub fn create_index(schema: &str, table: &str, index: &Index, concurrently: bool) -> String {
+    let columns: Vec<String> = index
+        .columns
+        .iter()
+        .map(|c| {
+            let mut part = ident(&c.column);
+            if let Some(opclass) = &c.opclass {
+                part.push(' ');
+                part.push_str(opclass);
+            }
+            if c.descending {
+                part.push_str(" DESC");
+            }
+            match c.nulls_first {
+                Some(true) => part.push_str(" NULLS FIRST"),
+                Some(false) => part.push_str(" NULLS LAST"),
+                None => {}
+            }
+            part
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}INDEX {}{} ON {} USING {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
+        ident(&index.name),
+        qualified(schema, table),
+        index.method,
+        columns.join(", ")
+    );
+    if !index.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", ident_list(&index.include)));
+    }
+    if !index.with.is_empty() {
+        let params: Vec<String> = index
+            .with
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", ident(k)))
+            .collect();
+        sql.push_str(&format!(" WITH ({})", params.join(", ")));
+    }
+    if let Some(predicate) = &index.predicate {
+        sql.push_str(&format!(" WHERE ({predicate})"));
+    }
+    sql
+}
+
+fn create_policy(schema: &str, table: &str, policy: &Policy) -> String {
+    let roles: Vec<String> = policy
+        .roles
+        .iter()
+        .map(|r| {
+            if r == "public" {
+                "PUBLIC".to_string()
+            } else {
+                ident(r)
+            }
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE POLICY {} ON {} AS {} FOR {} TO {}",
+        ident(&policy.name),
+        qualified(schema, table),
+        if policy.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
+        policy.command,
+        roles.join(", ")
+    );
+    if let Some(using) = &policy.using {
+        sql.push_str(&format!(" USING ({using})"));
+    }
+    if let Some(check) = &policy.with_check {
+        sql.push_str(&format!(" WITH CHECK ({check})"));
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_every_identifier() {
+        assert_eq!(ident("user"), "\"user\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(
+            qualified("public", "Émoji table"),
+            "\"public\".\"Émoji table\""
+        );
+        assert_eq!(literal("it's"), "'it''s'");
+    }
+}
