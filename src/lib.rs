@@ -14,6 +14,7 @@ pub mod model;
 pub mod normalize;
 pub mod output;
 pub mod plan;
+pub mod plan_output;
 pub mod project;
 pub mod render;
 pub mod templates;

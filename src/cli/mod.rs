@@ -3,8 +3,11 @@
 //! 2 "the plan has changes" (`plan` only).
 
 mod completions;
+mod database;
+mod deploy;
 mod init;
 mod not_built;
+mod plan;
 mod schema;
 mod validate;
 
@@ -58,9 +61,9 @@ pub enum Command {
     /// Check appctl.yaml and report every problem with its line and column
     Validate(validate::ValidateArgs),
     /// Show what a deploy would change in a database
-    Plan(not_built::PlanArgs),
+    Plan(plan::PlanArgs),
     /// Apply appctl.yaml to a database
-    Deploy(not_built::DeployArgs),
+    Deploy(deploy::DeployArgs),
     /// Write appctl.yaml from a live database
     Pull(not_built::PullArgs),
     /// Show who may do what, read from the live database
@@ -136,8 +139,8 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(args, global, output),
         Command::Completions(args) => completions::run(args),
         Command::Schema => schema::run(),
-        Command::Plan(_) => not_built::run("plan"),
-        Command::Deploy(_) => not_built::run("deploy"),
+        Command::Plan(args) => plan::run(args, global, output),
+        Command::Deploy(args) => deploy::run(args, global, output),
         Command::Pull(_) => not_built::run("pull"),
         Command::Access(_) => not_built::run("access"),
         Command::Up(_) => not_built::run("up"),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::FileArg;
+use super::database::ConnectionArgs;
 
 /// Says that `command` is not built yet.
 pub fn run(command: &str) -> anyhow::Result<ExitCode> {
@@ -14,54 +15,6 @@ pub fn run(command: &str) -> anyhow::Result<ExitCode> {
         "`appctl {command}` is not built yet in appctl {}; see docs/roadmap.md for what is",
         env!("CARGO_PKG_VERSION")
     )
-}
-
-/// Where the database is.
-#[derive(Debug, Args)]
-pub struct ConnectionArgs {
-    /// Postgres connection URL [default: DATABASE_URL, else the environment's database_url]
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
-    pub database_url: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-    /// Show the SQL statements of each change
-    #[arg(long)]
-    pub sql: bool,
-    /// Render the plan as Markdown, for a pull-request comment
-    #[arg(long, conflicts_with = "sql")]
-    pub markdown: bool,
-    /// Save the plan to a file for `appctl deploy --plan`
-    #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct DeployArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-    /// Apply a plan saved with `appctl plan -o`; refused when the database changed since
-    #[arg(long, value_name = "FILE")]
-    pub plan: Option<PathBuf>,
-    /// Allow changes that drop tables, columns or data
-    #[arg(long)]
-    pub allow_destructive: bool,
-    /// Build indexes with CREATE INDEX CONCURRENTLY after the transaction
-    #[arg(long)]
-    pub online: bool,
-    /// Create the roles, auth helpers and storage tables on a plain Postgres
-    #[arg(long)]
-    pub bootstrap: bool,
-    /// How long to wait for another deploy's lock, e.g. 5m
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub lock_timeout: String,
 }
 
 #[derive(Debug, Args)]

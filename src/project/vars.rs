@@ -28,6 +28,8 @@ pub enum VarError {
     Missing { name: String },
 }
 
+impl std::error::Error for VarError {}
+
 impl fmt::Display for VarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,0 +1,70 @@
+//! `appctl plan`: what a deploy would change. Exit 0: nothing to do; 2: changes; 1: error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::database::{self, ConnectionArgs};
+use super::{FileArg, GlobalArgs};
+use crate::deploy::{self, redact_url};
+use crate::output::Output;
+use crate::plan_output::{self, TextOptions};
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Show the SQL statements of each change
+    #[arg(long)]
+    pub sql: bool,
+    /// Render the plan as Markdown, for a pull-request comment
+    #[arg(long, conflicts_with = "sql")]
+    pub markdown: bool,
+    /// Plan `online` indexes as concurrent builds after the transaction
+    #[arg(long)]
+    pub online: bool,
+    /// Save the plan to a file for `appctl deploy --plan`
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    let project = database::load_project(global, &args.file, output)?;
+    let url = database::database_url(&args.connection, global, &project)?;
+    let desired = crate::lower::lower(&project.file);
+    let plan = database::runtime()?.block_on(async {
+        let mut conn = deploy::connect(&url, &database::application_name("plan")).await?;
+        deploy::make_plan(&mut conn, &desired, args.online).await
+    })?;
+    if let Some(path) = &args.out {
+        database::write_file(path, &(serde_json::to_string_pretty(&plan)? + "\n"))?;
+        output.status(format!(
+            "Saved the plan to {}; apply it with `appctl deploy --plan {}`.",
+            path.display(),
+            path.display()
+        ));
+    }
+    if output.json {
+        let json = serde_json::json!({ "plan": plan, "summary": plan.summary(), "changes": !plan.is_empty() });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else if args.markdown {
+        print!("{}", plan_output::render_markdown(&plan));
+    } else {
+        let options = TextOptions {
+            sql: args.sql,
+            color: output.color,
+        };
+        print!(
+            "{}",
+            plan_output::render_text(&plan, &redact_url(&url), options)
+        );
+    }
+    Ok(if plan.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

@@ -1,0 +1,210 @@
+//! `appctl plan` and `appctl deploy` run as a user (or a CI job) would, against a real PostgreSQL.
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use support::pg::PgServer;
+
+fn appctl(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("appctl").unwrap();
+    command
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("APPCTL_FILE")
+        .env_remove("APPCTL_ENV")
+        .env_remove("APPCTL_YES")
+        .env("APPCTL_ACTOR", "test-actor")
+        .env("NO_COLOR", "1")
+        .env("CI", "true");
+    command
+}
+
+const V1: &str = "version: 1
+project: shop
+tables:
+  products:
+    columns:
+      id:    { type: bigint, primary_key: true, identity: true }
+      name:  { type: text }
+      price: { type: 'numeric(12,2)', default: 0 }
+    indexes:
+      - { columns: [name] }
+";
+
+const V2_DROPS_PRICE: &str = "version: 1
+project: shop
+tables:
+  products:
+    columns:
+      id:    { type: bigint, primary_key: true, identity: true }
+      name:  { type: text }
+    indexes:
+      - { columns: [name] }
+";
+
+fn project(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("appctl.yaml"), yaml).unwrap();
+    dir
+}
+
+#[test]
+fn plan_exit_codes_deploy_and_convergence() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_plan");
+    let dir = project(V1);
+
+    let output = appctl(dir.path())
+        .args(["plan", "--database-url", &url, "--sql"])
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("+ table products"), "{stdout}");
+    assert!(
+        stdout.contains("CREATE TABLE \"public\".\"products\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Plan: "), "{stdout}");
+    assert!(
+        !stdout.contains(&server.password()),
+        "the password is never printed"
+    );
+
+    // DATABASE_URL works the same as the flag.
+    appctl(dir.path())
+        .env("DATABASE_URL", &url)
+        .args(["deploy", "--yes"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Applied:"));
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No changes"));
+    let history = server.psql(
+        "cli_plan",
+        "select actor || ' ' || outcome from appctl.deployments order by id",
+    );
+    assert_eq!(history.trim(), "test-actor applied");
+}
+
+#[test]
+fn deploy_without_a_terminal_needs_yes() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_yes");
+    let dir = project(V1);
+    appctl(dir.path())
+        .args(["deploy", "--database-url", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--yes"));
+    let tables = server.psql(
+        "cli_yes",
+        "select count(*) from pg_tables where schemaname = 'public'",
+    );
+    assert_eq!(tables.trim(), "0");
+}
+
+#[test]
+fn destructive_changes_are_refused_without_the_flag() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_destructive");
+    let dir = project(V1);
+    appctl(dir.path())
+        .args(["deploy", "--yes", "--database-url", &url])
+        .assert()
+        .success();
+    server.psql(
+        "cli_destructive",
+        "insert into products (name, price) values ('tea', 3.5)",
+    );
+    std::fs::write(dir.path().join("appctl.yaml"), V2_DROPS_PRICE).unwrap();
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("- column products.price"))
+        .stdout(predicate::str::contains("destructive"));
+    appctl(dir.path())
+        .args(["deploy", "--yes", "--database-url", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--allow-destructive"));
+    let price = server.psql("cli_destructive", "select price from products");
+    assert_eq!(price.trim(), "3.50", "nothing was changed");
+    appctl(dir.path())
+        .args([
+            "deploy",
+            "--yes",
+            "--allow-destructive",
+            "--database-url",
+            &url,
+        ])
+        .assert()
+        .success();
+    let columns = server.psql(
+        "cli_destructive",
+        "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'products'",
+    );
+    assert_eq!(columns.trim(), "id,name");
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_the_database_changed() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_stale");
+    let dir = project(V1);
+    let plan_path = dir.path().join("plan.json");
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url, "-o"])
+        .arg(&plan_path)
+        .assert()
+        .code(2);
+    let saved = std::fs::read_to_string(&plan_path).unwrap();
+    assert!(
+        !saved.contains(&server.password()),
+        "no secret in the plan file"
+    );
+
+    server.psql("cli_stale", "create table intruder (id int)");
+    appctl(dir.path())
+        .args(["deploy", "--yes", "--database-url", &url, "--plan"])
+        .arg(&plan_path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("stale plan"));
+
+    server.psql("cli_stale", "drop table intruder");
+    appctl(dir.path())
+        .args(["deploy", "--yes", "--database-url", &url, "--plan"])
+        .arg(&plan_path)
+        .assert()
+        .success();
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn the_environment_gives_the_database_url_from_a_variable() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_env");
+    let dir = project(&format!(
+        "{V1}environments:\n  staging:\n    database_url: \"${{STAGING_DB}}\"\n"
+    ));
+    appctl(dir.path())
+        .env("STAGING_DB", &url)
+        .args(["plan", "--env", "staging"])
+        .assert()
+        .code(2);
+    appctl(dir.path())
+        .args(["plan"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--database-url"));
+}
