@@ -69,7 +69,7 @@ fn plan_exit_codes_deploy_and_convergence() {
     );
     assert!(stdout.contains("Plan: "), "{stdout}");
     assert!(
-        !stdout.contains(&server.password()),
+        !stdout.contains(server.password()),
         "the password is never printed"
     );
 
@@ -166,7 +166,7 @@ fn a_saved_plan_is_refused_when_the_database_changed() {
         .code(2);
     let saved = std::fs::read_to_string(&plan_path).unwrap();
     assert!(
-        !saved.contains(&server.password()),
+        !saved.contains(server.password()),
         "no secret in the plan file"
     );
 
