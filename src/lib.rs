@@ -16,5 +16,6 @@ pub mod output;
 pub mod plan;
 pub mod plan_output;
 pub mod project;
+pub mod pull;
 pub mod render;
 pub mod templates;

@@ -8,6 +8,7 @@ mod deploy;
 mod init;
 mod not_built;
 mod plan;
+mod pull;
 mod schema;
 mod validate;
 
@@ -65,7 +66,7 @@ pub enum Command {
     /// Apply appctl.yaml to a database
     Deploy(deploy::DeployArgs),
     /// Write appctl.yaml from a live database
-    Pull(not_built::PullArgs),
+    Pull(pull::PullArgs),
     /// Show who may do what, read from the live database
     Access(not_built::AccessArgs),
     /// Run the whole backend locally in containers
@@ -141,7 +142,7 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Schema => schema::run(),
         Command::Plan(args) => plan::run(args, global, output),
         Command::Deploy(args) => deploy::run(args, global, output),
-        Command::Pull(_) => not_built::run("pull"),
+        Command::Pull(args) => pull::run(args, global, output),
         Command::Access(_) => not_built::run("access"),
         Command::Up(_) => not_built::run("up"),
         Command::Down(_) => not_built::run("down"),

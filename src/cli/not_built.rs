@@ -17,20 +17,6 @@ pub fn run(command: &str) -> anyhow::Result<ExitCode> {
     )
 }
 
-#[derive(Debug, Args)]
-pub struct PullArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-    /// Where to write the project file [default: stdout]
-    #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// The schema to read
-    #[arg(long, value_name = "SCHEMA", default_value = "public")]
-    pub schema: String,
-}
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PullPolicy {
     Never,

@@ -4,7 +4,7 @@
 //!
 //! Everything here is spelled the way Postgres gives it back from its catalog: types as `format_type()`
 //! prints them, expressions as `pg_get_expr()` prints them. The desired state reaches that spelling by
-//! being created in a throw-away schema and inspected (see `inspect::normalize`), so no hand-written
+//! being created in a throw-away schema and inspected (see [`crate::normalize`]), so no hand-written
 //! normaliser has to agree with Postgres.
 
 pub mod types;

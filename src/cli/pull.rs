@@ -1,0 +1,114 @@
+//! `appctl pull`: write a project file from a live database, and say what it could not express.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+
+use super::database::{self, ConnectionArgs};
+use super::{FileArg, GlobalArgs};
+use crate::deploy;
+use crate::output::Output;
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Where to write the project file [default: stdout]
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the output file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// The schema to read
+    #[arg(long, value_name = "SCHEMA", default_value = "public")]
+    pub schema: String,
+    /// The project name to write [default: derived from the database name]
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    // The URL comes from the flag or DATABASE_URL, or from an environment of an existing project file.
+    let url = match &args.connection.database_url {
+        Some(url) => url.clone(),
+        None => {
+            let project = database::load_project(global, &args.file, output)?;
+            database::database_url(&args.connection, global, &project)?
+        }
+    };
+    if let Some(path) = &args.out {
+        if path.exists() && !args.force {
+            bail!(
+                "{} already exists; pass --force to overwrite it",
+                path.display()
+            );
+        }
+    }
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => project_name_from_url(&url),
+    };
+    if !crate::templates::is_valid_project_name(&name) {
+        bail!(
+            "`{name}` is not a valid project name; pass --name with lowercase letters, digits and dashes"
+        );
+    }
+    let inspection = database::runtime()?.block_on(async {
+        let mut conn = deploy::connect(&url, &database::application_name("pull")).await?;
+        crate::inspect::inspection(&mut conn, &args.schema)
+            .await
+            .map_err(deploy::DeployError::from)
+    })?;
+    if !inspection.schema_exists {
+        bail!(
+            "schema `{}` does not exist in {}",
+            args.schema,
+            deploy::redact_url(&url)
+        );
+    }
+    let pulled = crate::pull::pull(&inspection.database, &name, &inspection.unsupported);
+    let yaml =
+        crate::pull::to_yaml(&pulled.file).context("cannot write the project file as YAML")?;
+    match &args.out {
+        Some(path) => {
+            database::write_file(path, &yaml)?;
+            output.status(format!(
+                "Wrote {} ({} tables, {} enums).",
+                path.display(),
+                pulled.file.tables.len(),
+                pulled.file.enums.len()
+            ));
+        }
+        None => print!("{yaml}"),
+    }
+    if !pulled.unexpressed.is_empty() && !output.quiet {
+        eprintln!("Not in the project file ({}):", pulled.unexpressed.len());
+        for item in &pulled.unexpressed {
+            eprintln!("  - {}: {}", item.what, item.why);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `postgres://h/my_shop?x` → `my-shop`.
+fn project_name_from_url(url: &str) -> String {
+    let database = url
+        .rsplit_once('/')
+        .map(|(_, rest)| rest.split('?').next().unwrap_or(""))
+        .unwrap_or("");
+    let mut name: String = database
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    name = name.trim_matches('-').to_string();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "app-");
+    }
+    name.truncate(40);
+    name.trim_end_matches('-').to_string()
+}

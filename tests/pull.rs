@@ -1,0 +1,140 @@
+//! `appctl pull` round trip: a database built by hand → pull → deploy into an empty database → both
+//! inspect to the same state. And what the format cannot hold is listed, not dropped.
+
+mod support;
+
+use std::path::Path;
+
+use appctl::deploy::{self, DeployListener, DeployOptions};
+use appctl::plan::{Plan, Step};
+use appctl::project::validate::Context;
+use appctl::project::vars::Variables;
+use support::pg::PgServer;
+
+struct Yes;
+
+impl DeployListener for Yes {
+    fn waiting_for_lock(&mut self, _holder: &str) {}
+    fn confirm(&mut self, _plan: &Plan) -> bool {
+        true
+    }
+    fn step_done(&mut self, _step: &Step) {}
+}
+
+const HAND_WRITTEN: &str = r#"
+create type status as enum ('draft', 'published', 'archived');
+create table authors (
+  id bigint generated always as identity primary key,
+  email text not null unique,
+  "Display Name" varchar(80),
+  created_at timestamptz not null default now()
+);
+create table posts (
+  id uuid primary key default gen_random_uuid(),
+  author_id bigint not null references authors(id) on delete cascade,
+  title text not null check (length(title) > 0),
+  status status not null default 'draft',
+  tags text[] not null default '{}',
+  body jsonb,
+  score numeric(6,2) default 0,
+  words integer generated always as (coalesce(length(title), 0)) stored
+);
+create table post_links (
+  from_post uuid not null,
+  to_post uuid,
+  kind text not null default 'see-also',
+  constraint post_links_pkey primary key (from_post, kind),
+  constraint post_links_from_post_fkey foreign key (from_post) references posts(id),
+  constraint linked_target foreign key (to_post) references posts(id) on delete set null on update cascade
+);
+create index posts_author_id_idx on posts (author_id);
+create index posts_recent on posts (author_id, status desc nulls last) include (title) where status <> 'archived';
+create index posts_tags_idx on posts using gin (tags);
+create index authors_email_pattern on authors (email text_pattern_ops);
+comment on table posts is 'Blog posts';
+comment on column posts.title is 'Shown in lists';
+alter table authors enable row level security;
+alter table posts enable row level security;
+alter table post_links enable row level security;
+create view published as select * from posts where status = 'published';
+create function touch() returns trigger language plpgsql as $$ begin return new; end $$;
+create trigger posts_touch before update on posts for each row execute function touch();
+"#;
+
+#[test]
+fn pull_then_deploy_elsewhere_gives_the_same_state() {
+    let server = PgServer::start();
+    let source = server.create_database("pull_source");
+    let target = server.create_database("pull_target");
+    server.psql("pull_source", HAND_WRITTEN);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut conn = deploy::connect(&source, "pull test").await.unwrap();
+        let inspection = appctl::inspect::inspection(&mut conn, "public")
+            .await
+            .unwrap();
+        let pulled = appctl::pull::pull(&inspection.database, "blog", &inspection.unsupported);
+        let yaml = appctl::pull::to_yaml(&pulled.file).unwrap();
+
+        // What the file cannot express is listed.
+        let notes: Vec<&str> = pulled.unexpressed.iter().map(|u| u.what.as_str()).collect();
+        assert!(
+            notes.iter().any(|n| n.contains("view published")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("trigger posts_touch")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("function touch")),
+            "{notes:?}"
+        );
+
+        // The pulled file is a valid project file.
+        let dir = tempfile::tempdir().unwrap();
+        let context = Context {
+            project_dir: dir.path(),
+            variables: &Variables::default(),
+            environment: None,
+        };
+        let (file, _, report) =
+            appctl::project::check_source(Path::new("appctl.yaml"), &yaml, &context);
+        assert!(!report.has_errors(), "{}\n{yaml}", report.render(false));
+        let file = file.unwrap();
+
+        let desired = appctl::lower::lower(&file);
+        let mut target_conn = deploy::connect(&target, "pull test").await.unwrap();
+        deploy::deploy(
+            &mut target_conn,
+            &desired,
+            None,
+            &DeployOptions::default(),
+            &mut Yes,
+        )
+        .await
+        .unwrap();
+        let mut rebuilt = appctl::inspect::inspect(&mut target_conn, "public")
+            .await
+            .unwrap();
+        let mut original = inspection.database.clone();
+        original.managed.clear();
+        rebuilt.managed.clear();
+        assert_eq!(original, rebuilt, "pulled file:\n{yaml}");
+
+        // Adopting: deploying the pulled file onto the source changes nothing.
+        let plan = deploy::make_plan(&mut conn, &desired, false).await.unwrap();
+        assert!(
+            plan.is_empty(),
+            "{:?}",
+            plan.steps
+                .iter()
+                .map(|s| (&s.object, &s.detail))
+                .collect::<Vec<_>>()
+        );
+    });
+}
