@@ -158,13 +158,11 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         };
         let derived_single =
             fk.columns.len() == 1 && fk.name == object_name(&[name, &fk.columns[0]], "fkey");
-        if derived_single {
-            if let Some(column) = columns.get_mut(&fk.columns[0]) {
-                column.references = Some(format!("{target}.{}", fk.ref_columns[0]));
-                column.on_delete = action(fk.on_delete);
-                column.on_update = action(fk.on_update);
-                continue;
-            }
+        if derived_single && let Some(column) = columns.get_mut(&fk.columns[0]) {
+            column.references = Some(format!("{target}.{}", fk.ref_columns[0]));
+            column.on_delete = action(fk.on_delete);
+            column.on_update = action(fk.on_update);
+            continue;
         }
         let mut parts = vec![name];
         parts.extend(fk.columns.iter().map(String::as_str));
@@ -186,10 +184,10 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         }
     }
     for column in &table.columns {
-        if let Some(comment) = &column.comment {
-            if let Some(c) = columns.get_mut(&column.name) {
-                c.comment = Some(comment.clone());
-            }
+        if let Some(comment) = &column.comment
+            && let Some(c) = columns.get_mut(&column.name)
+        {
+            c.comment = Some(comment.clone());
         }
     }
     if !table.rls_enabled {

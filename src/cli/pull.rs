@@ -40,13 +40,14 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             database::database_url(&args.connection, global, &project)?
         }
     };
-    if let Some(path) = &args.out {
-        if path.exists() && !args.force {
-            bail!(
-                "{} already exists; pass --force to overwrite it",
-                path.display()
-            );
-        }
+    if let Some(path) = &args.out
+        && path.exists()
+        && !args.force
+    {
+        bail!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        );
     }
     let name = match &args.name {
         Some(name) => name.clone(),
