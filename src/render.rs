@@ -177,12 +177,23 @@ pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
             table,
             column,
             identity,
-        } => vec![format!(
-            "ALTER TABLE {} ALTER COLUMN {} ADD {}",
-            table_ref(table),
-            ident(column),
-            identity_clause(*identity)
-        )],
+        } => vec![
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} ADD {}",
+                table_ref(table),
+                ident(column),
+                identity_clause(*identity)
+            ),
+            // The new sequence starts at 1: move it past the values the column already holds, or the
+            // next insert collides with an existing row.
+            format!(
+                "SELECT setval(pg_get_serial_sequence({}, {}), max({c})) FROM {} HAVING max({c}) IS NOT NULL",
+                literal(&table_ref(table)),
+                literal(column),
+                table_ref(table),
+                c = ident(column),
+            ),
+        ],
         Change::SetIdentity {
             table,
             column,
