@@ -8,6 +8,7 @@
 //! rerun: enum values that later statements use are committed first (Postgres cannot use a value in
 //! the transaction that adds it), and `online` indexes are built concurrently after the commit.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -397,14 +398,15 @@ async fn prechecks(
     actual: &Database,
 ) -> Result<(), DeployError> {
     let schema = &plan.schema;
+    let names = CurrentNames::of(plan);
     let mut problems = Vec::new();
     for step in &plan.steps {
         match &step.change {
             Change::SetNotNull { table, column } => {
                 let sql = format!(
                     "SELECT count(*) FROM {} WHERE {} IS NULL",
-                    render::qualified(schema, table),
-                    render::ident(column)
+                    render::qualified(schema, names.table(table)),
+                    render::ident(names.column(table, column))
                 );
                 let count: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
                 if count > 0 {
@@ -418,11 +420,11 @@ async fn prechecks(
                     && column.default.is_none()
                     && column.identity.is_none()
                     && column.generated.is_none()
-                    && actual.tables.contains_key(table) =>
+                    && actual.tables.contains_key(names.table(table)) =>
             {
                 let sql = format!(
                     "SELECT count(*) FROM (SELECT 1 FROM {} LIMIT 1) AS rows",
-                    render::qualified(schema, table)
+                    render::qualified(schema, names.table(table))
                 );
                 let count: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
                 if count > 0 {
@@ -439,6 +441,49 @@ async fn prechecks(
         Ok(())
     } else {
         Err(DeployError::Precheck(problems.join("\n")))
+    }
+}
+
+/// The names tables and columns have before a plan runs, from the names they have after it: prechecks
+/// look at the database as it is, before its renames.
+struct CurrentNames<'a> {
+    tables: HashMap<&'a str, &'a str>,
+    columns: HashMap<(&'a str, &'a str), &'a str>,
+}
+
+impl<'a> CurrentNames<'a> {
+    fn of(plan: &'a Plan) -> Self {
+        let mut names = CurrentNames {
+            tables: HashMap::new(),
+            columns: HashMap::new(),
+        };
+        for step in &plan.steps {
+            match &step.change {
+                Change::RenameTable { from, to } => {
+                    names.tables.insert(to, from);
+                }
+                Change::RenameColumn { table, from, to } => {
+                    names.columns.insert((table, to), from);
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
+    fn table<'b>(&self, name: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        self.tables.get(name).copied().unwrap_or(name)
+    }
+
+    /// `table` is the table's new name, as changes name it.
+    fn column<'b>(&self, table: &'b str, name: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        self.columns.get(&(table, name)).copied().unwrap_or(name)
     }
 }
 
@@ -478,6 +523,8 @@ async fn apply(
     listener: &mut dyn DeployListener,
 ) -> Result<i64, DeployError> {
     let started = chrono::Utc::now();
+    // Before anything is committed, including the enum values of the first stage.
+    prechecks(conn, plan, actual).await?;
     let before: Vec<&plan::Step> = plan
         .steps
         .iter()
@@ -493,7 +540,6 @@ async fn apply(
     }
 
     let mut tx = conn.begin().await?;
-    prechecks(&mut tx, plan, actual).await?;
     sqlx::query(
         "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
     )
