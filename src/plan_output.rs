@@ -61,8 +61,10 @@ pub fn render_text(plan: &Plan, target: &str, options: TextOptions) -> String {
         if !step.detail.is_empty() {
             line.push_str(&format!(": {}", step.detail));
         }
-        if step.stage == Stage::After {
-            line.push_str(" (after the transaction, concurrently)");
+        match step.stage {
+            Stage::Before => line.push_str(" (committed first: later steps use it)"),
+            Stage::After => line.push_str(" (after the transaction, concurrently)"),
+            Stage::Transaction => {}
         }
         let _ = writeln!(out, "{line}");
         for hazard in &step.hazards {
