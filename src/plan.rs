@@ -330,13 +330,31 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
         Change::DropColumn {
             table,
             column: name,
-        } => (
-            5,
-            Drop,
-            column(table, name),
-            String::new(),
-            vec![Hazard::Destructive("the column's data is deleted".into())],
-        ),
+        } => {
+            let generated = actual
+                .tables
+                .get(table)
+                .and_then(|t| t.column(name))
+                .is_some_and(|c| c.generated.is_some());
+            if generated {
+                // Its values are computed from other columns: nothing is lost.
+                (
+                    5,
+                    Drop,
+                    column(table, name),
+                    "generated column".into(),
+                    vec![],
+                )
+            } else {
+                (
+                    5,
+                    Drop,
+                    column(table, name),
+                    String::new(),
+                    vec![Hazard::Destructive("the column's data is deleted".into())],
+                )
+            }
+        }
         Change::ReplaceEnum { from, to, columns } => {
             let removed: Vec<&String> = from
                 .values
