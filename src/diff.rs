@@ -138,6 +138,12 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// A constraint of a renamed table whose name follows the table's (`people_pkey` → `persons_pkey`).
+    RenameConstraint {
+        table: String,
+        from: String,
+        to: String,
+    },
     DropIndex {
         table: String,
         name: String,
@@ -333,7 +339,8 @@ fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
                         to: name.clone(),
                     });
                 }
-                diff_table(wanted, existing, out);
+                let existing = follow_table_renames(wanted, existing, &renamed_from, out);
+                diff_table(wanted, &existing, out);
             }
         }
     }
@@ -395,6 +402,140 @@ fn create_table(table: &Table, out: &mut Diff) {
         });
     }
     diff_grants(name, &table.grants, &BTreeMap::new(), out);
+}
+
+/// `existing` as the declared table renames leave it: foreign keys point at the new names, and when
+/// the table itself is renamed, its constraints and indexes that differ from a desired one only by
+/// name (Postgres keeps `people_pkey` on a table renamed to `persons`) are renamed rather than
+/// dropped and built again.
+fn follow_table_renames(
+    wanted: &Table,
+    existing: &Table,
+    renamed_tables: &BTreeMap<&str, &str>,
+    out: &mut Diff,
+) -> Table {
+    let mut table = existing.clone();
+    for fk in &mut table.foreign_keys {
+        if let Some(new) = renamed_tables.get(fk.ref_table.as_str()) {
+            fk.ref_table = new.to_string();
+        }
+    }
+    if existing.name == wanted.name {
+        return table;
+    }
+    table.name = wanted.name.clone();
+    let name = &wanted.name;
+    let mut rename_constraint = |from: &mut String, to: &str| {
+        out.changes.push(Change::RenameConstraint {
+            table: name.clone(),
+            from: from.clone(),
+            to: to.to_string(),
+        });
+        *from = to.to_string();
+    };
+    if let (Some(old), Some(new)) = (&mut table.primary_key, &wanted.primary_key)
+        && old.name != new.name
+        && old.columns == new.columns
+    {
+        rename_constraint(&mut old.name, &new.name);
+    }
+    rename_by_content(
+        &mut table.uniques,
+        &wanted.uniques,
+        |k| &mut k.name,
+        &mut rename_constraint,
+    );
+    rename_by_content(
+        &mut table.checks,
+        &wanted.checks,
+        |c| &mut c.name,
+        &mut rename_constraint,
+    );
+    rename_by_content(
+        &mut table.foreign_keys,
+        &wanted.foreign_keys,
+        |f| &mut f.name,
+        &mut rename_constraint,
+    );
+    for index in &mut table.indexes {
+        index.definition = index_on_table(&index.definition, &existing.name, name);
+    }
+    let mut rename_index = |from: &mut String, to: &str| {
+        out.changes.push(Change::RenameIndex {
+            table: name.clone(),
+            from: from.clone(),
+            to: to.to_string(),
+        });
+        *from = to.to_string();
+    };
+    rename_by_content(
+        &mut table.indexes,
+        &wanted.indexes,
+        |i| &mut i.name,
+        &mut rename_index,
+    );
+    table
+}
+
+/// Renames each existing object that has no desired namesake to the desired object without an
+/// existing namesake that it equals apart from the name.
+fn rename_by_content<T: Clone + PartialEq>(
+    existing: &mut [T],
+    wanted: &[T],
+    name: impl Fn(&mut T) -> &mut String,
+    rename: &mut dyn FnMut(&mut String, &str),
+) {
+    let name_of = |item: &T| name(&mut item.clone()).clone();
+    let existing_names: BTreeSet<String> = existing.iter().map(name_of).collect();
+    let wanted_names: BTreeSet<String> = wanted.iter().map(name_of).collect();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for old in existing.iter_mut() {
+        if wanted_names.contains(&name_of(old)) {
+            continue;
+        }
+        let found = wanted.iter().find(|new| {
+            let new_name = name_of(new);
+            if existing_names.contains(&new_name) || taken.contains(&new_name) {
+                return false;
+            }
+            let mut renamed = old.clone();
+            *name(&mut renamed) = new_name;
+            renamed == **new
+        });
+        if let Some(new) = found {
+            let new_name = name_of(new);
+            taken.insert(new_name.clone());
+            rename(name(old), &new_name);
+        }
+    }
+}
+
+/// A masked index definition (`CREATE INDEX ON people USING ...`) with its table renamed. The table
+/// is spelled as `pg_get_indexdef` spells it: bare when it is a plain lower-case name, else quoted.
+fn index_on_table(definition: &str, from: &str, to: &str) -> String {
+    let spell = |name: &str| {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if plain {
+            name.to_string()
+        } else {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        }
+    };
+    for prefix in ["CREATE INDEX ON ", "CREATE UNIQUE INDEX ON "] {
+        for from_spelling in [spell(from), format!("\"{}\"", from.replace('"', "\"\""))] {
+            let head = format!("{prefix}{from_spelling} USING ");
+            if let Some(rest) = definition.strip_prefix(&head) {
+                return format!("{prefix}{} USING {rest}", spell(to));
+            }
+        }
+    }
+    definition.to_string()
 }
 
 /// Two versions of one table (`existing` may still have its old name).
@@ -740,6 +881,66 @@ mod tests {
 
     fn strings(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn a_renamed_table_renames_what_is_named_after_it() {
+        let key = |name: &str| KeyConstraint {
+            name: name.into(),
+            columns: vec!["id".into()],
+        };
+        let index = |name: &str, table: &str| Index {
+            name: name.into(),
+            method: "btree".into(),
+            definition: format!("CREATE INDEX ON {table} USING btree (name)"),
+            valid: true,
+            ..Index::default()
+        };
+        let old = Table {
+            name: "people".into(),
+            primary_key: Some(key("people_pkey")),
+            uniques: vec![key("people_id_key")],
+            indexes: vec![index("people_name_idx", "people")],
+            ..Table::default()
+        };
+        let new = Table {
+            name: "Persons".into(),
+            renamed_from: Some("people".into()),
+            primary_key: Some(key("Persons_pkey")),
+            uniques: vec![key("Persons_id_key")],
+            indexes: vec![index("Persons_name_idx", "\"Persons\"")],
+            ..Table::default()
+        };
+        let desired = Database {
+            tables: [("Persons".to_string(), new)].into(),
+            ..Database::default()
+        };
+        let actual = Database {
+            tables: [("people".to_string(), old)].into(),
+            ..Database::default()
+        };
+        let changes = diff(&desired, &actual).changes;
+        let rename = |from: &str, to: &str| Change::RenameConstraint {
+            table: "Persons".into(),
+            from: from.into(),
+            to: to.into(),
+        };
+        assert_eq!(
+            changes,
+            vec![
+                Change::RenameTable {
+                    from: "people".into(),
+                    to: "Persons".into()
+                },
+                rename("people_pkey", "Persons_pkey"),
+                rename("people_id_key", "Persons_id_key"),
+                Change::RenameIndex {
+                    table: "Persons".into(),
+                    from: "people_name_idx".into(),
+                    to: "Persons_name_idx".into()
+                },
+            ]
+        );
     }
 
     #[test]

@@ -281,6 +281,13 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
             format!("rename to {to}"),
             vec![],
         ),
+        Change::RenameConstraint { table, from, to } => (
+            3,
+            Rename,
+            format!("constraint {from} on {table}"),
+            format!("rename to {to}"),
+            vec![],
+        ),
         Change::RenameIndex { from, to, .. } => (
             3,
             Rename,

@@ -241,6 +241,12 @@ pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
         Change::CreateIndex { table, index } => {
             vec![create_index(schema, table, index, online && index.online)]
         }
+        Change::RenameConstraint { table, from, to } => vec![format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            table_ref(table),
+            ident(from),
+            ident(to)
+        )],
         Change::RenameIndex { from, to, .. } => vec![format!(
             "ALTER INDEX {} RENAME TO {}",
             qualified(schema, from),
