@@ -291,7 +291,10 @@ fn added_values(existing: &[String], wanted: &[String]) -> Option<Vec<(String, O
 }
 
 fn enum_uses(actual: &Database, enum_name: &str) -> Vec<EnumUse> {
-    let array = format!("{enum_name}[]");
+    // `format_type` prints the name bare or quoted, as it needs.
+    let quoted = crate::render::ident(enum_name);
+    let is_type = |ty: &str| ty == enum_name || ty == quoted;
+    let is_array = |ty: &str| ty.strip_suffix("[]").is_some_and(is_type);
     actual
         .tables
         .values()
@@ -299,11 +302,11 @@ fn enum_uses(actual: &Database, enum_name: &str) -> Vec<EnumUse> {
             table
                 .columns
                 .iter()
-                .filter(|&column| column.data_type == enum_name || column.data_type == array)
+                .filter(|&column| is_type(&column.data_type) || is_array(&column.data_type))
                 .map(|column| EnumUse {
                     table: table.name.clone(),
                     column: column.name.clone(),
-                    array: column.data_type == array,
+                    array: is_array(&column.data_type),
                     default: column.default.clone(),
                 })
         })

@@ -54,9 +54,11 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
         if column.primary_key {
             primary_key.push(column_name.clone());
         }
-        let data_type = crate::model::types::ColumnType::parse(&column.ty, is_enum)
-            .map(|t| t.to_string())
-            .unwrap_or_else(|_| column.ty.clone());
+        let data_type = enum_type(&column.ty, is_enum).unwrap_or_else(|| {
+            crate::model::types::ColumnType::parse(&column.ty, is_enum)
+                .map(|t| t.to_string())
+                .unwrap_or_else(|_| column.ty.clone())
+        });
         let identity = match column.identity {
             Some(file::Identity::Enabled(true))
             | Some(file::Identity::Kind(file::IdentityKind::ByDefault)) => {
@@ -148,6 +150,18 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
     lowered.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     lowered.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     lowered
+}
+
+/// A project enum (or an array of one) as SQL: the name quoted, since an enum may be called `Mood` or
+/// `order`. Normalisation turns it into the catalog's spelling (`"Mood"`, `"order"`, `status`).
+fn enum_type(ty: &str, is_enum: impl Fn(&str) -> bool) -> Option<String> {
+    let mut base = ty.trim();
+    let mut arrays = 0;
+    while let Some(stripped) = base.strip_suffix("[]") {
+        base = stripped.trim_end();
+        arrays += 1;
+    }
+    is_enum(base).then(|| format!("{}{}", crate::render::ident(base), "[]".repeat(arrays)))
 }
 
 fn lower_index(table: &str, index: &file::Index) -> Index {
@@ -248,6 +262,17 @@ pub fn object_name(parts: &[&str], suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_types_are_quoted() {
+        let is_enum = |name: &str| name == "Mood" || name == "order";
+        assert_eq!(enum_type("Mood", is_enum).as_deref(), Some("\"Mood\""));
+        assert_eq!(
+            enum_type("order[]", is_enum).as_deref(),
+            Some("\"order\"[]")
+        );
+        assert_eq!(enum_type("text", is_enum), None);
+    }
 
     #[test]
     fn long_names_are_cut_with_a_hash() {
