@@ -134,8 +134,24 @@ pub async fn make_plan(
     desired: &Database,
     online: bool,
 ) -> Result<Plan, DeployError> {
+    make_plan_with(conn, desired, online, false).await
+}
+
+/// [`make_plan`]; with `bootstrap`, as the plan will be once the platform objects exist (created in
+/// the rolled-back normalisation transaction only).
+pub async fn make_plan_with(
+    conn: &mut PgConnection,
+    desired: &Database,
+    online: bool,
+    bootstrap: bool,
+) -> Result<Plan, DeployError> {
     let actual = inspect::inspect(conn, &desired.schema).await?;
-    let normalized = normalize::normalize(conn, desired).await?;
+    let prelude = if bootstrap {
+        crate::bootstrap::statements(&desired.schema)
+    } else {
+        Vec::new()
+    };
+    let normalized = normalize::normalize_after(conn, desired, &prelude).await?;
     Ok(plan_between(&normalized, &actual, online))
 }
 
@@ -167,6 +183,8 @@ pub struct DeployOptions {
     pub ddl_lock_timeout: Duration,
     pub statement_timeout: Duration,
     pub actor: String,
+    /// Create the platform roles, helpers and tables first (see [`crate::bootstrap`]).
+    pub bootstrap: bool,
 }
 
 impl Default for DeployOptions {
@@ -178,6 +196,7 @@ impl Default for DeployOptions {
             ddl_lock_timeout: Duration::from_secs(10),
             statement_timeout: Duration::from_secs(1800),
             actor: actor(),
+            bootstrap: false,
         }
     }
 }
@@ -227,6 +246,9 @@ async fn deploy_locked(
     listener: &mut dyn DeployListener,
 ) -> Result<DeployOutcome, DeployError> {
     ensure_bookkeeping(conn).await?;
+    if options.bootstrap {
+        run_bootstrap(conn, &desired.schema).await?;
+    }
     let schema = saved
         .as_ref()
         .map_or(desired.schema.clone(), |p| p.schema.clone());
@@ -377,6 +399,23 @@ CREATE TABLE IF NOT EXISTS appctl.deployments (
     error text
 );
 ";
+
+/// Platform objects, created where absent, committed before the plan is made: they only add what is
+/// missing, and the plan's policies and grants need them to exist.
+async fn run_bootstrap(conn: &mut PgConnection, schema: &str) -> Result<(), DeployError> {
+    let mut tx = conn.begin().await?;
+    for sql in crate::bootstrap::statements(schema) {
+        if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *tx).await {
+            return Err(DeployError::Statement {
+                object: "bootstrap".into(),
+                sql,
+                message: database_message(&error),
+            });
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
 
 async fn ensure_bookkeeping(conn: &mut PgConnection) -> Result<(), DeployError> {
     let exists: bool = sqlx::query_scalar(

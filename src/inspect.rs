@@ -293,7 +293,9 @@ select (select n.oid from pg_catalog.pg_namespace n where n.nspname = $1) as sch
        array(select opc.oid from pg_catalog.pg_opclass opc where not opc.opcdefault
              order by opc.oid) as opclass_oids,
        array(select opc.opcname::text from pg_catalog.pg_opclass opc where not opc.opcdefault
-             order by opc.oid) as opclass_names";
+             order by opc.oid) as opclass_names,
+       array(select r.rolname::text from pg_catalog.pg_roles r
+             where r.rolname in ('anon', 'authenticated', 'service_role') order by 1) as roles";
 
 /// Tables and the other relations of the schema, with what decides how each is reported.
 const RELATIONS_SQL: &str = "
@@ -472,6 +474,7 @@ async fn run(
     let has_managed: bool = get(&row, "has_managed", ctx, PREAMBLE)?;
     let opclass_oids: Vec<Oid> = get(&row, "opclass_oids", ctx, PREAMBLE)?;
     let opclass_names: Vec<String> = get(&row, "opclass_names", ctx, PREAMBLE)?;
+    let roles: Vec<String> = get(&row, "roles", ctx, PREAMBLE)?;
     // Operator classes that are not the default for their type and access method: an index
     // column names its operator class only when it is one of these.
     let non_default_opclasses: HashMap<Oid, String> =
@@ -481,6 +484,7 @@ async fn run(
         database: Database {
             schema: report_as.to_string(),
             extensions: extensions.into_iter().collect(),
+            roles: roles.into_iter().collect(),
             ..Database::default()
         },
         unsupported: Vec::new(),

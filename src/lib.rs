@@ -5,6 +5,7 @@
 //! rendered to SQL and applied. The binary is a thin shell over this library ([`cli`]), so tests call
 //! the same code the command runs.
 
+pub mod bootstrap;
 pub mod cli;
 pub mod deploy;
 pub mod diff;
@@ -13,6 +14,7 @@ pub mod lower;
 pub mod model;
 pub mod normalize;
 pub mod output;
+pub mod permissions;
 pub mod plan;
 pub mod plan_output;
 pub mod project;

@@ -145,6 +145,10 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
     for index in &table.indexes {
         lowered.indexes.push(lower_index(name, index));
     }
+    let (policies, grants) =
+        crate::permissions::compile(&table.permissions, table.owner.as_deref(), "appctl");
+    lowered.policies = policies;
+    lowered.grants = grants;
     lowered.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     lowered.checks.sort_by(|a, b| a.name.cmp(&b.name));
     lowered.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));

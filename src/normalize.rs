@@ -36,6 +36,16 @@ pub async fn normalize(
     conn: &mut PgConnection,
     desired: &Database,
 ) -> Result<Database, NormalizeError> {
+    normalize_after(conn, desired, &[]).await
+}
+
+/// [`normalize`], after running `prelude` in the same rolled-back transaction (`plan --bootstrap`
+/// shows the plan as it will be once the platform objects exist).
+pub async fn normalize_after(
+    conn: &mut PgConnection,
+    desired: &Database,
+    prelude: &[String],
+) -> Result<Database, NormalizeError> {
     let scratch = format!(
         "appctl_scratch_{}_{}",
         std::process::id(),
@@ -45,7 +55,20 @@ pub async fn normalize(
             .unwrap_or(0)
     );
     let mut tx = conn.begin().await?;
-    let result = build_and_inspect(&mut tx, desired, &scratch).await;
+    let mut result = Ok(Database::default());
+    for sql in prelude {
+        if let Err(error) = sqlx::raw_sql(sql).execute(&mut *tx).await {
+            result = Err(NormalizeError::Statement {
+                object: "bootstrap".into(),
+                sql: sql.clone(),
+                message: database_message(&error),
+            });
+            break;
+        }
+    }
+    if result.is_ok() {
+        result = build_and_inspect(&mut tx, desired, &scratch).await;
+    }
     tx.rollback().await?;
     let mut normalized = result?;
     carry_over(desired, &mut normalized);
@@ -73,7 +96,7 @@ async fn build_and_inspect(
                 return Err(NormalizeError::Statement {
                     object: describe(&step.change),
                     sql: sql.clone(),
-                    message: database_message(&error),
+                    message: with_platform_hint(database_message(&error)),
                 });
             }
         }
@@ -135,6 +158,20 @@ fn describe(change: &Change) -> String {
         }
         Change::Grant { table, role, .. } => format!("table `{table}`: grant to `{role}`"),
         other => format!("{other:?}"),
+    }
+}
+
+/// Missing roles or `auth` helpers mean a plain Postgres that was never bootstrapped: say how.
+fn with_platform_hint(message: String) -> String {
+    let platform = ["\"anon\"", "\"authenticated\"", "\"service_role\"", "auth."]
+        .iter()
+        .any(|needle| message.contains(needle));
+    if platform && (message.contains("does not exist") || message.contains("no schema")) {
+        format!(
+            "{message}\n  hint: this database lacks the platform roles or auth helpers; run `appctl deploy --bootstrap` once (`appctl plan --bootstrap` previews it)"
+        )
+    } else {
+        message
     }
 }
 

@@ -113,6 +113,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         ddl_lock_timeout: args.ddl_lock_timeout,
         statement_timeout: args.statement_timeout,
         actor: deploy::actor(),
+        bootstrap: args.bootstrap,
     };
     let mut listener = Terminal {
         output,

@@ -26,6 +26,9 @@ pub struct PlanArgs {
     /// Plan `online` indexes as concurrent builds after the transaction
     #[arg(long)]
     pub online: bool,
+    /// Plan as if the platform roles, auth helpers and storage tables existed (`deploy --bootstrap`)
+    #[arg(long)]
+    pub bootstrap: bool,
     /// Save the plan to a file for `appctl deploy --plan`
     #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -37,7 +40,7 @@ pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
     let desired = crate::lower::lower(&project.file);
     let plan = database::runtime()?.block_on(async {
         let mut conn = deploy::connect(&url, &database::application_name("plan")).await?;
-        deploy::make_plan(&mut conn, &desired, args.online).await
+        deploy::make_plan_with(&mut conn, &desired, args.online, args.bootstrap).await
     })?;
     if let Some(path) = &args.out {
         database::write_file(path, &(serde_json::to_string_pretty(&plan)? + "\n"))?;

@@ -21,6 +21,11 @@ pub struct Database {
     pub extensions: BTreeSet<String>,
     pub enums: BTreeMap<String, Enum>,
     pub tables: BTreeMap<String, Table>,
+    /// Actual only: which of [`MANAGED_ROLES`] exist in the cluster. A new table has every privilege
+    /// of these roles revoked right after it is created, so default privileges (Supabase grants all
+    /// to them on new tables) cannot add grants the file does not declare.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub roles: BTreeSet<String>,
     /// Tables, enums and extensions appctl created (recorded in the `appctl` schema). Only these
     /// may be dropped; others are reported as unmanaged. Empty in a desired state.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]

@@ -1,0 +1,229 @@
+//! Permissions enforced by the database itself: each role kind and action tried the way PostgREST
+//! runs a request (SET ROLE + request.jwt.claims in a transaction), allowed and denied cases both.
+
+mod support;
+
+use appctl::deploy::{self, DeployListener, DeployOptions};
+use appctl::plan::{Plan, Step};
+use appctl::project::file::ProjectFile;
+use support::pg::PgServer;
+
+struct Yes;
+
+impl DeployListener for Yes {
+    fn waiting_for_lock(&mut self, _holder: &str) {}
+    fn confirm(&mut self, _plan: &Plan) -> bool {
+        true
+    }
+    fn step_done(&mut self, _step: &Step) {}
+}
+
+const ALICE: &str = "11111111-1111-4111-8111-111111111111";
+const BOB: &str = "22222222-2222-4222-8222-222222222222";
+
+const PROJECT: &str = r#"
+version: 1
+project: perms
+tables:
+  notes:
+    columns:
+      id:       { type: bigint, primary_key: true, identity: true }
+      owner_id: { type: uuid, default: auth.uid() }
+      body:     { type: text }
+    owner: owner_id
+    permissions:
+      read: [owner]
+      create: [owner]
+      update: [owner]
+      delete: [owner]
+  posts:
+    columns:
+      id:        { type: bigint, primary_key: true, identity: true }
+      title:     { type: text }
+      published: { type: boolean, default: false }
+    permissions:
+      read: [any, { role: users, where: "published" }]
+      write: [service]
+  drafts:
+    columns:
+      id:        { type: bigint, primary_key: true, identity: true }
+      title:     { type: text }
+      published: { type: boolean, default: false }
+    permissions:
+      read: [{ role: users, where: "published" }]
+  guestbook:
+    columns:
+      id:   { type: bigint, primary_key: true, identity: true }
+      line: { type: text }
+    permissions:
+      read: [guests]
+      create: [guests]
+  vip:
+    columns:
+      id:   { type: bigint, primary_key: true, identity: true }
+      note: { type: text }
+    permissions:
+      read: ["user:11111111-1111-4111-8111-111111111111"]
+  secrets:
+    columns:
+      id:    { type: bigint, primary_key: true, identity: true }
+      value: { type: text }
+"#;
+
+/// Runs `sql` as PostgREST would for a request with these claims.
+fn request(server: &PgServer, role: &str, sub: Option<&str>, sql: &str) -> Result<String, String> {
+    let claims = match sub {
+        Some(sub) => format!(r#"{{"role": "{role}", "sub": "{sub}"}}"#),
+        None => format!(r#"{{"role": "{role}"}}"#),
+    };
+    server.try_psql(
+        "perms",
+        &format!(
+            "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('request.jwt.claims', '{claims}', true) \\gset\n{sql}; COMMIT;"
+        ),
+    )
+}
+
+fn count(server: &PgServer, role: &str, sub: Option<&str>, table: &str) -> Result<i64, String> {
+    let out = request(server, role, sub, &format!("SELECT count(*) FROM {table}"))?;
+    Ok(out
+        .lines()
+        .filter_map(|l| l.trim().parse::<i64>().ok())
+        .last()
+        .unwrap_or(-1))
+}
+
+#[test]
+fn every_role_kind_is_enforced_by_the_database() {
+    let server = PgServer::start();
+    let url = server.create_database("perms");
+    let file: ProjectFile = serde_yaml_ng::from_str(PROJECT).unwrap();
+    let desired = appctl::lower::lower(&file);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut conn = deploy::connect(&url, "permissions test").await.unwrap();
+        let options = DeployOptions {
+            bootstrap: true,
+            ..DeployOptions::default()
+        };
+        deploy::deploy(&mut conn, &desired, None, &options, &mut Yes)
+            .await
+            .unwrap();
+        let again = deploy::make_plan(&mut conn, &desired, false).await.unwrap();
+        assert!(
+            again.is_empty(),
+            "permissions converge: {:?}",
+            again
+                .steps
+                .iter()
+                .map(|s| (&s.object, &s.detail))
+                .collect::<Vec<_>>()
+        );
+    });
+
+    server.psql(
+        "perms",
+        &format!(
+            "insert into notes (owner_id, body) values ('{ALICE}', 'alice 1'), ('{ALICE}', 'alice 2'), ('{BOB}', 'bob 1');
+             insert into posts (title, published) values ('a', true), ('b', false);
+             insert into drafts (title, published) values ('a', true), ('b', false);
+             insert into vip (note) values ('v');
+             insert into secrets (value) values ('s');"
+        ),
+    );
+
+    // owner: each user sees and changes only their rows.
+    assert_eq!(count(&server, "authenticated", Some(ALICE), "notes"), Ok(2));
+    assert_eq!(count(&server, "authenticated", Some(BOB), "notes"), Ok(1));
+    let updated = request(
+        &server,
+        "authenticated",
+        Some(ALICE),
+        "UPDATE notes SET body = 'hijacked' WHERE owner_id <> auth.uid() RETURNING id",
+    )
+    .unwrap();
+    assert!(
+        !updated.lines().any(|l| l.trim().parse::<i64>().is_ok()),
+        "{updated}"
+    );
+    request(
+        &server,
+        "authenticated",
+        Some(ALICE),
+        "DELETE FROM notes WHERE body = 'bob 1'",
+    )
+    .unwrap();
+    assert_eq!(
+        server
+            .psql("perms", "select count(*) from notes where body = 'bob 1'")
+            .trim(),
+        "1"
+    );
+    let forged = request(
+        &server,
+        "authenticated",
+        Some(ALICE),
+        &format!("INSERT INTO notes (owner_id, body) VALUES ('{BOB}', 'forged')"),
+    );
+    assert!(
+        forged.unwrap_err().contains("row-level security"),
+        "cannot insert a row owned by B"
+    );
+    request(
+        &server,
+        "authenticated",
+        Some(ALICE),
+        "INSERT INTO notes (body) VALUES ('mine')",
+    )
+    .unwrap();
+    assert_eq!(count(&server, "authenticated", Some(ALICE), "notes"), Ok(3));
+    let anon_notes = count(&server, "anon", None, "notes");
+    assert!(anon_notes.unwrap_err().contains("permission denied"));
+
+    // any: anon and users read everything; only service writes.
+    assert_eq!(count(&server, "anon", None, "posts"), Ok(2));
+    assert_eq!(count(&server, "authenticated", Some(BOB), "posts"), Ok(2));
+    assert!(
+        request(
+            &server,
+            "authenticated",
+            Some(BOB),
+            "INSERT INTO posts (title) VALUES ('x')"
+        )
+        .unwrap_err()
+        .contains("permission denied")
+    );
+    request(
+        &server,
+        "service_role",
+        None,
+        "INSERT INTO posts (title) VALUES ('x')",
+    )
+    .unwrap();
+
+    // { role: users, where }: filtered as written; anon gets nothing.
+    assert_eq!(count(&server, "authenticated", Some(BOB), "drafts"), Ok(1));
+    assert!(count(&server, "anon", None, "drafts").is_err());
+
+    // guests: anon only.
+    request(
+        &server,
+        "anon",
+        None,
+        "INSERT INTO guestbook (line) VALUES ('hi')",
+    )
+    .unwrap();
+    assert_eq!(count(&server, "anon", None, "guestbook"), Ok(1));
+    assert!(count(&server, "authenticated", Some(ALICE), "guestbook").is_err());
+
+    // user:<uuid>: that user only.
+    assert_eq!(count(&server, "authenticated", Some(ALICE), "vip"), Ok(1));
+    assert_eq!(count(&server, "authenticated", Some(BOB), "vip"), Ok(0));
+
+    // No permissions: closed to anon and authenticated.
+    assert!(count(&server, "anon", None, "secrets").is_err());
+    assert!(count(&server, "authenticated", Some(ALICE), "secrets").is_err());
+}
