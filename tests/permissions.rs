@@ -88,8 +88,8 @@ fn count(server: &PgServer, role: &str, sub: Option<&str>, table: &str) -> Resul
     let out = request(server, role, sub, &format!("SELECT count(*) FROM {table}"))?;
     Ok(out
         .lines()
-        .filter_map(|l| l.trim().parse::<i64>().ok())
-        .last()
+        .rev()
+        .find_map(|l| l.trim().parse::<i64>().ok())
         .unwrap_or(-1))
 }
 
