@@ -205,7 +205,80 @@ pub fn diff(desired: &Database, actual: &Database) -> Diff {
     diff_extensions(desired, actual, &mut out);
     diff_enums(desired, actual, &mut out);
     diff_tables(desired, actual, &mut out);
+    rebuild_enum_dependents(desired, actual, &mut out);
     out
+}
+
+/// Indexes and checks whose expressions name a replaced enum (`status = 'published'::status`) stop the
+/// column's type change (`operator does not exist: status = status__appctl_old`): they are dropped
+/// before the replacement and created again after it (the plan's phases put them there).
+fn rebuild_enum_dependents(desired: &Database, actual: &Database, out: &mut Diff) {
+    let replaced: Vec<String> = out
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::ReplaceEnum { from, .. } => Some(from.name.clone()),
+            _ => None,
+        })
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    let mentions = |sql: &str| replaced.iter().any(|name| mentions_type(sql, name));
+    let mut rebuilt = Vec::new();
+    for (name, existing) in &actual.tables {
+        let Some(wanted) = desired.tables.get(name) else {
+            continue;
+        };
+        for index in existing.indexes.iter().filter(|i| mentions(&i.definition)) {
+            let already = out.changes.iter().any(|c| {
+                matches!(c, Change::DropIndex { table, name: n } if table == name && *n == index.name)
+            });
+            if let (false, Some(new)) = (already, wanted.index(&index.name)) {
+                rebuilt.push(Change::DropIndex {
+                    table: name.clone(),
+                    name: index.name.clone(),
+                });
+                rebuilt.push(Change::CreateIndex {
+                    table: name.clone(),
+                    index: new.clone(),
+                });
+            }
+        }
+        for check in existing.checks.iter().filter(|c| mentions(&c.definition)) {
+            let already = out.changes.iter().any(|c| {
+                matches!(c, Change::DropConstraint { table, name: n, .. } if table == name && *n == check.name)
+            });
+            let new = wanted.checks.iter().find(|c| c.name == check.name);
+            if let (false, Some(new)) = (already, new) {
+                rebuilt.push(Change::DropConstraint {
+                    table: name.clone(),
+                    name: check.name.clone(),
+                    what: "check constraint".into(),
+                });
+                rebuilt.push(Change::AddCheck {
+                    table: name.clone(),
+                    check: new.clone(),
+                });
+            }
+        }
+    }
+    out.changes.extend(rebuilt);
+}
+
+/// Whether a catalog expression casts to type `name` (`::status`, `::"Mood"`, `::status[]`).
+fn mentions_type(sql: &str, name: &str) -> bool {
+    [name.to_string(), crate::render::ident(name)]
+        .iter()
+        .any(|spelling| {
+            let needle = format!("::{spelling}");
+            sql.match_indices(&needle).any(|(at, _)| {
+                sql[at + needle.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            })
+        })
 }
 
 fn is_managed(actual: &Database, object: &ObjectRef) -> bool {
@@ -944,6 +1017,18 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn finds_casts_to_a_type() {
+        assert!(mentions_type("WHERE (status = 'a'::status)", "status"));
+        assert!(mentions_type(
+            "CHECK ((x = ANY ('{a}'::status[])))",
+            "status"
+        ));
+        assert!(mentions_type("(m = 'ok'::\"Mood\")", "Mood"));
+        assert!(!mentions_type("(s = 'a'::status_old)", "status"));
+        assert!(!mentions_type("(s = 'a'::text)", "status"));
     }
 
     #[test]
