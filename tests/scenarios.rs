@@ -1311,3 +1311,217 @@ tables:
         "1"
     );
 }
+
+#[test]
+fn enum_remove_value_with_dependent_index_and_check() {
+    let before = r#"
+enums:
+  status: [draft, in_review, published]
+tables:
+  posts:
+    columns:
+      id: { type: integer, primary_key: true }
+      title: { type: text }
+      status: { type: status, default: "'draft'" }
+    checks:
+      published_has_title: "status <> 'published' or length(title) > 0"
+    indexes:
+      - { columns: [title], where: "status = 'published'", name: published_titles }
+      - { columns: [status] }
+"#;
+    let after = r#"
+enums:
+  status: [draft, published]
+tables:
+  posts:
+    columns:
+      id: { type: integer, primary_key: true }
+      title: { type: text }
+      status: { type: status, default: "'draft'" }
+    checks:
+      published_has_title: "status <> 'published' or length(title) > 0"
+    indexes:
+      - { columns: [title], where: "status = 'published'", name: published_titles }
+      - { columns: [status] }
+"#;
+    let db = migrate(
+        "enum_remove_value_with_dependents",
+        before,
+        "INSERT INTO posts VALUES (1, 'a', 'published'), (2, 'b', 'draft');",
+        after,
+    );
+    db.converge(after, true);
+    assert_eq!(
+        db.sql("SELECT id, status FROM posts ORDER BY id"),
+        "1|published\n2|draft"
+    );
+}
+
+#[test]
+fn rename_column_with_index_unique_and_reference() {
+    let before = r#"
+tables:
+  teams:
+    columns:
+      id: { type: bigint, primary_key: true }
+      code: { type: text, unique: true, check: "length(code) > 1" }
+    indexes:
+      - { columns: [code desc] }
+  members:
+    columns:
+      id: { type: bigint, primary_key: true }
+      team_code: { type: text, references: teams.code }
+"#;
+    let after = r#"
+tables:
+  teams:
+    columns:
+      id: { type: bigint, primary_key: true }
+      slug: { type: text, unique: true, check: "length(slug) > 1", renamed_from: code }
+    indexes:
+      - { columns: [slug desc] }
+  members:
+    columns:
+      id: { type: bigint, primary_key: true }
+      team_slug: { type: text, references: teams.slug, renamed_from: team_code }
+"#;
+    let db = migrate(
+        "rename_column_with_dependents",
+        before,
+        "INSERT INTO teams VALUES (1, 'core'); INSERT INTO members VALUES (1, 'core');",
+        after,
+    );
+    db.converge(after, false);
+    assert_eq!(
+        db.sql("SELECT team_slug FROM members JOIN teams ON slug = team_slug"),
+        "core"
+    );
+}
+
+#[test]
+fn defaults_postgres_respells_converge() {
+    let after = r#"
+enums:
+  state: [draft, live]
+tables:
+  settings:
+    columns:
+      id: { type: uuid, primary_key: true, default: gen_random_uuid() }
+      state: { type: state, default: "'draft'" }
+      states: { type: "state[]", default: "'{draft}'" }
+      doc: { type: jsonb, default: "'{}'::jsonb" }
+      doc2: { type: jsonb, default: "'[]'" }
+      labels: { type: "text[]", default: "'{a,b}'" }
+      code: { type: varchar(8), default: "'x'" }
+      quote: { type: text, default: "'it''s'" }
+      flag: { type: boolean, default: true }
+      ratio: { type: "numeric(4,2)", default: 1.5 }
+      neg: { type: integer, default: -1 }
+      starts: { type: date, default: "'2024-01-01'" }
+      ttl: { type: interval, default: "interval '1 day'" }
+      expires: { type: timestamptz, default: "now() + interval '1 day'" }
+      seen: { type: timestamptz, default: CURRENT_TIMESTAMP }
+      today: { type: date, default: CURRENT_DATE }
+      who: { type: text, default: current_user }
+"#;
+    let db = migrate("defaults_respelled", "", "", after);
+    db.converge(after, false);
+    db.sql("INSERT INTO settings DEFAULT VALUES");
+    assert_eq!(
+        db.sql("SELECT state, states, doc, labels, code, quote, flag, ratio, neg FROM settings"),
+        "draft|{draft}|{}|{a,b}|x|it's|t|1.50|-1"
+    );
+}
+
+#[test]
+fn identity_changed_and_dropped() {
+    let before = r#"
+tables:
+  events:
+    columns:
+      id: { type: bigint, primary_key: true, identity: true }
+      seq: { type: bigint, identity: always }
+      name: { type: text }
+"#;
+    let after = r#"
+tables:
+  events:
+    columns:
+      id: { type: bigint, primary_key: true, identity: always }
+      seq: { type: bigint, default: 0 }
+      name: { type: text }
+"#;
+    let db = migrate(
+        "identity_changed_and_dropped",
+        before,
+        "INSERT INTO events (name) VALUES ('a'), ('b');",
+        after,
+    );
+    db.converge(after, false);
+    db.sql("INSERT INTO events (name) VALUES ('c')");
+    assert_eq!(
+        db.sql("SELECT id, seq, name FROM events ORDER BY id"),
+        "1|1|a\n2|2|b\n3|0|c"
+    );
+}
+
+#[test]
+fn referenced_key_widened() {
+    let before = r#"
+tables:
+  teams:
+    columns:
+      id: { type: integer, primary_key: true }
+  members:
+    columns:
+      id: { type: integer, primary_key: true }
+      team_id: { type: integer, references: teams.id, on_delete: cascade }
+"#;
+    let after = r#"
+tables:
+  teams:
+    columns:
+      id: { type: bigint, primary_key: true }
+  members:
+    columns:
+      id: { type: integer, primary_key: true }
+      team_id: { type: bigint, references: teams.id, on_delete: cascade }
+"#;
+    let db = migrate(
+        "referenced_key_widened",
+        before,
+        "INSERT INTO teams VALUES (1), (2); INSERT INTO members VALUES (1, 2);",
+        after,
+    );
+    db.converge(after, false);
+    db.sql("DELETE FROM teams WHERE id = 2");
+    assert_eq!(db.sql("SELECT count(*) FROM members"), "0");
+}
+
+#[test]
+fn online_index_is_built_after_the_transaction() {
+    let after = docs_with("      - { columns: [title], online: true }\n");
+    let db = Db::new("online_index");
+    db.converge(DOCS, false);
+    let desired = desired(&after);
+    let plan = db.runtime.block_on(async {
+        let mut conn = deploy::connect(&db.url, "appctl scenario").await.unwrap();
+        deploy::make_plan(&mut conn, &desired, true).await.unwrap()
+    });
+    insta::assert_snapshot!("online_index", text(&plan));
+    let outcome = db.runtime.block_on(async {
+        let mut conn = deploy::connect(&db.url, "appctl scenario").await.unwrap();
+        let options = DeployOptions {
+            online: true,
+            actor: "scenario".into(),
+            ..DeployOptions::default()
+        };
+        deploy::deploy(&mut conn, &desired, None, &options, &mut Quiet).await
+    });
+    outcome.unwrap_or_else(|e| panic!("deploy failed: {e}"));
+    db.assert_empty_plan(&after);
+    assert_eq!(
+        db.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'docs_title_idx'::regclass"),
+        "t"
+    );
+}
