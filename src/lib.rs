@@ -5,6 +5,7 @@
 //! rendered to SQL and applied. The binary is a thin shell over this library ([`cli`]), so tests call
 //! the same code the command runs.
 
+pub mod access;
 pub mod bootstrap;
 pub mod cli;
 pub mod deploy;

@@ -18,6 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use sha2::{Digest, Sha256};
+
 use crate::model::{Policy, Privilege};
 use crate::project::file::{Permissions, RoleRule};
 use crate::render::{ident, literal};
@@ -63,16 +65,26 @@ impl Action {
 }
 
 /// The rules that apply to `action`: its own list plus `write` for create, update and delete.
+/// Reading also includes the rules of update and delete: Postgres lets a role change only rows it
+/// can read (a WHERE or RETURNING reads them, and PostgREST always filters), so `update: [owner]`
+/// alone would be unusable. Creating does not imply reading.
 pub fn rules_for(permissions: &Permissions, action: Action) -> Vec<&RoleRule> {
-    let own = match action {
-        Action::Read => &permissions.read,
-        Action::Create => &permissions.create,
-        Action::Update => &permissions.update,
-        Action::Delete => &permissions.delete,
+    let lists: Vec<&Vec<RoleRule>> = match action {
+        Action::Read => vec![
+            &permissions.read,
+            &permissions.update,
+            &permissions.delete,
+            &permissions.write,
+        ],
+        Action::Create => vec![&permissions.create, &permissions.write],
+        Action::Update => vec![&permissions.update, &permissions.write],
+        Action::Delete => vec![&permissions.delete, &permissions.write],
     };
-    let mut rules: Vec<&RoleRule> = own.iter().collect();
-    if action != Action::Read {
-        rules.extend(permissions.write.iter());
+    let mut rules: Vec<&RoleRule> = Vec::new();
+    for rule in lists.into_iter().flatten() {
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
     }
     rules
 }
@@ -127,7 +139,6 @@ pub fn compile(
     let mut policies: Vec<Policy> = Vec::new();
     let mut grants: BTreeMap<String, BTreeSet<Privilege>> = BTreeMap::new();
     for action in Action::ALL {
-        let mut filtered = 0;
         for rule in rules_for(permissions, action) {
             let (base, extra, label) = match rule {
                 RoleRule::Role(role) => {
@@ -136,9 +147,10 @@ pub fn compile(
                     (g, None, label)
                 }
                 RoleRule::Filtered(f) => {
-                    filtered += 1;
                     let g = grantee(&f.role, owner_column);
-                    let label = format!("{}_where_{filtered}", g.label);
+                    // Named by its predicate, not its position: reordering the list renames nothing.
+                    let digest = Sha256::digest(f.predicate.trim().as_bytes());
+                    let label = format!("{}_where_{}", g.label, hex::encode(&digest[..4]));
                     (g, Some(format!("({})", f.predicate)), label)
                 }
             };
@@ -261,7 +273,7 @@ mod tests {
         assert_eq!(any.using.as_deref(), Some("true"));
         let filtered = policies
             .iter()
-            .find(|p| p.name == "appctl_read_users_where_1_policy")
+            .find(|p| p.name.starts_with("appctl_read_users_where_"))
             .unwrap();
         assert_eq!(filtered.using.as_deref(), Some("(published)"));
         assert_eq!(grants.len(), 2);

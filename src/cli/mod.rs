@@ -2,6 +2,7 @@
 //! the result. Exit codes: 0 success, 1 error (usage errors included, so that 2 keeps one meaning),
 //! 2 "the plan has changes" (`plan` only).
 
+mod access;
 mod completions;
 mod database;
 mod deploy;
@@ -68,7 +69,7 @@ pub enum Command {
     /// Write appctl.yaml from a live database
     Pull(pull::PullArgs),
     /// Show who may do what, read from the live database
-    Access(not_built::AccessArgs),
+    Access(access::AccessArgs),
     /// Run the whole backend locally in containers
     Up(not_built::UpArgs),
     /// Stop the local stack
@@ -143,7 +144,7 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Plan(args) => plan::run(args, global, output),
         Command::Deploy(args) => deploy::run(args, global, output),
         Command::Pull(args) => pull::run(args, global, output),
-        Command::Access(_) => not_built::run("access"),
+        Command::Access(args) => access::run(args, global, output),
         Command::Up(_) => not_built::run("up"),
         Command::Down(_) => not_built::run("down"),
         Command::Status(_) => not_built::run("status"),

@@ -52,14 +52,6 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AccessArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-}
-
-#[derive(Debug, Args)]
 pub struct FunctionsArgs {
     #[command(flatten)]
     pub file: FileArg,

@@ -1,0 +1,71 @@
+//! `appctl access`: the effective permissions, read from the live database, compared with appctl.yaml.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::database::{self, ConnectionArgs};
+use super::{FileArg, GlobalArgs};
+use crate::access;
+use crate::deploy;
+use crate::output::Output;
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+pub fn run(args: AccessArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    let project = database::load_project(global, &args.file, output)?;
+    let url = database::database_url(&args.connection, global, &project)?;
+    let desired = crate::lower::lower(&project.file);
+    let (live, declared, bypass) = database::runtime()?.block_on(async {
+        let mut conn = deploy::connect(&url, &database::application_name("access")).await?;
+        let live = crate::inspect::inspect(&mut conn, &desired.schema).await?;
+        let bypass: Vec<String> = sqlx::query_scalar(
+            "SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolbypassrls OR rolsuper) AND rolname = ANY($1)",
+        )
+        .bind(access::ROLES.map(String::from).to_vec())
+        .fetch_all(&mut conn)
+        .await
+        .map_err(deploy::DeployError::from)?;
+        // The declared side in the server's spelling, so equal predicates compare equal.
+        let declared = crate::normalize::normalize(&mut conn, &desired).await?;
+        Ok::<_, deploy::DeployError>((live, declared, bypass))
+    })?;
+    let bypass: BTreeSet<String> = bypass.into_iter().collect();
+    let live_cells = access::matrix(&live, &bypass);
+    let declared_cells = access::matrix(&declared, &bypass);
+    let differences = access::differences(&live_cells, &declared_cells);
+    let undeclared: Vec<&String> = live
+        .tables
+        .keys()
+        .filter(|t| !declared.tables.contains_key(*t))
+        .collect();
+    if output.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "schema": live.schema,
+                "cells": live_cells,
+                "differences": differences,
+                "undeclared_tables": undeclared,
+            }))?
+        );
+    } else {
+        print!("{}", access::render_text(&live_cells, &differences));
+        if !undeclared.is_empty() {
+            let names: Vec<&str> = undeclared.iter().map(|s| s.as_str()).collect();
+            println!("\nNot in appctl.yaml: {}.", names.join(", "));
+        }
+    }
+    Ok(if differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
