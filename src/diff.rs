@@ -397,15 +397,32 @@ fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
             renamed_from.insert(old.as_str(), name.as_str());
         }
     }
+    let existing_of = |name: &String, wanted: &Table| match actual.tables.get(name) {
+        Some(existing) => Some(existing),
+        None => wanted
+            .renamed_from
+            .as_deref()
+            .filter(|old| renamed_from.contains_key(old))
+            .and_then(|old| actual.tables.get(old)),
+    };
+    // Columns the desired state renames: (table's new name, old column) → new column.
+    let mut renamed_columns: BTreeMap<(String, String), String> = BTreeMap::new();
     for (name, wanted) in &desired.tables {
-        let existing = match actual.tables.get(name) {
-            Some(existing) => Some(existing),
-            None => wanted
-                .renamed_from
-                .as_deref()
-                .filter(|old| renamed_from.contains_key(old))
-                .and_then(|old| actual.tables.get(old)),
+        let Some(existing) = existing_of(name, wanted) else {
+            continue;
         };
+        for column in &wanted.columns {
+            if let Some(old) = &column.renamed_from
+                && existing.column(&column.name).is_none()
+                && wanted.column(old).is_none()
+                && existing.column(old).is_some()
+            {
+                renamed_columns.insert((name.clone(), old.clone()), column.name.clone());
+            }
+        }
+    }
+    for (name, wanted) in &desired.tables {
+        let existing = existing_of(name, wanted);
         match existing {
             None => create_table(wanted, out),
             Some(existing) => {
@@ -415,7 +432,8 @@ fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
                         to: name.clone(),
                     });
                 }
-                let existing = follow_table_renames(wanted, existing, &renamed_from, out);
+                let existing =
+                    follow_renames(wanted, existing, &renamed_from, &renamed_columns, out);
                 diff_table(wanted, &existing, out);
             }
         }
@@ -480,14 +498,16 @@ fn create_table(table: &Table, out: &mut Diff) {
     diff_grants(name, &table.grants, &BTreeMap::new(), out);
 }
 
-/// `existing` as the declared table renames leave it: foreign keys point at the new names, and when
-/// the table itself is renamed, its constraints and indexes that differ from a desired one only by
-/// name (Postgres keeps `people_pkey` on a table renamed to `persons`) are renamed rather than
-/// dropped and built again.
-fn follow_table_renames(
+/// `existing` as the declared renames leave it. Postgres follows a rename everywhere: foreign keys
+/// point at the new table and column names, constraints and indexes cover the renamed columns, but
+/// their names stay (`people_pkey` on a table renamed to `persons`, `teams_code_key` on a column
+/// renamed to `slug`). So constraints and indexes are compared as renamed, and those that then
+/// differ from a desired one only by name are renamed rather than dropped and built again.
+fn follow_renames(
     wanted: &Table,
     existing: &Table,
     renamed_tables: &BTreeMap<&str, &str>,
+    renamed_columns: &BTreeMap<(String, String), String>,
     out: &mut Diff,
 ) -> Table {
     let mut table = existing.clone();
@@ -495,9 +515,53 @@ fn follow_table_renames(
         if let Some(new) = renamed_tables.get(fk.ref_table.as_str()) {
             fk.ref_table = new.to_string();
         }
+        for column in &mut fk.ref_columns {
+            if let Some(new) = renamed_columns.get(&(fk.ref_table.clone(), column.clone())) {
+                *column = new.clone();
+            }
+        }
     }
-    if existing.name == wanted.name {
+    let own: Vec<(&str, &str)> = renamed_columns
+        .iter()
+        .filter(|((t, _), _)| *t == wanted.name)
+        .map(|((_, old), new)| (old.as_str(), new.as_str()))
+        .collect();
+    if existing.name == wanted.name && own.is_empty() {
         return table;
+    }
+    let rename_all = |columns: &mut Vec<String>| {
+        for column in columns {
+            if let Some((_, new)) = own.iter().find(|(old, _)| old == column) {
+                *column = new.to_string();
+            }
+        }
+    };
+    if !own.is_empty() {
+        if let Some(key) = &mut table.primary_key {
+            rename_all(&mut key.columns);
+        }
+        for key in &mut table.uniques {
+            rename_all(&mut key.columns);
+        }
+        for fk in &mut table.foreign_keys {
+            rename_all(&mut fk.columns);
+        }
+        for check in &mut table.checks {
+            check.definition = rename_identifiers(&check.definition, &own);
+        }
+        for index in &mut table.indexes {
+            for column in &mut index.columns {
+                if let Some((_, new)) = own.iter().find(|(old, _)| *old == column.column) {
+                    column.column = new.to_string();
+                }
+            }
+            rename_all(&mut index.include);
+            index.predicate = index
+                .predicate
+                .as_deref()
+                .map(|p| rename_identifiers(p, &own));
+            index.definition = rename_identifiers(&index.definition, &own);
+        }
     }
     table.name = wanted.name.clone();
     let name = &wanted.name;
@@ -533,8 +597,10 @@ fn follow_table_renames(
         |f| &mut f.name,
         &mut rename_constraint,
     );
-    for index in &mut table.indexes {
-        index.definition = index_on_table(&index.definition, &existing.name, name);
+    if existing.name != *name {
+        for index in &mut table.indexes {
+            index.definition = index_on_table(&index.definition, &existing.name, name);
+        }
     }
     let mut rename_index = |from: &mut String, to: &str| {
         out.changes.push(Change::RenameIndex {
@@ -586,23 +652,88 @@ fn rename_by_content<T: Clone + PartialEq>(
     }
 }
 
-/// A masked index definition (`CREATE INDEX ON people USING ...`) with its table renamed. The table
-/// is spelled as `pg_get_indexdef` spells it: bare when it is a plain lower-case name, else quoted.
-fn index_on_table(definition: &str, from: &str, to: &str) -> String {
-    let spell = |name: &str| {
-        let plain = name
+/// A name as the catalog functions print it: bare when it is a plain lower-case name, else quoted.
+/// (They also quote keywords; a keyword spelled bare here only makes a comparison fail, which
+/// rebuilds the object rather than renaming it.)
+fn spell(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
             .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if plain {
-            name.to_string()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        crate::render::ident(name)
+    }
+}
+
+/// A catalog expression with column references renamed (`old` → `new`). String literals and type
+/// names after `::` are left alone.
+fn rename_identifiers(sql: &str, renames: &[(&str, &str)]) -> String {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let name = if c == '\'' {
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+            out.extend(&chars[start..i]);
+            continue;
+        } else if c == '"' {
+            let mut name = String::new();
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '"' {
+                    if chars.get(i + 1) == Some(&'"') {
+                        name.push('"');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                name.push(chars[i]);
+                i += 1;
+            }
+            name
+        } else if c.is_alphabetic() || c == '_' {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            chars[start..i].iter().collect()
         } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
+            out.push(c);
+            i += 1;
+            continue;
+        };
+        match renames.iter().find(|(old, _)| *old == name) {
+            Some((_, new)) if !out.ends_with("::") => out.push_str(&spell(new)),
+            _ => out.extend(&chars[start..i]),
         }
-    };
+    }
+    out
+}
+
+/// A masked index definition (`CREATE INDEX ON people USING ...`) with its table renamed, the table
+/// spelled as `pg_get_indexdef` spells it.
+fn index_on_table(definition: &str, from: &str, to: &str) -> String {
     for prefix in ["CREATE INDEX ON ", "CREATE UNIQUE INDEX ON "] {
         for from_spelling in [spell(from), format!("\"{}\"", from.replace('"', "\"\""))] {
             let head = format!("{prefix}{from_spelling} USING ");
@@ -1016,6 +1147,22 @@ mod tests {
                     to: "Persons_name_idx".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn renames_column_references_only() {
+        let renames = [("code", "slug"), ("Odd \"one\"", "Even")];
+        assert_eq!(
+            rename_identifiers(
+                "CHECK (((length(code) > 1) AND (code <> 'code'::text) AND (\"Odd \"\"one\"\"\" > 0)))",
+                &renames
+            ),
+            "CHECK (((length(slug) > 1) AND (slug <> 'code'::text) AND (\"Even\" > 0)))"
+        );
+        assert_eq!(
+            rename_identifiers("(x = 'a'::code)", &[("code", "slug")]),
+            "(x = 'a'::code)"
         );
     }
 
