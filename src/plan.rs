@@ -625,6 +625,43 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
             ),
             vec![],
         ),
+        Change::DropStoragePolicy { name } => (
+            4,
+            Drop,
+            format!("policy {name} on storage.objects"),
+            String::new(),
+            vec![],
+        ),
+        Change::CreateBucket { bucket } => (
+            12,
+            Create,
+            format!("bucket {}", bucket.id),
+            bucket_detail(bucket),
+            vec![],
+        ),
+        Change::UpdateBucket { to, .. } => (
+            12,
+            Action::Change,
+            format!("bucket {}", to.id),
+            bucket_detail(to),
+            vec![],
+        ),
+        Change::CreateStoragePolicy { policy } => (
+            12,
+            Create,
+            format!("policy {} on storage.objects", policy.name),
+            format!("{} to {}", policy.command, policy.roles.join(", ")),
+            vec![],
+        ),
+        Change::DeleteBucket { id } => (
+            13,
+            Drop,
+            format!("bucket {id}"),
+            String::new(),
+            vec![Hazard::Destructive(
+                "the bucket is deleted (refused by the database while it holds files)".into(),
+            )],
+        ),
         Change::DropTable { name } => (
             13,
             Drop,
@@ -653,6 +690,17 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
     }
 }
 
+fn bucket_detail(bucket: &crate::model::Bucket) -> String {
+    let mut parts = vec![if bucket.public { "public" } else { "private" }.to_string()];
+    if let Some(limit) = bucket.file_size_limit {
+        parts.push(format!("max {limit} bytes"));
+    }
+    if !bucket.allowed_mime_types.is_empty() {
+        parts.push(bucket.allowed_mime_types.join(", "));
+    }
+    parts.join(", ")
+}
+
 fn comment_detail(comment: &Option<String>) -> String {
     match comment {
         Some(text) => format!("comment {}", render::literal(text)),
@@ -666,8 +714,16 @@ fn index_summary(index: &crate::model::Index) -> String {
         .iter()
         .map(|c| {
             let mut part = c.column.clone();
+            if let Some(opclass) = &c.opclass {
+                part.push_str(&format!(" {opclass}"));
+            }
             if c.descending {
                 part.push_str(" desc");
+            }
+            match c.nulls_first {
+                Some(true) => part.push_str(" nulls first"),
+                Some(false) => part.push_str(" nulls last"),
+                None => {}
             }
             part
         })
@@ -678,6 +734,17 @@ fn index_summary(index: &crate::model::Index) -> String {
         index.method,
         columns.join(", ")
     );
+    if !index.include.is_empty() {
+        text.push_str(&format!(" include ({})", index.include.join(", ")));
+    }
+    if !index.with.is_empty() {
+        let params: Vec<String> = index
+            .with
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        text.push_str(&format!(" with ({})", params.join(", ")));
+    }
     if let Some(predicate) = &index.predicate {
         text.push_str(&format!(" where {predicate}"));
     }

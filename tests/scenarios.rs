@@ -1525,3 +1525,38 @@ fn online_index_is_built_after_the_transaction() {
         "t"
     );
 }
+
+#[test]
+fn type_change_with_check_and_partial_index_on_the_column() {
+    let before = r#"
+tables:
+  tickets:
+    columns:
+      id: { type: integer, primary_key: true }
+      priority: { type: text, check: "priority in ('low', 'high')" }
+    indexes:
+      - { columns: [id], where: "priority = 'high'", name: urgent }
+"#;
+    let after = r#"
+enums:
+  priority: [low, high]
+tables:
+  tickets:
+    columns:
+      id: { type: integer, primary_key: true }
+      priority: { type: priority, check: "priority in ('low', 'high')" }
+    indexes:
+      - { columns: [id], where: "priority = 'high'", name: urgent }
+"#;
+    let db = migrate(
+        "type_change_with_dependents",
+        before,
+        "INSERT INTO tickets VALUES (1, 'high'), (2, 'low');",
+        after,
+    );
+    db.converge(after, true);
+    assert_eq!(
+        db.sql("SELECT id FROM tickets WHERE priority = 'high'"),
+        "1"
+    );
+}
