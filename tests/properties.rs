@@ -54,10 +54,8 @@ const NAMES: &[&str] = &[
     "Table",
 ];
 
-/// Enum names. Known bug: a name Postgres must quote (upper case, spaces, quotes, non-ASCII) is
-/// rendered unquoted as a column type (`"id" Status NOT NULL`), see `bug_enum_name_needing_quotes`;
-/// until it is fixed the generator keeps to plain names.
-const ENUM_NAMES: &[&str] = &["mood", "status_t", "kind"];
+/// Enum names: upper case, spaces, quotes, non-ASCII (see `bug_enum_name_needing_quotes`).
+const ENUM_NAMES: &[&str] = &["mood", "Status", "état", "kind of thing", "q\"uote"];
 const ENUM_VALUES: &[&str] = &[
     "a",
     "b",
@@ -356,7 +354,13 @@ fn build(spec: &Spec, fixed_types: bool) -> ProjectFile {
                     default: c.default.map(|d| default_for(base, d, &enum_values)),
                     unique: c.unique,
                     check: if c.check { check_for(base, name) } else { None },
-                    comment: c.comment.map(|i| COMMENTS[i].to_string()),
+                    // Known bug: a column added to an existing table loses its comment, see
+                    // `bug_comment_of_a_column_added_to_an_existing_table`; property B leaves
+                    // column comments out until it is fixed.
+                    comment: c
+                        .comment
+                        .filter(|_| !fixed_types)
+                        .map(|i| COMMENTS[i].to_string()),
                     ..Column::default()
                 },
             );
@@ -644,6 +648,27 @@ fn deploy_converges_for_random_projects() {
 
     let b = runner(CASES_B).run(&(spec(), spec()), |(x, y)| {
         let (x, y) = (build(&x, true), build(&y, true));
+        // Known bug: dropping a table and a table that references it fails, see
+        // `bug_dropping_a_referenced_table_with_its_referrer`; such pairs are skipped until fixed.
+        let gone = |t: &str| !y.tables.contains_key(t);
+        let referenced = |table: &Table| -> Vec<String> {
+            let mut targets: Vec<String> = table
+                .foreign_keys
+                .iter()
+                .map(|fk| fk.references.table.clone())
+                .collect();
+            targets.extend(table.columns.values().filter_map(|c| {
+                c.references
+                    .as_ref()
+                    .map(|r| r.rsplit_once('.').unwrap().0.to_string())
+            }));
+            targets
+        };
+        // The same for a referenced column dropped with the referring table
+        // (`bug_dropping_a_referenced_column_with_its_referrer`): no referring table is dropped.
+        prop_assume!(!x.tables.iter().any(|(name, table)| {
+            gone(name) && referenced(table).iter().any(|target| target != name)
+        }));
         harness
             .deploy_sequence(&[&x, &y], false)
             .map_err(TestCaseError::fail)
@@ -740,6 +765,82 @@ tables:
   t:
     columns:
       new: { type: mood }
+",
+    ]);
+}
+
+/// Found by property B: a column added to an existing table loses its comment (the diff emits
+/// `AddColumn` without the `SetColumnComment` a new table's columns get); the plan after the deploy
+/// still says `COMMENT ON COLUMN "public"."t"."b" IS 'plain'`.
+#[test]
+fn bug_comment_of_a_column_added_to_an_existing_table() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      a: { type: boolean }
+",
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      a: { type: boolean }
+      b: { type: boolean, comment: plain }
+",
+    ]);
+}
+
+/// Found by property B: dropping a table together with a table that references it drops the
+/// referenced one first: `DROP TABLE "a"` fails with cannot drop table "a" because other objects
+/// depend on it (constraint b_a_id_fkey on table b).
+#[test]
+fn bug_dropping_a_referenced_table_with_its_referrer() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  a:
+    columns:
+      id: { type: integer, primary_key: true }
+  b:
+    columns:
+      a_id: { type: integer, references: a.id }
+",
+        "version: 1
+project: props
+tables:
+  c:
+    columns:
+      id: { type: integer }
+",
+    ]);
+}
+
+/// Found by property B: dropping a referenced column together with the table that references it
+/// drops the column first: `ALTER TABLE "a" DROP COLUMN "id"` fails with cannot drop column id of
+/// table a because other objects depend on it (constraint b_a_id_fkey on table b).
+#[test]
+fn bug_dropping_a_referenced_column_with_its_referrer() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  a:
+    columns:
+      id: { type: integer, primary_key: true }
+  b:
+    columns:
+      a_id: { type: integer, references: a.id }
+",
+        "version: 1
+project: props
+tables:
+  a:
+    columns:
+      other: { type: integer }
 ",
     ]);
 }
