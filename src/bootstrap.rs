@@ -107,35 +107,46 @@ CREATE TABLE IF NOT EXISTS auth.identities (
     UNIQUE (provider_id, provider)
 )";
 
-/// Supabase Storage's tables (bucket rows and file metadata).
+/// Supabase Storage's tables (bucket rows and file metadata). Created with RLS on and the grants
+/// Supabase gives, only when absent: bucket permissions are policies on `storage.objects`.
 const STORAGE_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS storage.buckets (
-    id text NOT NULL PRIMARY KEY,
-    name text NOT NULL UNIQUE,
-    owner uuid,
-    owner_id text,
-    created_at timestamptz DEFAULT now(),
-    updated_at timestamptz DEFAULT now(),
-    public boolean DEFAULT false,
-    avif_autodetection boolean DEFAULT false,
-    file_size_limit bigint,
-    allowed_mime_types text[]
-);
-CREATE TABLE IF NOT EXISTS storage.objects (
-    id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
-    bucket_id text REFERENCES storage.buckets (id),
-    name text,
-    owner uuid,
-    owner_id text,
-    created_at timestamptz DEFAULT now(),
-    updated_at timestamptz DEFAULT now(),
-    last_accessed_at timestamptz DEFAULT now(),
-    metadata jsonb,
-    path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED,
-    version text,
-    user_metadata jsonb,
-    UNIQUE (bucket_id, name)
-)";
+DO $appctl$ BEGIN
+IF to_regclass('storage.buckets') IS NULL THEN
+    CREATE TABLE storage.buckets (
+        id text NOT NULL PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        owner uuid,
+        owner_id text,
+        created_at timestamptz DEFAULT now(),
+        updated_at timestamptz DEFAULT now(),
+        public boolean DEFAULT false,
+        avif_autodetection boolean DEFAULT false,
+        file_size_limit bigint,
+        allowed_mime_types text[]
+    );
+    GRANT SELECT ON storage.buckets TO anon, authenticated;
+    GRANT ALL ON storage.buckets TO service_role;
+END IF;
+IF to_regclass('storage.objects') IS NULL THEN
+    CREATE TABLE storage.objects (
+        id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+        bucket_id text REFERENCES storage.buckets (id),
+        name text,
+        owner uuid,
+        owner_id text,
+        created_at timestamptz DEFAULT now(),
+        updated_at timestamptz DEFAULT now(),
+        last_accessed_at timestamptz DEFAULT now(),
+        metadata jsonb,
+        path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED,
+        version text,
+        user_metadata jsonb,
+        UNIQUE (bucket_id, name)
+    );
+    ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+    GRANT ALL ON storage.objects TO anon, authenticated, service_role;
+END IF;
+END $appctl$";
 
 #[cfg(test)]
 mod tests {

@@ -169,6 +169,7 @@ fn managed_after(desired: &Database) -> Vec<ObjectRef> {
         .map(|e| ObjectRef::Extension(e.clone()))
         .chain(desired.enums.keys().map(|e| ObjectRef::Enum(e.clone())))
         .chain(desired.tables.keys().map(|t| ObjectRef::Table(t.clone())))
+        .chain(desired.buckets.keys().map(|b| ObjectRef::Bucket(b.clone())))
         .collect()
 }
 
@@ -381,7 +382,7 @@ pub const BOOKKEEPING_SQL: &str = "
 CREATE SCHEMA IF NOT EXISTS appctl;
 CREATE TABLE IF NOT EXISTS appctl.managed (
     schema_name text NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('extension', 'enum', 'table')),
+    kind text NOT NULL,
     name text NOT NULL,
     since timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (schema_name, kind, name)

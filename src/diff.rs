@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Check, Column, Database, Enum, ForeignKey, Identity, Index, KeyConstraint, ObjectRef, Policy,
-    Privilege, Table,
+    Bucket, Check, Column, Database, Enum, ForeignKey, Identity, Index, KeyConstraint, ObjectRef,
+    Policy, Privilege, Table,
 };
 
 /// One change to bring the actual state closer to the desired one.
@@ -181,6 +181,24 @@ pub enum Change {
         role: String,
         privileges: BTreeSet<Privilege>,
     },
+    /// A row of `storage.buckets`.
+    CreateBucket {
+        bucket: Bucket,
+    },
+    UpdateBucket {
+        from: Bucket,
+        to: Bucket,
+    },
+    DeleteBucket {
+        id: String,
+    },
+    /// A policy on `storage.objects` (a bucket's permission).
+    CreateStoragePolicy {
+        policy: Policy,
+    },
+    DropStoragePolicy {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,7 +224,46 @@ pub fn diff(desired: &Database, actual: &Database) -> Diff {
     diff_enums(desired, actual, &mut out);
     diff_tables(desired, actual, &mut out);
     rebuild_enum_dependents(desired, actual, &mut out);
+    diff_buckets(desired, actual, &mut out);
     out
+}
+
+/// Bucket rows by id, and appctl's policies on `storage.objects` by name (those are appctl's by their
+/// `appctl_` prefix; other policies there are never read).
+fn diff_buckets(desired: &Database, actual: &Database, out: &mut Diff) {
+    for (id, wanted) in &desired.buckets {
+        match actual.buckets.get(id) {
+            None => out.changes.push(Change::CreateBucket {
+                bucket: wanted.clone(),
+            }),
+            Some(existing) if existing != wanted => out.changes.push(Change::UpdateBucket {
+                from: existing.clone(),
+                to: wanted.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for id in actual.buckets.keys() {
+        if desired.buckets.contains_key(id) {
+            continue;
+        }
+        let object = ObjectRef::Bucket(id.clone());
+        if is_managed(actual, &object) {
+            out.changes.push(Change::DeleteBucket { id: id.clone() });
+        } else {
+            out.unmanaged.push(object);
+        }
+    }
+    diff_named(
+        &desired.storage_policies,
+        &actual.storage_policies,
+        |p| &p.name,
+        |p| Change::CreateStoragePolicy { policy: p.clone() },
+        |p| Change::DropStoragePolicy {
+            name: p.name.clone(),
+        },
+        out,
+    );
 }
 
 /// Indexes and checks whose expressions name a replaced enum (`status = 'published'::status`) stop the

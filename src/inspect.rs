@@ -508,11 +508,13 @@ async fn run(
                 "extension" => ObjectRef::Extension(name),
                 "enum" => ObjectRef::Enum(name),
                 "table" => ObjectRef::Table(name),
+                "bucket" => ObjectRef::Bucket(name),
                 _ => continue,
             };
             inspection.database.managed.insert(object);
         }
     }
+    read_storage(conn, ctx, &mut inspection.database).await?;
     let Some(oid) = schema_oid else {
         return Ok(inspection);
     };
@@ -822,6 +824,18 @@ async fn read_indexes(
     Ok(())
 }
 
+/// `pg_policy.polcmd` → the command as CREATE POLICY spells it.
+fn policy_command(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "r" => "SELECT",
+        "a" => "INSERT",
+        "w" => "UPDATE",
+        "d" => "DELETE",
+        "*" => "ALL",
+        _ => return None,
+    })
+}
+
 async fn read_policies(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
@@ -834,14 +848,8 @@ async fn read_policies(
             continue;
         };
         let command: String = get(&row, "command", ctx, Q)?;
-        let command = match command.as_str() {
-            "r" => "SELECT",
-            "a" => "INSERT",
-            "w" => "UPDATE",
-            "d" => "DELETE",
-            "*" => "ALL",
-            other => return Err(ctx.unexpected(Q, format!("polcmd {other:?}"))),
-        };
+        let command = policy_command(&command)
+            .ok_or_else(|| ctx.unexpected(Q, format!("polcmd {command:?}")))?;
         let mut roles: Vec<String> = get(&row, "roles", ctx, Q)?;
         roles.sort();
         roles.dedup();
@@ -968,4 +976,102 @@ mod tests {
             "CREATE INDEX other ON s.t USING btree (a)"
         );
     }
+}
+
+/// Buckets (`storage.buckets` rows) and appctl's policies on `storage.objects`, when the storage
+/// tables exist (Supabase, or after `deploy --bootstrap`).
+const STORAGE_EXISTS_SQL: &str = "
+select to_regclass('storage.buckets') is not null and to_regclass('storage.objects') is not null";
+
+const BUCKETS_SQL: &str = "
+select id::text, coalesce(public, false) as public, file_size_limit::bigint,
+       coalesce(allowed_mime_types::text[], '{}') as allowed_mime_types
+from storage.buckets order by id";
+
+const STORAGE_POLICIES_SQL: &str = "
+select p.polname::text as name, p.polcmd::text as cmd, p.polpermissive as permissive,
+       array(select case when r = 0 then 'public' else pg_catalog.pg_get_userbyid(r)::text end
+             from unnest(p.polroles) as r order by 1) as roles,
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid) as using_expr,
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) as check_expr
+from pg_catalog.pg_policy p
+where p.polrelid = $1::regclass and p.polname like 'appctl\\_%'
+order by p.polname";
+
+async fn read_storage(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    database: &mut Database,
+) -> Result<(), InspectError> {
+    const STORAGE: &str = "storage tables";
+    let exists: bool = sqlx::query_scalar(STORAGE_EXISTS_SQL)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(ctx.err(STORAGE))?;
+    if !exists {
+        return Ok(());
+    }
+    const BUCKETS: &str = "storage.buckets";
+    let rows = sqlx::query(BUCKETS_SQL)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(ctx.err(BUCKETS))?;
+    for row in rows {
+        let id: String = get(&row, "id", ctx, BUCKETS)?;
+        let bucket = crate::model::Bucket {
+            id: id.clone(),
+            public: get(&row, "public", ctx, BUCKETS)?,
+            file_size_limit: get(&row, "file_size_limit", ctx, BUCKETS)?,
+            allowed_mime_types: get(&row, "allowed_mime_types", ctx, BUCKETS)?,
+        };
+        database.buckets.insert(id, bucket);
+    }
+    database.storage_policies = appctl_policies_of(conn, ctx, "storage.objects").await?;
+    Ok(())
+}
+
+/// The policies named `appctl_*` on `relation` (a qualified, quoted table name).
+async fn appctl_policies_of(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    relation: &str,
+) -> Result<Vec<crate::model::Policy>, InspectError> {
+    const POLICIES: &str = "policies on storage.objects";
+    let rows = sqlx::query(STORAGE_POLICIES_SQL)
+        .bind(relation)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(ctx.err(POLICIES))?;
+    let mut policies = Vec::new();
+    for row in rows {
+        let cmd: String = get(&row, "cmd", ctx, POLICIES)?;
+        let command = policy_command(&cmd)
+            .ok_or_else(|| ctx.unexpected(POLICIES, format!("polcmd {cmd:?}")))?;
+        policies.push(crate::model::Policy {
+            name: get(&row, "name", ctx, POLICIES)?,
+            command: command.to_string(),
+            permissive: get(&row, "permissive", ctx, POLICIES)?,
+            roles: get(&row, "roles", ctx, POLICIES)?,
+            using: get(&row, "using_expr", ctx, POLICIES)?,
+            with_check: get(&row, "check_expr", ctx, POLICIES)?,
+        });
+    }
+    Ok(policies)
+}
+
+/// The `appctl_*` policies of `relation`, read in their own rolled-back transaction with the
+/// search path of `schema` (as [`inspection`] reads a schema's policies).
+pub async fn policies_of(
+    conn: &mut PgConnection,
+    schema: &str,
+    relation: &str,
+) -> Result<Vec<crate::model::Policy>, InspectError> {
+    let ctx = Ctx { schema };
+    let mut tx = conn.begin().await.map_err(ctx.err("begin transaction"))?;
+    set_local_search_path(&mut tx, schema)
+        .await
+        .map_err(ctx.err("set search_path"))?;
+    let result = appctl_policies_of(&mut tx, ctx, relation).await;
+    tx.rollback().await.map_err(ctx.err("rollback"))?;
+    result
 }

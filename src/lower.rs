@@ -8,7 +8,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    Check, Column, Database, Enum, ForeignKey, Identity, Index, IndexColumn, KeyConstraint,
+    Bucket, Check, Column, Database, Enum, ForeignKey, Identity, Index, IndexColumn, KeyConstraint,
     ReferentialAction, Table,
 };
 use crate::project::file::{self, ProjectFile};
@@ -36,6 +36,30 @@ pub fn lower(project: &ProjectFile) -> Database {
             .tables
             .insert(name.clone(), lower_table(project, name, table));
     }
+    for (name, bucket) in &project.buckets {
+        database.buckets.insert(
+            name.clone(),
+            Bucket {
+                id: name.clone(),
+                public: bucket.public,
+                file_size_limit: bucket.max_file_size.as_ref().and_then(|size| match size {
+                    file::Size::Bytes(bytes) => i64::try_from(*bytes).ok(),
+                    file::Size::Text(text) => crate::project::validate::parse_size(text)
+                        .and_then(|b| i64::try_from(b).ok()),
+                }),
+                allowed_mime_types: bucket.allowed_mime_types.clone(),
+            },
+        );
+        database
+            .storage_policies
+            .extend(crate::permissions::compile_bucket(
+                name,
+                &bucket.permissions,
+            ));
+    }
+    database
+        .storage_policies
+        .sort_by(|a, b| a.name.cmp(&b.name));
     database
 }
 

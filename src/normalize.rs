@@ -85,7 +85,10 @@ async fn build_and_inspect(
         .await?;
     inspect::set_local_search_path(conn, scratch).await?;
 
-    let copy = in_schema(desired, scratch);
+    let mut copy = in_schema(desired, scratch);
+    // Bucket rows are plain values; bucket policies are normalised on a copy of storage.objects below.
+    copy.buckets.clear();
+    copy.storage_policies.clear();
     let empty = Database::default();
     // Created in plan order. Extensions are database-wide: `IF NOT EXISTS` creates only the missing
     // ones, inside this transaction, so they vanish with it.
@@ -101,8 +104,57 @@ async fn build_and_inspect(
             }
         }
     }
-    let inspected = inspect::inspection_as(conn, scratch, &desired.schema).await?;
-    Ok(inspected.database)
+    let mut normalized = inspect::inspection_as(conn, scratch, &desired.schema)
+        .await?
+        .database;
+    normalized.buckets = desired.buckets.clone();
+    normalized.storage_policies = normalize_storage_policies(conn, desired, scratch).await?;
+    Ok(normalized)
+}
+
+/// Bucket policies, created on a scratch copy of `storage.objects` (same columns) and read back: the
+/// real table is not touched, not even locked.
+async fn normalize_storage_policies(
+    conn: &mut PgConnection,
+    desired: &Database,
+    scratch: &str,
+) -> Result<Vec<crate::model::Policy>, NormalizeError> {
+    if desired.storage_policies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let storage_copy = format!("{scratch}_storage");
+    let setup = format!(
+        "CREATE SCHEMA {schema}; CREATE TABLE {schema}.\"objects\" (LIKE \"storage\".\"objects\")",
+        schema = render::ident(&storage_copy)
+    );
+    if let Err(error) = sqlx::raw_sql(&setup).execute(&mut *conn).await {
+        return Err(NormalizeError::Statement {
+            object: "buckets".into(),
+            sql: setup,
+            message: with_platform_hint(database_message(&error)),
+        });
+    }
+    for policy in &desired.storage_policies {
+        let change = Change::CreateStoragePolicy {
+            policy: policy.clone(),
+        };
+        let sql = render::statements(&change, scratch, false)
+            .concat()
+            .replacen(
+                "ON \"storage\".\"objects\"",
+                &format!("ON {}.\"objects\"", render::ident(&storage_copy)),
+                1,
+            );
+        if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
+            return Err(NormalizeError::Statement {
+                object: format!("bucket policy `{}`", policy.name),
+                sql,
+                message: with_platform_hint(database_message(&error)),
+            });
+        }
+    }
+    let relation = format!("{}.\"objects\"", render::ident(&storage_copy));
+    Ok(inspect::policies_of(conn, &desired.schema, &relation).await?)
 }
 
 /// The desired state moved to `schema`, foreign keys within it following.
@@ -163,9 +215,15 @@ fn describe(change: &Change) -> String {
 
 /// Missing roles or `auth` helpers mean a plain Postgres that was never bootstrapped: say how.
 fn with_platform_hint(message: String) -> String {
-    let platform = ["\"anon\"", "\"authenticated\"", "\"service_role\"", "auth."]
-        .iter()
-        .any(|needle| message.contains(needle));
+    let platform = [
+        "\"anon\"",
+        "\"authenticated\"",
+        "\"service_role\"",
+        "auth.",
+        "storage.",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle));
     if platform && (message.contains("does not exist") || message.contains("no schema")) {
         format!(
             "{message}\n  hint: this database lacks the platform roles or auth helpers; run `appctl deploy --bootstrap` once (`appctl plan --bootstrap` previews it)"

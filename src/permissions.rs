@@ -208,6 +208,30 @@ pub fn compile(
     (policies, grants)
 }
 
+/// Policies on `storage.objects` for a bucket's permissions: the table's rules, limited to the
+/// bucket's files (`bucket_id = '<bucket>'`), with `owner` meaning the uploader (`owner = auth.uid()`).
+pub fn compile_bucket(bucket: &str, permissions: &Permissions) -> Vec<Policy> {
+    let (policies, _) = compile(permissions, Some("owner"), &format!("appctl_{bucket}"));
+    let scope = format!("(bucket_id = {})", literal(bucket));
+    policies
+        .into_iter()
+        .map(|mut policy| {
+            let limit = |predicate: Option<String>| {
+                predicate.map(|p| {
+                    if p == "true" {
+                        scope.clone()
+                    } else {
+                        format!("{scope} AND {p}")
+                    }
+                })
+            };
+            policy.using = limit(policy.using.take());
+            policy.with_check = limit(policy.with_check.take());
+            policy
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +301,27 @@ mod tests {
             .unwrap();
         assert_eq!(filtered.using.as_deref(), Some("(published)"));
         assert_eq!(grants.len(), 2);
+    }
+
+    #[test]
+    fn bucket_policies_are_scoped_to_the_bucket() {
+        let permissions = Permissions {
+            read: vec![role("owner")],
+            create: vec![role("users")],
+            ..Permissions::default()
+        };
+        let policies = compile_bucket("uploads", &permissions);
+        let read = policies.iter().find(|p| p.command == "SELECT").unwrap();
+        assert_eq!(read.name, "appctl_uploads_read_owner_policy");
+        assert_eq!(
+            read.using.as_deref(),
+            Some("(bucket_id = 'uploads') AND (\"owner\" = auth.uid())")
+        );
+        let create = policies.iter().find(|p| p.command == "INSERT").unwrap();
+        assert_eq!(
+            create.with_check.as_deref(),
+            Some("(bucket_id = 'uploads')")
+        );
     }
 
     #[test]

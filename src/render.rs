@@ -304,6 +304,48 @@ pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
             table_ref(table),
             ident(role)
         )],
+        Change::CreateBucket { bucket } => vec![format!(
+            "INSERT INTO \"storage\".\"buckets\" (\"id\", \"name\", \"public\", \"file_size_limit\", \"allowed_mime_types\") VALUES ({id}, {id}, {}, {}, {})",
+            bucket.public,
+            size_limit(bucket),
+            mime_types(bucket),
+            id = literal(&bucket.id),
+        )],
+        Change::UpdateBucket { to, .. } => vec![format!(
+            "UPDATE \"storage\".\"buckets\" SET \"public\" = {}, \"file_size_limit\" = {}, \"allowed_mime_types\" = {} WHERE \"id\" = {}",
+            to.public,
+            size_limit(to),
+            mime_types(to),
+            literal(&to.id),
+        )],
+        Change::DeleteBucket { id } => vec![format!(
+            "DELETE FROM \"storage\".\"buckets\" WHERE \"id\" = {}",
+            literal(id)
+        )],
+        Change::CreateStoragePolicy { policy } => vec![create_policy("storage", "objects", policy)],
+        Change::DropStoragePolicy { name } => vec![format!(
+            "DROP POLICY IF EXISTS {} ON \"storage\".\"objects\"",
+            ident(name)
+        )],
+    }
+}
+
+fn size_limit(bucket: &crate::model::Bucket) -> String {
+    bucket
+        .file_size_limit
+        .map_or("NULL".to_string(), |bytes| bytes.to_string())
+}
+
+fn mime_types(bucket: &crate::model::Bucket) -> String {
+    if bucket.allowed_mime_types.is_empty() {
+        "NULL".to_string()
+    } else {
+        let list: Vec<String> = bucket
+            .allowed_mime_types
+            .iter()
+            .map(|m| literal(m))
+            .collect();
+        format!("ARRAY[{}]::text[]", list.join(", "))
     }
 }
 

@@ -21,6 +21,13 @@ pub struct Database {
     pub extensions: BTreeSet<String>,
     pub enums: BTreeMap<String, Enum>,
     pub tables: BTreeMap<String, Table>,
+    /// Storage buckets: rows of `storage.buckets`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub buckets: BTreeMap<String, Bucket>,
+    /// Policies appctl manages on `storage.objects` (named `appctl_*`), sorted by name: the
+    /// permissions of the buckets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_policies: Vec<Policy>,
     /// Actual only: which of [`MANAGED_ROLES`] exist in the cluster. A new table has every privilege
     /// of these roles revoked right after it is created, so default privileges (Supabase grants all
     /// to them on new tables) cannot add grants the file does not declare.
@@ -39,6 +46,7 @@ pub enum ObjectRef {
     Extension(String),
     Enum(String),
     Table(String),
+    Bucket(String),
 }
 
 impl ObjectRef {
@@ -47,14 +55,29 @@ impl ObjectRef {
             ObjectRef::Extension(_) => "extension",
             ObjectRef::Enum(_) => "enum",
             ObjectRef::Table(_) => "table",
+            ObjectRef::Bucket(_) => "bucket",
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
-            ObjectRef::Extension(name) | ObjectRef::Enum(name) | ObjectRef::Table(name) => name,
+            ObjectRef::Extension(name)
+            | ObjectRef::Enum(name)
+            | ObjectRef::Table(name)
+            | ObjectRef::Bucket(name) => name,
         }
     }
+}
+
+/// A storage bucket, as a row of `storage.buckets`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub id: String,
+    pub public: bool,
+    /// Bytes; `None` for no limit.
+    pub file_size_limit: Option<i64>,
+    /// Empty for any type.
+    pub allowed_mime_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
