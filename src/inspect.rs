@@ -948,36 +948,6 @@ async fn read_other_objects(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_name_and_schema_only() {
-        assert_eq!(
-            mask_index_definition(
-                "CREATE UNIQUE INDEX \"Odd \"\"ix\" ON \"my schema\".threads USING btree (a)",
-                "\"Odd \"\"ix\"",
-                "\"my schema\""
-            ),
-            "CREATE UNIQUE INDEX ON threads USING btree (a)"
-        );
-        assert_eq!(
-            mask_index_definition(
-                "CREATE INDEX ix ON ONLY public.events USING btree (public.f(a))",
-                "ix",
-                "public"
-            ),
-            "CREATE INDEX ON ONLY events USING btree (public.f(a))"
-        );
-        // Not the expected shape: unchanged.
-        assert_eq!(
-            mask_index_definition("CREATE INDEX other ON s.t USING btree (a)", "ix", "s"),
-            "CREATE INDEX other ON s.t USING btree (a)"
-        );
-    }
-}
-
 /// Buckets (`storage.buckets` rows) and appctl's policies on `storage.objects`, when the storage
 /// tables exist (Supabase, or after `deploy --bootstrap`).
 const STORAGE_EXISTS_SQL: &str = "
@@ -1074,4 +1044,34 @@ pub async fn policies_of(
     let result = appctl_policies_of(&mut tx, ctx, relation).await;
     tx.rollback().await.map_err(ctx.err("rollback"))?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_name_and_schema_only() {
+        assert_eq!(
+            mask_index_definition(
+                "CREATE UNIQUE INDEX \"Odd \"\"ix\" ON \"my schema\".threads USING btree (a)",
+                "\"Odd \"\"ix\"",
+                "\"my schema\""
+            ),
+            "CREATE UNIQUE INDEX ON threads USING btree (a)"
+        );
+        assert_eq!(
+            mask_index_definition(
+                "CREATE INDEX ix ON ONLY public.events USING btree (public.f(a))",
+                "ix",
+                "public"
+            ),
+            "CREATE INDEX ON ONLY events USING btree (public.f(a))"
+        );
+        // Not the expected shape: unchanged.
+        assert_eq!(
+            mask_index_definition("CREATE INDEX other ON s.t USING btree (a)", "ix", "s"),
+            "CREATE INDEX other ON s.t USING btree (a)"
+        );
+    }
 }
