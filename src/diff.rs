@@ -223,6 +223,7 @@ pub fn diff(desired: &Database, actual: &Database) -> Diff {
     diff_extensions(desired, actual, &mut out);
     diff_enums(desired, actual, &mut out);
     diff_tables(desired, actual, &mut out);
+    enum_uses_after_renames(&mut out);
     rebuild_enum_dependents(desired, actual, &mut out);
     diff_buckets(desired, actual, &mut out);
     out
@@ -264,6 +265,36 @@ fn diff_buckets(desired: &Database, actual: &Database, out: &mut Diff) {
         },
         out,
     );
+}
+
+/// A replaced enum's columns are converted after the renames (phases run renames first): name
+/// them as the renames leave them.
+fn enum_uses_after_renames(out: &mut Diff) {
+    let mut tables: BTreeMap<String, String> = BTreeMap::new();
+    let mut columns: BTreeMap<(String, String), String> = BTreeMap::new();
+    for change in &out.changes {
+        match change {
+            Change::RenameTable { from, to } => {
+                tables.insert(from.clone(), to.clone());
+            }
+            Change::RenameColumn { table, from, to } => {
+                columns.insert((table.clone(), from.clone()), to.clone());
+            }
+            _ => {}
+        }
+    }
+    for change in &mut out.changes {
+        if let Change::ReplaceEnum { columns: uses, .. } = change {
+            for usage in uses {
+                if let Some(new) = tables.get(&usage.table) {
+                    usage.table = new.clone();
+                }
+                if let Some(new) = columns.get(&(usage.table.clone(), usage.column.clone())) {
+                    usage.column = new.clone();
+                }
+            }
+        }
+    }
 }
 
 /// Indexes and checks whose expressions name a replaced enum (`status = 'published'::status`) stop the

@@ -1560,3 +1560,76 @@ tables:
         "1"
     );
 }
+
+#[test]
+fn enum_value_removed_from_a_renamed_table_and_column() {
+    let before = r#"
+enums:
+  status: [draft, in_review, published]
+tables:
+  posts:
+    columns:
+      id: { type: integer, primary_key: true }
+      status: { type: status, default: "'draft'" }
+"#;
+    let after = r#"
+enums:
+  status: [draft, published]
+tables:
+  articles:
+    renamed_from: posts
+    columns:
+      id: { type: integer, primary_key: true }
+      state: { type: status, default: "'draft'", renamed_from: status }
+"#;
+    let db = migrate(
+        "enum_replaced_in_renamed_table",
+        before,
+        "INSERT INTO posts VALUES (1, 'published');",
+        after,
+    );
+    db.converge(after, true);
+    assert_eq!(db.sql("SELECT id, state FROM articles"), "1|published");
+}
+
+#[test]
+fn hostile_table_renamed_with_index_and_reference() {
+    let before = r#"
+tables:
+  user:
+    columns:
+      id: { type: bigint, primary_key: true }
+      Email: { type: text, unique: true }
+    indexes:
+      - { columns: [Email desc] }
+  session:
+    columns:
+      id: { type: bigint, primary_key: true }
+      user_id: { type: bigint, references: user.id }
+"#;
+    let after = r#"
+tables:
+  Account Holder "AH":
+    renamed_from: user
+    columns:
+      id: { type: bigint, primary_key: true }
+      Email: { type: text, unique: true }
+    indexes:
+      - { columns: [Email desc] }
+  session:
+    columns:
+      id: { type: bigint, primary_key: true }
+      user_id: { type: bigint, references: "Account Holder \"AH\".id" }
+"#;
+    let db = migrate(
+        "hostile_table_renamed",
+        before,
+        r#"INSERT INTO "user" VALUES (1, 'a@b'); INSERT INTO session VALUES (1, 1);"#,
+        after,
+    );
+    db.converge(after, false);
+    assert_eq!(
+        db.sql(r#"SELECT "Email" FROM session JOIN "Account Holder ""AH""" a ON a.id = user_id"#),
+        "a@b"
+    );
+}
