@@ -257,15 +257,16 @@ fn scalar_span(text: &str, start: usize, value: &str, style: TScalarStyle) -> Sp
         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
             let quote = rest.chars().next().unwrap_or('"');
             // The closing quote on the same line; an escaped quote in the value makes this approximate.
-            rest[1..line_end]
-                .rfind(quote)
+            rest.get(1..line_end)
+                .and_then(|inner| inner.rfind(quote))
                 .map_or(line_end, |close| close + 2)
         }
         _ => line_end,
     };
     Span {
         start,
-        end: start + len.max(1).min(rest.len()),
+        // At least one whole character, so the span never ends inside one.
+        end: start + len.max(rest.chars().next().map_or(0, char::len_utf8)),
     }
 }
 
@@ -374,28 +375,35 @@ impl<'a> Builder<'a> {
         *pending_key = Some(key);
     }
 
-    /// Stores a finished value in its parent (or as the root) and records where it came from.
-    fn complete(&mut self, value: Value, span: Span, anchor: usize) {
+    /// Stores a finished value in its parent (or as the root) and records where it came from, when it
+    /// has a place of its own.
+    fn complete(&mut self, value: Value, span: Option<Span>, anchor: usize) {
         if anchor > 0 {
             self.anchors.insert(anchor, value.clone());
         }
         match self.stack.last_mut() {
             None => {
-                self.map.values.insert(DocPath::root(), span);
+                if let Some(span) = span {
+                    self.map.values.insert(DocPath::root(), span);
+                }
                 self.root = Some(value);
             }
             Some(Frame::Mapping {
                 map, pending_key, ..
             }) => {
                 if let Some(key) = pending_key.take() {
-                    let path = self.path.key(key.clone());
-                    self.map.values.entry(path).or_insert(span);
+                    if let Some(span) = span {
+                        let path = self.path.key(key.clone());
+                        self.map.values.entry(path).or_insert(span);
+                    }
                     // A duplicate key was reported; keep the first value.
                     map.entry(key).or_insert(value);
                 }
             }
             Some(Frame::Sequence { items, .. }) => {
-                self.map.values.insert(self.path.index(items.len()), span);
+                if let Some(span) = span {
+                    self.map.values.insert(self.path.index(items.len()), span);
+                }
                 items.push(value);
             }
         }
@@ -450,7 +458,7 @@ impl<'a> Builder<'a> {
                 ..
             } => (Value::Array(items), span, anchor),
         };
-        self.complete(value, span, anchor);
+        self.complete(value, Some(span), anchor);
     }
 }
 
@@ -500,8 +508,11 @@ impl MarkedEventReceiver for Builder<'_> {
                 if self.expecting_key() {
                     self.on_key(text, span);
                 } else {
+                    // An empty value (`key:` with nothing after it) is marked at the next token, often a
+                    // key on another line: it has no text of its own, so it is located at its key.
+                    let empty = text.is_empty() && style == TScalarStyle::Plain;
                     let value = resolve_scalar(text, style, tag.as_ref());
-                    self.complete(value, span, anchor);
+                    self.complete(value, (!empty).then_some(span), anchor);
                 }
             }
             Event::Alias(id) => {
@@ -520,7 +531,7 @@ impl MarkedEventReceiver for Builder<'_> {
                         }),
                     }
                 } else {
-                    self.complete(value, span, 0);
+                    self.complete(value, Some(span), 0);
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -726,6 +737,16 @@ mod tests {
             errors[0].message,
             "YAML syntax error: alias `*nope` refers to an anchor that is not defined"
         );
+    }
+
+    #[test]
+    fn an_empty_value_is_located_at_its_key() {
+        // yaml-rust2 marks the empty value at the next token: here `é` on the next line.
+        let text = "a:\n  b:\né: 1\n";
+        let (value, map) = parse(text).unwrap();
+        assert_eq!(value["a"]["b"], Value::Null);
+        let b = map.value_span(&DocPath::root().key("a").key("b")).unwrap();
+        assert_eq!(&text[b.start..b.end], "b");
     }
 
     #[test]
