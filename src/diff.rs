@@ -46,6 +46,11 @@ pub enum Change {
     /// indexes, comments, RLS, policies and grants follow as their own changes.
     CreateTable {
         table: Table,
+        /// Roles whose every privilege is revoked right after the table is created, before the
+        /// declared grants: default privileges (Supabase grants all to anon, authenticated and
+        /// service_role on new tables) must not add grants the file does not declare.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        revoke_from: Vec<String>,
     },
     RenameTable {
         from: String,
@@ -512,7 +517,7 @@ fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
     for (name, wanted) in &desired.tables {
         let existing = existing_of(name, wanted);
         match existing {
-            None => create_table(wanted, out),
+            None => create_table(wanted, &actual.roles, out),
             Some(existing) => {
                 if existing.name != *name {
                     out.changes.push(Change::RenameTable {
@@ -540,10 +545,11 @@ fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
 }
 
 /// A new table: the table itself, then everything that is its own change.
-fn create_table(table: &Table, out: &mut Diff) {
+fn create_table(table: &Table, roles: &BTreeSet<String>, out: &mut Diff) {
     let name = &table.name;
     out.changes.push(Change::CreateTable {
         table: table.clone(),
+        revoke_from: roles.iter().cloned().collect(),
     });
     for foreign_key in &table.foreign_keys {
         out.changes.push(Change::AddForeignKey {
@@ -960,15 +966,57 @@ fn diff_named<T: PartialEq>(
 
 fn diff_columns(wanted: &Table, existing: &Table, out: &mut Diff) {
     let table = &wanted.name;
-    let mut matched: BTreeSet<&str> = BTreeSet::new();
-    for column in &wanted.columns {
-        let current = existing.column(&column.name).or_else(|| {
+    let current_of = |column: &Column| {
+        existing.column(&column.name).or_else(|| {
             column
                 .renamed_from
                 .as_deref()
                 .filter(|old| wanted.column(old).is_none())
                 .and_then(|old| existing.column(old))
-        });
+        })
+    };
+    // Postgres refuses to change the type of a column a generated column reads: such generated
+    // columns are dropped first and added again once every type has changed.
+    let retyped: Vec<&str> = wanted
+        .columns
+        .iter()
+        .filter_map(|c| current_of(c).filter(|e| e.data_type != c.data_type))
+        .map(|e| e.name.as_str())
+        .collect();
+    let reads_retyped = |column: &Column| {
+        column.generated.as_deref().is_some_and(|expression| {
+            retyped
+                .iter()
+                .any(|name| rename_identifiers(expression, &[(name, "\u{1}")]) != expression)
+        })
+    };
+    let mut generated_again = Vec::new();
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    for column in &wanted.columns {
+        let current = current_of(column);
+        if let Some(current) = current
+            && current.generated.is_some()
+            && (current.generated != column.generated || reads_retyped(current))
+        {
+            // Derived values: dropping loses nothing.
+            matched.insert(current.name.as_str());
+            if current.name != column.name {
+                out.changes.push(Change::RenameColumn {
+                    table: table.clone(),
+                    from: current.name.clone(),
+                    to: column.name.clone(),
+                });
+            }
+            out.changes.push(Change::DropColumn {
+                table: table.clone(),
+                column: column.name.clone(),
+            });
+            generated_again.push(Change::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            });
+            continue;
+        }
         let Some(current) = current else {
             out.changes.push(Change::AddColumn {
                 table: table.clone(),
@@ -994,6 +1042,7 @@ fn diff_columns(wanted: &Table, existing: &Table, out: &mut Diff) {
             });
         }
     }
+    out.changes.extend(generated_again);
 }
 
 fn diff_column(table: &str, wanted: &Column, existing: &Column, out: &mut Diff) {

@@ -196,7 +196,7 @@ fn describe(change: &Change) -> String {
     match change {
         Change::CreateExtension { name } => format!("extension `{name}`"),
         Change::CreateEnum { r#enum } => format!("enum `{}`", r#enum.name),
-        Change::CreateTable { table } => format!("table `{}`", table.name),
+        Change::CreateTable { table, .. } => format!("table `{}`", table.name),
         Change::AddForeignKey { table, foreign_key } => {
             format!("table `{table}`: foreign key `{}`", foreign_key.name)
         }

@@ -394,7 +394,7 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
                 hazards,
             )
         }
-        Change::CreateTable { table } => (
+        Change::CreateTable { table, .. } => (
             7,
             Create,
             format!("table {}", table.name),

@@ -104,7 +104,18 @@ pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
         Change::DropEnum { name } => {
             vec![format!("DROP TYPE IF EXISTS {}", qualified(schema, name))]
         }
-        Change::CreateTable { table } => vec![create_table(schema, table)],
+        Change::CreateTable { table, revoke_from } => {
+            let mut sql = vec![create_table(schema, table)];
+            if !revoke_from.is_empty() {
+                let roles: Vec<String> = revoke_from.iter().map(|r| ident(r)).collect();
+                sql.push(format!(
+                    "REVOKE ALL ON {} FROM {}",
+                    table_ref(&table.name),
+                    roles.join(", ")
+                ));
+            }
+            sql
+        }
         Change::RenameTable { from, to } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
             table_ref(from),

@@ -227,3 +227,43 @@ fn every_role_kind_is_enforced_by_the_database() {
     assert!(count(&server, "anon", None, "secrets").is_err());
     assert!(count(&server, "authenticated", Some(ALICE), "secrets").is_err());
 }
+
+/// Supabase grants everything to anon, authenticated and service_role on new tables (default
+/// privileges). Those grants must not survive a deploy, or the next plan would revoke them forever.
+#[test]
+fn default_privileges_do_not_add_grants_the_file_does_not_declare() {
+    let server = PgServer::start();
+    let url = server.create_database("defaults");
+    let yaml = "version: 1\nproject: d\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n    permissions:\n      read: [any]\n";
+    let file: ProjectFile = serde_yaml_ng::from_str(yaml).unwrap();
+    let desired = appctl::lower::lower(&file);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut conn = deploy::connect(&url, "defaults test").await.unwrap();
+        let bootstrap = appctl::bootstrap::statements("public").join(";\n");
+        sqlx::raw_sql(&bootstrap).execute(&mut conn).await.unwrap();
+        sqlx::raw_sql(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        deploy::deploy(&mut conn, &desired, None, &DeployOptions::default(), &mut Yes)
+            .await
+            .unwrap();
+        let again = deploy::make_plan(&mut conn, &desired, false).await.unwrap();
+        assert!(
+            again.is_empty(),
+            "{:?}",
+            again.steps.iter().map(|s| (&s.object, &s.detail)).collect::<Vec<_>>()
+        );
+    });
+    let grants = server.psql(
+        "defaults",
+        "select string_agg(grantee || ':' || privilege_type, ' ' order by grantee, privilege_type) from information_schema.role_table_grants where table_name = 't' and grantee in ('anon', 'authenticated', 'service_role')",
+    );
+    assert_eq!(grants.trim(), "anon:SELECT authenticated:SELECT");
+}
