@@ -112,7 +112,11 @@ fn collect(
                     TypeKind::Single(t) => vec![t.to_string()],
                     TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
                 };
-                let types: Vec<&str> = types.iter().map(String::as_str).collect();
+                // `null` is allowed for optional keys, but "expected nothing or text" helps nobody.
+                let mut types: Vec<&str> = types.iter().map(String::as_str).collect();
+                if types.len() > 1 {
+                    types.retain(|t| *t != "null");
+                }
                 findings.push(type_mismatch(&path, &types, value));
             }
             ValidationErrorKind::Enum { options } => {
@@ -178,6 +182,12 @@ fn unknown_key(path: &DocPath, key: String, allowed: &[String]) -> Finding {
         format!("unknown key `{key}` {where_}"),
     )
     .at_key();
+    // `{ type: numeric(12,2) }`: in a flow mapping the comma ends the value and `2)` becomes a key.
+    if key.contains(')') && !key.contains('(') {
+        return finding.hint(
+            "in `{ ... }` a comma ends a value: quote a value that holds one, e.g. `type: \"numeric(12,2)\"`",
+        );
+    }
     match did_you_mean(&key, allowed.iter().map(String::as_str)) {
         Some(suggestion) => finding.hint(format!("did you mean `{suggestion}`?")),
         None if !allowed.is_empty() => {
@@ -256,8 +266,15 @@ fn type_mismatch(path: &DocPath, types: &[&str], value: &Value) -> Finding {
         path.clone(),
         format!("expected {expected}, found {}", describe_found(value)),
     );
+    let duration = matches!(
+        path.segments().last(),
+        Some(Segment::Key(key)) if key == "timeout" || key == "health_timeout"
+    );
     match type_hint(types, value) {
         Some(hint) => finding.hint(hint),
+        None if duration && value.is_number() => {
+            finding.hint(format!("write a duration with its unit, e.g. `{value}s`"))
+        }
         None => finding,
     }
 }
@@ -284,12 +301,17 @@ fn type_hint(types: &[&str], value: &Value) -> Option<String> {
                 Some(format!(
                     "write `true` or `false`: appctl reads YAML 1.2, where `{text}` is text"
                 ))
+            } else if types.contains(&"array") {
+                Some(format!("write a list, e.g. `[{text}]`"))
             } else {
                 None
             }
         }
         Value::Array(_) if types.contains(&"object") => {
             Some("write its entries as `name: value`, not as `- ` list items".into())
+        }
+        Value::Number(_) | Value::Bool(_) if types.contains(&"array") => {
+            Some(format!("write a list, e.g. `[{value}]`"))
         }
         _ => None,
     }

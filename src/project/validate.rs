@@ -320,15 +320,15 @@ impl Checker<'_> {
                 }
             }
             self.check_column_list(name, table, &index_path.key("include"), &index.include);
-            if let Some(index_name) = &index.name {
-                if self.check_identifier(&index_path.key("name"), index_name, "index") {
-                    self.claim_relation_name(
-                        index_name,
-                        &index_path.key("name"),
-                        relation_names,
-                        false,
-                    );
-                }
+            if let Some(index_name) = &index.name
+                && self.check_identifier(&index_path.key("name"), index_name, "index")
+            {
+                self.claim_relation_name(
+                    index_name,
+                    &index_path.key("name"),
+                    relation_names,
+                    false,
+                );
             }
             if let Some(predicate) = &index.predicate {
                 self.check_sql(&index_path.key("where"), predicate);
@@ -339,9 +339,10 @@ impl Checker<'_> {
             match table.columns.get(owner) {
                 None => self.missing_column(&owner_path, name, owner, table),
                 Some(column) => {
-                    if let Ok(ty) = self.parse_type(&column.ty) {
-                        if !ty.is_uuid() {
-                            self.push(
+                    if let Ok(ty) = self.parse_type(&column.ty)
+                        && !ty.is_uuid()
+                    {
+                        self.push(
                                 Finding::error(
                                     "owner",
                                     owner_path,
@@ -349,7 +350,6 @@ impl Checker<'_> {
                                 )
                                 .hint(format!("make `{owner}` a uuid column")),
                             );
-                        }
                     }
                 }
             }
@@ -417,56 +417,59 @@ impl Checker<'_> {
                 None
             }
         };
-        if let Some(ty) = &ty {
-            if let Some(extension) = ty.extension() {
-                if !self.file.extensions.iter().any(|e| e == extension) {
-                    self.push(
-                        Finding::error(
-                            "extension",
-                            path.key("type"),
-                            format!("type `{}` needs the `{extension}` extension", column.ty),
-                        )
-                        .hint(format!("add `{extension}` to `extensions:`")),
-                    );
-                }
-            }
+        if let Some(ty) = &ty
+            && let Some(extension) = ty.extension()
+            && !self.file.extensions.iter().any(|e| e == extension)
+        {
+            self.push(
+                Finding::error(
+                    "extension",
+                    path.key("type"),
+                    format!("type `{}` needs the `{extension}` extension", column.ty),
+                )
+                .hint(format!("add `{extension}` to `extensions:`")),
+            );
         }
-        if let Some(identity) = column.identity {
-            if identity != Identity::Enabled(false) {
-                if let Some(ty) = &ty {
-                    if !ty.is_integer() {
-                        self.push(
+        if let Some(identity) = column.identity
+            && identity != Identity::Enabled(false)
+        {
+            if let Some(ty) = &ty
+                && !ty.is_integer()
+            {
+                self.push(
                             Finding::error(
                                 "identity",
                                 path.key("identity"),
                                 format!("identity columns must be smallint, integer or bigint, not `{}`", column.ty),
                             )
-                            .hint("use `type: bigint`"),
+                            .hint(if ty.is_uuid() {
+                                "for generated uuids remove `identity` and write `default: gen_random_uuid()`"
+                            } else {
+                                "use `type: bigint`"
+                            }),
                         );
-                    }
-                }
-                if column.default.is_some() {
-                    self.push(
-                        Finding::error(
-                            "identity",
-                            path.key("default"),
-                            "an identity column cannot also have a default",
-                        )
-                        .at_key()
-                        .hint("remove `default:` or `identity:`"),
-                    );
-                }
-                if column.nullable {
-                    self.push(
-                        Finding::error(
-                            "identity",
-                            path.key("nullable"),
-                            "an identity column cannot be nullable",
-                        )
-                        .at_key()
-                        .hint("remove `nullable: true`"),
-                    );
-                }
+            }
+            if column.default.is_some() {
+                self.push(
+                    Finding::error(
+                        "identity",
+                        path.key("default"),
+                        "an identity column cannot also have a default",
+                    )
+                    .at_key()
+                    .hint("remove `default:` or `identity:`"),
+                );
+            }
+            if column.nullable {
+                self.push(
+                    Finding::error(
+                        "identity",
+                        path.key("nullable"),
+                        "an identity column cannot be nullable",
+                    )
+                    .at_key()
+                    .hint("remove `nullable: true`"),
+                );
             }
         }
         if let Some(generated) = &column.generated {
@@ -754,9 +757,22 @@ impl Checker<'_> {
             };
             if !known {
                 let finding = Finding::error("role", role_path, format!("unknown role `{role}`"));
-                let hint = match did_you_mean(role, ROLES) {
-                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                    None => format!("roles are {}, or `{{ role, where }}`", ROLES.join(", ")),
+                // Users of Supabase and PostgREST write the Postgres role names.
+                let postgres_role = match role {
+                    "anon" => Some("guests"),
+                    "authenticated" => Some("users"),
+                    "service_role" => Some("service"),
+                    "public" => Some("any"),
+                    _ => None,
+                };
+                let hint = match (postgres_role, did_you_mean(role, ROLES)) {
+                    (Some(ours), _) => format!(
+                        "`{role}` is a Postgres role; in appctl that role is written `{ours}`"
+                    ),
+                    (None, Some(suggestion)) => format!("did you mean `{suggestion}`?"),
+                    (None, None) => {
+                        format!("roles are {}, or `{{ role, where }}`", ROLES.join(", "))
+                    }
                 };
                 self.push(finding.hint(hint));
             }
@@ -791,7 +807,12 @@ impl Checker<'_> {
                         path.key("allowed_mime_types").index(i),
                         format!("`{mime}` is not a MIME type"),
                     )
-                    .hint("write `type/subtype`, e.g. `image/png` or `image/*`"),
+                    .hint(if matches!(mime.as_str(), "*" | "*/*") {
+                        "every type is accepted when `allowed_mime_types` is left out".to_string()
+                    } else {
+                        "write `type/subtype` without parameters, e.g. `image/png` or `image/*`"
+                            .to_string()
+                    }),
                 );
             }
         }
@@ -933,11 +954,24 @@ impl Checker<'_> {
             Some(format!(
                 "`{schedule}` has {fields} field(s); a schedule has five"
             ))
+        } else if let Some(problem) = cron_field_problem(schedule) {
+            Some(format!("`{schedule}`: {problem}"))
         } else {
             croner::parser::CronParser::new()
                 .parse(schedule)
                 .err()
-                .map(|error| format!("`{schedule}` is not a valid cron expression: {error}"))
+                .map(|error| {
+                    // croner words its errors for programmers: "Component error: Invalid end of range."
+                    let detail = error.to_string();
+                    let detail = detail
+                        .split_once(": ")
+                        .map_or(detail.as_str(), |(_, rest)| rest)
+                        .trim_end_matches('.');
+                    format!(
+                        "`{schedule}` is not a valid cron expression ({})",
+                        detail.to_lowercase()
+                    )
+                })
         };
         if let Some(message) = problem {
             self.push(Finding::error("cron", path.clone(), message).hint(
@@ -971,23 +1005,23 @@ impl Checker<'_> {
     }
 
     fn check_environments(&mut self) {
-        if let Some(selected) = self.context.environment {
-            if !self.file.environments.contains_key(selected) {
-                let finding = Finding::error(
-                    "environment",
-                    root().key("environments"),
-                    format!("environment `{selected}` is not declared"),
-                )
-                .at_key();
-                let hint =
-                    match did_you_mean(selected, self.file.environments.keys().map(String::as_str))
-                    {
-                        Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                        None => "declare it under `environments:`, or pick one that is declared"
-                            .to_string(),
-                    };
-                self.push(finding.hint(hint));
-            }
+        if let Some(selected) = self.context.environment
+            && !self.file.environments.contains_key(selected)
+        {
+            let finding = Finding::error(
+                "environment",
+                root().key("environments"),
+                format!("environment `{selected}` is not declared"),
+            )
+            .at_key();
+            let hint =
+                match did_you_mean(selected, self.file.environments.keys().map(String::as_str)) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => {
+                        "declare it under `environments:`, or pick one that is declared".to_string()
+                    }
+                };
+            self.push(finding.hint(hint));
         }
         for (name, environment) in &self.file.environments {
             let path = root().key("environments").key(name.clone());
@@ -1026,17 +1060,17 @@ impl Checker<'_> {
         for (service, overrides) in self.file.stack.services() {
             let Some(overrides) = overrides else { continue };
             let path = root().key("stack").key(service);
-            if let Some(port) = overrides.port {
-                if let Some(other) = ports.insert(port, service) {
-                    self.push(
-                        Finding::error(
-                            "port",
-                            path.key("port"),
-                            format!("port {port} is also given to `{other}`"),
-                        )
-                        .hint("give each service its own host port"),
-                    );
-                }
+            if let Some(port) = overrides.port
+                && let Some(other) = ports.insert(port, service)
+            {
+                self.push(
+                    Finding::error(
+                        "port",
+                        path.key("port"),
+                        format!("port {port} is also given to `{other}`"),
+                    )
+                    .hint("give each service its own host port"),
+                );
             }
             if let Some(timeout) = &overrides.health_timeout {
                 self.check_duration(&path.key("health_timeout"), timeout);
@@ -1075,6 +1109,34 @@ enum Subject<'a> {
     Function {
         name: &'a str,
     },
+}
+
+/// A number out of its field's range in a five-field cron expression, e.g. hour 25: croner only says
+/// "Number out of bounds".
+fn cron_field_problem(schedule: &str) -> Option<String> {
+    const FIELDS: [(&str, u32, u32); 5] = [
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day of month", 1, 31),
+        ("month", 1, 12),
+        ("day of week", 0, 7),
+    ];
+    for (field, (name, min, max)) in schedule.split_whitespace().zip(FIELDS) {
+        for part in field.split(',') {
+            let (range, step) = part.split_once('/').unwrap_or((part, ""));
+            if step.parse::<u32>() == Ok(0) {
+                return Some(format!("the {name} step is 0"));
+            }
+            for bound in range.split('-') {
+                if let Ok(n) = bound.parse::<u32>()
+                    && !(min..=max).contains(&n)
+                {
+                    return Some(format!("{name} {n} is out of the range {min}..{max}"));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// `created_at desc nulls last` → `created_at`.
@@ -1139,6 +1201,28 @@ mod tests {
         assert_eq!(parse_index_column("created_at desc"), Ok("created_at"));
         assert_eq!(parse_index_column("a ASC NULLS LAST"), Ok("a"));
         assert!(parse_index_column("a sideways").is_err());
+    }
+
+    #[test]
+    fn names_the_cron_field_out_of_range() {
+        assert_eq!(cron_field_problem("*/10 * * * *"), None);
+        assert_eq!(cron_field_problem("0 3 * * 1-5"), None);
+        assert_eq!(
+            cron_field_problem("0 25 * * *").as_deref(),
+            Some("hour 25 is out of the range 0..23")
+        );
+        assert_eq!(
+            cron_field_problem("0 0 0 * *").as_deref(),
+            Some("day of month 0 is out of the range 1..31")
+        );
+        assert_eq!(
+            cron_field_problem("*/0 * * * *").as_deref(),
+            Some("the minute step is 0")
+        );
+        assert_eq!(
+            cron_field_problem("0 0 * 1-13 *").as_deref(),
+            Some("month 13 is out of the range 1..12")
+        );
     }
 
     #[test]
