@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""Times `appctl plan` against migra for the same change on 200- and 1000-table schemas.
+
+    pip install ...   # the exact line is in bench/README.md
+    python3 bench/plan_vs_migra.py [--sizes 200,1000] [--runs 3] [--profile] [--no-build] [--migra PATH]
+
+What it does, in one run:
+
+1. Starts a throwaway PostgreSQL 15 from /usr/lib/postgresql/15/bin in a temporary directory,
+   listening on 127.0.0.1 only, on a free port (as the `postgres` system user through
+   `runuser -u postgres --` when run as root). It is stopped and the directory removed at the end,
+   also on error or Ctrl-C.
+2. Builds appctl in release (`cargo build --release`), unless --no-build.
+3. For every size N: writes `base.yaml` with N tables and `changed.yaml` with the same change
+   (a column added to 10 tables, an index added on 5, a default changed on 5, a check dropped on 2);
+   deploys `base.yaml` into database `current_N` and `changed.yaml` into a fresh `target_N` with
+   `appctl deploy --yes`.
+4. Runs each tool once untimed (warm-up, and a check that it found changes: appctl exits 2, migra
+   prints SQL and exits 2), then `--runs` timed runs of each, alternating, each after a VACUUM of
+   `current_N` (appctl's rolled-back scratch schema leaves dead catalog rows behind):
+       appctl plan -f changed.yaml --database-url .../current_N
+       migra --unsafe --schema public .../current_N .../target_N
+5. With --profile, one more `appctl plan` per size with statement logging on, split into server
+   time per kind of statement, appctl's CPU time and the rest (round trips).
+6. Prints N, best and median wall time of each, the ratio appctl/migra (best and median), and
+   whether the target (appctl <= 0.25x migra) is met.
+
+Exit status: 0 when every size meets the target, 1 when one does not, 3 on a setup or check error.
+Every wait is bounded by a timeout.
+"""
+import argparse
+import os
+import pwd
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_BIN = "/usr/lib/postgresql/15/bin"
+SUPERUSER = "postgres"
+TARGET_RATIO = 0.25
+
+CMD_TIMEOUT = 120  # seconds, one server command (initdb, pg_ctl, psql)
+TOOL_TIMEOUT = 600  # seconds, one appctl or migra run
+BUILD_TIMEOUT = 1800  # seconds, cargo build --release
+
+# The change, by table number (spread over the schema so no tool benefits from locality).
+ADD_COLUMN = 10
+ADD_INDEX = 5
+CHANGE_DEFAULT = 5
+DROP_CHECK = 2
+
+
+class BenchError(Exception):
+    pass
+
+
+def run(cmd, timeout, *, input_text=None, env=None, check=True, what=None):
+    """Runs a command with a deadline; returns CompletedProcess (text)."""
+    try:
+        out = subprocess.run(
+            cmd,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise BenchError(f"{what or cmd[0]} timed out after {timeout}s") from e
+    if check and out.returncode != 0:
+        raise BenchError(
+            f"{what or ' '.join(cmd)} failed (exit {out.returncode})\n"
+            f"--- stdout ---\n{out.stdout[-4000:]}\n--- stderr ---\n{out.stderr[-4000:]}"
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+
+class PgServer:
+    """A throwaway PostgreSQL 15 on 127.0.0.1 (see tests/support/pg.rs for the Rust twin)."""
+
+    def __init__(self, bin_dir=PG_BIN):
+        if not os.path.isfile(os.path.join(bin_dir, "postgres")):
+            raise BenchError(f"PostgreSQL 15 not found in {bin_dir} (apt-get install postgresql-15)")
+        self.bin_dir = bin_dir
+        self.as_root = os.geteuid() == 0
+        self.password = secrets.token_hex(16)
+        self.port = None
+        self.root = tempfile.mkdtemp(prefix="appctl-bench-pg-")
+        os.chmod(self.root, 0o700)
+        if self.as_root:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+            self.uid, self.gid = user.pw_uid, user.pw_gid
+        self.data = os.path.join(self.root, "data")
+        self.log = os.path.join(self.root, "server.log")
+
+    def _server_cmd(self, tool, *args):
+        cmd = [os.path.join(self.bin_dir, tool), *args]
+        return (["runuser", "-u", "postgres", "--"] + cmd) if self.as_root else cmd
+
+    def _env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env["LC_ALL"] = "C"
+        return env
+
+    def start(self):
+        pwfile = os.path.join(self.root, "pwfile")
+        with open(pwfile, "w") as f:
+            f.write(self.password + "\n")
+        if self.as_root:
+            os.chown(pwfile, self.uid, self.gid)
+        run(
+            self._server_cmd(
+                "initdb", "-D", self.data, "-U", SUPERUSER, "-E", "UTF8", "--no-locale",
+                "--no-sync", "--auth-host=scram-sha-256", "--auth-local=trust",
+                f"--pwfile={pwfile}",
+            ),
+            CMD_TIMEOUT, env=self._env(), what="initdb",
+        )
+        os.remove(pwfile)
+        socket_dir = self.root.replace("'", "''")
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            f.write(
+                "\n# appctl plan_vs_migra benchmark\n"
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{socket_dir}'\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                # 1000 tables with their indexes, sequences and constraints in one deploy.
+                "max_locks_per_transaction = 1024\n"
+                # For --profile (statement logging is switched on per database, only then).
+                "log_line_prefix = '%m [%p] app=%a '\n"
+            )
+        for attempt in range(1, 6):
+            port = free_port()
+            out = run(
+                self._server_cmd(
+                    "pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t", "60",
+                    "-o", f"-p {port}",
+                ),
+                90, env=self._env(), check=False, what="pg_ctl start",
+            )
+            if out.returncode == 0:
+                self.port = port
+                return
+            log = read_tail(self.log)
+            if "Address already in use" in log and attempt < 5:
+                continue
+            raise BenchError(f"PostgreSQL failed to start on 127.0.0.1:{port}\n{out.stderr}\n{log}")
+
+    def stop(self):
+        try:
+            if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+                out = run(
+                    self._server_cmd("pg_ctl", "stop", "-D", self.data, "-m", "immediate",
+                                     "-w", "-t", "30"),
+                    45, env=self._env(), check=False, what="pg_ctl stop",
+                )
+                if out.returncode != 0:
+                    self._kill()
+        except BenchError:
+            self._kill()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _kill(self):
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                pid = int(f.readline().strip())
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+    def url(self, db="postgres"):
+        return f"postgresql://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/{db}"
+
+    def psql(self, sql, db="postgres"):
+        env = self._env()
+        env["PGCONNECT_TIMEOUT"] = "10"
+        return run(
+            [os.path.join(self.bin_dir, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+             "-d", self.url(db), "-c", sql],
+            CMD_TIMEOUT, env=env, what="psql",
+        ).stdout.strip()
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_tail(path, lines=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# ----------------------------------------------------------------------------- project files
+
+
+def picks(n, count, offset):
+    """`count` table numbers spread evenly over 1..n-1, shifted by `offset` so the sets differ."""
+    step = max(1, (n - 1) // count)
+    return {1 + (offset + k * step) % (n - 1) for k in range(count)}
+
+
+def project_file(n, changed):
+    add_column = picks(n, ADD_COLUMN, 0) if changed else set()
+    add_index = picks(n, ADD_INDEX, 3) if changed else set()
+    change_default = picks(n, CHANGE_DEFAULT, 5) if changed else set()
+    drop_check = picks(n, DROP_CHECK, 7) if changed else set()
+    lines = ["version: 1", "project: bench", "tables:"]
+    for i in range(n):
+        t = f"t_{i:04}"
+        lines += [
+            f"  {t}:",
+            "    columns:",
+            "      id:         { type: bigint, primary_key: true, identity: true }",
+        ]
+        if i > 0:
+            lines.append(
+                f"      parent_id:  {{ type: bigint, nullable: true, references: t_{i-1:04}.id, on_delete: set_null }}"
+            )
+        price_default = "1" if i in change_default else "0"
+        lines += [
+            "      name:       { type: text }",
+            f"      price:      {{ type: 'numeric(12,2)', default: {price_default} }}",
+            "      status:     { type: varchar(20), default: \"'new'\" }",
+            "      active:     { type: boolean, default: true }",
+            "      created_at: { type: timestamptz, default: now() }",
+        ]
+        if i in add_column:
+            lines.append("      note:       { type: text, nullable: true }")
+        lines += ["    checks:", "      price_not_negative: \"price >= 0\""]
+        if i not in drop_check:
+            lines.append("      name_not_blank: \"length(name) > 0\"")
+        lines += ["    indexes:", "      - { columns: [name] }", "      - { columns: [status, created_at desc] }"]
+        if i in add_index:
+            lines.append("      - { columns: [active] }")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- tools
+
+
+def appctl_env():
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "APPCTL_FILE", "APPCTL_ENV", "APPCTL_YES")
+    }
+    env.update({"NO_COLOR": "1", "CI": "true", "APPCTL_ACTOR": "bench"})
+    return env
+
+
+def timed(cmd, env):
+    start = time.perf_counter()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, env=env)
+    except subprocess.TimeoutExpired as e:
+        raise BenchError(f"{cmd[0]} timed out after {TOOL_TIMEOUT}s") from e
+    return time.perf_counter() - start, out
+
+
+def check_appctl(out):
+    if out.returncode != 2:
+        raise BenchError(
+            f"appctl plan exited {out.returncode}, expected 2 (changes)\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+        )
+
+
+def check_migra(out):
+    if out.returncode != 2 or not out.stdout.strip():
+        raise BenchError(
+            f"migra exited {out.returncode} with {len(out.stdout)} bytes of SQL, expected 2 and SQL"
+            f"\n--- stdout ---\n{out.stdout[-3000:]}\n--- stderr ---\n{out.stderr[-3000:]}"
+        )
+
+
+def summary_line(text, prefix):
+    for line in text.splitlines():
+        if line.strip().startswith(prefix):
+            return line.strip()
+    return ""
+
+
+def migra_statements(sql):
+    return sum(1 for s in sql.split(";") if s.strip())
+
+
+# ----------------------------------------------------------------------------- profile
+
+DURATION = re.compile(r"app=(\S*) .*?duration: ([0-9.]+) ms\s+(statement|parse|bind|execute)[^:]*: ?(.*)")
+
+
+def category(sql):
+    word = sql.lstrip("( \t").split(None, 1)[0].upper() if sql.strip() else ""
+    if word in ("CREATE", "ALTER", "COMMENT", "GRANT", "REVOKE", "DROP"):
+        return "DDL (scratch copy of the desired schema)"
+    if word in ("SELECT", "WITH"):
+        return "catalog queries (inspect, twice)"
+    return "other (BEGIN, SET, ROLLBACK, ...)"
+
+
+def profile_appctl(server, cmd, env, db):
+    """One extra `appctl plan` with every statement of its session logged with its duration.
+
+    Splits the wall time into server time per kind of statement, appctl's own CPU time, and the
+    rest (round trips, connection, process start)."""
+    server.psql(f'ALTER DATABASE "{db}" SET log_min_duration_statement = 0')
+    try:
+        offset = os.path.getsize(server.log)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, out = timed(cmd, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        check_appctl(out)
+    finally:
+        server.psql(f'ALTER DATABASE "{db}" RESET log_min_duration_statement')
+    time.sleep(0.5)  # let the logger flush
+    with open(server.log, errors="replace") as f:
+        f.seek(offset)
+        lines = f.read().splitlines()
+    # A log entry starts with a timestamp; a multi-line statement continues on the next lines.
+    entries = []
+    for line in lines:
+        if re.match(r"\d{4}-\d\d-\d\d ", line) or not entries:
+            entries.append(line)
+        else:
+            entries[-1] += " " + line.strip()
+    sums, counts, top = {}, {}, []
+    for line in entries:
+        m = DURATION.search(line)
+        if not m or not m.group(1).startswith("appctl"):
+            continue
+        ms, phase, sql = float(m.group(2)), m.group(3), m.group(4)
+        cat = category(sql)
+        sums[cat] = sums.get(cat, 0.0) + ms / 1000
+        if phase in ("statement", "execute"):
+            counts[cat] = counts.get(cat, 0) + 1
+        top.append((ms / 1000, " ".join(sql.split())[:90]))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    server_total = sum(sums.values())
+    n_statements = sum(counts.values())
+    print(f"  profile of one appctl plan on {db}: wall {wall:.3f}s", file=sys.stderr)
+    for cat in sorted(sums, key=sums.get, reverse=True):
+        print(f"    server, {cat}: {sums[cat]:.3f}s in {counts.get(cat, 0)} statements",
+              file=sys.stderr)
+    print(f"    appctl process CPU (user+sys): {cpu:.3f}s", file=sys.stderr)
+    print(f"    rest (round trips for {n_statements} statements, connect, start): "
+          f"{max(0.0, wall - server_total - cpu):.3f}s", file=sys.stderr)
+    for secs, sql in sorted(top, reverse=True)[:5]:
+        print(f"    slowest: {secs:.3f}s  {sql}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def bench_size(server, appctl, migra, n, runs, work, profile):
+    base = os.path.join(work, f"base_{n}.yaml")
+    changed = os.path.join(work, f"changed_{n}.yaml")
+    with open(base, "w") as f:
+        f.write(project_file(n, changed=False))
+    with open(changed, "w") as f:
+        f.write(project_file(n, changed=True))
+    current, target = f"current_{n}", f"target_{n}"
+    env = appctl_env()
+    for db, path in ((current, base), (target, changed)):
+        server.psql(f'DROP DATABASE IF EXISTS "{db}"')
+        server.psql(f'CREATE DATABASE "{db}"')
+        t0 = time.perf_counter()
+        run([appctl, "deploy", "--yes", "-f", path, "--database-url", server.url(db)],
+            TOOL_TIMEOUT, env=env, what=f"appctl deploy into {db}")
+        print(f"  N={n}: deployed {os.path.basename(path)} into {db} in {time.perf_counter() - t0:.1f}s",
+              file=sys.stderr)
+    for db in (current, target):
+        # Fresh statistics, as on a long-lived database; both tools read only the catalogs.
+        server.psql("VACUUM ANALYZE", db)
+
+    appctl_cmd = [appctl, "plan", "-f", changed, "--database-url", server.url(current)]
+    migra_cmd = [migra, "--unsafe", "--schema", "public", server.url(current), server.url(target)]
+
+    # Warm-up run of each, which also checks that both found the change.
+    _, a_out = timed(appctl_cmd, env)
+    check_appctl(a_out)
+    _, m_out = timed(migra_cmd, os.environ.copy())
+    check_migra(m_out)
+    print(f"  N={n}: appctl: {summary_line(a_out.stdout, 'Plan:') or '(no Plan: line)'}; "
+          f"migra: {migra_statements(m_out.stdout)} statements", file=sys.stderr)
+
+    # Every `appctl plan` creates the desired schema in a scratch schema and rolls it back, which
+    # leaves dead rows in current's catalogs (pg_class, pg_attribute, pg_depend, ...) until
+    # autovacuum comes. Each timed run starts from vacuumed catalogs, so neither tool pays for the
+    # previous run's leftovers.
+    def clean():
+        server.psql("VACUUM", current)
+
+    a_times, m_times = [], []
+    for _ in range(runs):
+        clean()
+        t, out = timed(appctl_cmd, env)
+        check_appctl(out)
+        a_times.append(t)
+        clean()
+        t, out = timed(migra_cmd, os.environ.copy())
+        check_migra(out)
+        m_times.append(t)
+    if profile:
+        clean()
+        profile_appctl(server, appctl_cmd, env, current)
+    return a_times, m_times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="200,1000", help="comma-separated table counts")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool and size")
+    parser.add_argument("--no-build", action="store_true", help="use target/release/appctl as is")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the timed runs, one logged appctl plan per size: where its time goes")
+    parser.add_argument("--migra", default=shutil.which("migra") or "migra", help="migra executable")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if any(n < 20 for n in sizes):
+        parser.error("every size must be at least 20 tables")
+
+    if not (shutil.which(args.migra) or os.path.isfile(args.migra)):
+        print("migra not found: pip install it (see bench/README.md)", file=sys.stderr)
+        return 3
+    if not args.no_build:
+        print("building appctl (cargo build --release)...", file=sys.stderr)
+        run(["cargo", "build", "--release", "--quiet"], BUILD_TIMEOUT, what="cargo build --release")
+    appctl = os.path.join(ROOT, "target", "release", "appctl")
+    if not os.path.isfile(appctl):
+        print(f"{appctl} not found", file=sys.stderr)
+        return 3
+
+    # SIGTERM/SIGHUP become exceptions, so the finally below stops the server.
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    results = []
+    server = None
+    work = tempfile.mkdtemp(prefix="appctl-bench-")
+    try:
+        server = PgServer()
+        server.start()
+        version = server.psql("show server_version")
+        print(f"PostgreSQL {version} on 127.0.0.1:{server.port}", file=sys.stderr)
+        for n in sizes:
+            a_times, m_times = bench_size(server, appctl, args.migra, n, args.runs, work,
+                                          args.profile)
+            results.append((n, a_times, m_times))
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        if server is not None:
+            print(f"--- server log tail ---\n{read_tail(server.log)}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 3
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(f"appctl plan vs migra, wall clock over {args.runs} runs each (best / median), "
+          f"target: appctl <= {TARGET_RATIO}x migra")
+    header = f"{'N':>6}  {'appctl s':>15}  {'migra s':>15}  {'ratio':>13}  target"
+    print(header)
+    print("-" * len(header))
+    all_met = True
+    for n, a, m in results:
+        a_best, a_med = min(a), statistics.median(a)
+        m_best, m_med = min(m), statistics.median(m)
+        r_best, r_med = a_best / m_best, a_med / m_med
+        met = r_best <= TARGET_RATIO and r_med <= TARGET_RATIO
+        all_met &= met
+        print(f"{n:>6}  {a_best:>6.3f} / {a_med:<6.3f}  {m_best:>6.3f} / {m_med:<6.3f}  "
+              f"{r_best:>5.3f} / {r_med:<5.3f}  {'met' if met else 'NOT met'}")
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
