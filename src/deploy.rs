@@ -399,6 +399,12 @@ CREATE TABLE IF NOT EXISTS appctl.deployments (
     outcome text NOT NULL CHECK (outcome IN ('applied', 'failed')),
     error text
 );
+CREATE TABLE IF NOT EXISTS appctl.functions (
+    schema_name text NOT NULL,
+    name text NOT NULL,
+    execute jsonb NOT NULL,
+    PRIMARY KEY (schema_name, name)
+);
 ";
 
 /// Platform objects, created where absent, committed before the plan is made: they only add what is
@@ -420,7 +426,7 @@ async fn run_bootstrap(conn: &mut PgConnection, schema: &str) -> Result<(), Depl
 
 async fn ensure_bookkeeping(conn: &mut PgConnection) -> Result<(), DeployError> {
     let exists: bool = sqlx::query_scalar(
-        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL",
+        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL",
     )
     .fetch_one(&mut *conn)
     .await?;

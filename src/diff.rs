@@ -204,6 +204,14 @@ pub enum Change {
     DropStoragePolicy {
         name: String,
     },
+    /// Who may invoke a function, as recorded in `appctl.functions`.
+    SetFunctionExecute {
+        name: String,
+        execute: Vec<String>,
+    },
+    RemoveFunction {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,7 +239,25 @@ pub fn diff(desired: &Database, actual: &Database) -> Diff {
     enum_uses_after_renames(&mut out);
     rebuild_enum_dependents(desired, actual, &mut out);
     diff_buckets(desired, actual, &mut out);
+    diff_functions(desired, actual, &mut out);
     out
+}
+
+fn diff_functions(desired: &Database, actual: &Database, out: &mut Diff) {
+    for (name, execute) in &desired.functions {
+        if actual.functions.get(name) != Some(execute) {
+            out.changes.push(Change::SetFunctionExecute {
+                name: name.clone(),
+                execute: execute.clone(),
+            });
+        }
+    }
+    for name in actual.functions.keys() {
+        if !desired.functions.contains_key(name) {
+            out.changes
+                .push(Change::RemoveFunction { name: name.clone() });
+        }
+    }
 }
 
 /// Bucket rows by id, and appctl's policies on `storage.objects` by name (those are appctl's by their

@@ -515,6 +515,7 @@ async fn run(
         }
     }
     read_storage(conn, ctx, &mut inspection.database).await?;
+    read_functions(conn, ctx, &mut inspection.database).await?;
     let Some(oid) = schema_oid else {
         return Ok(inspection);
     };
@@ -1044,6 +1045,35 @@ pub async fn policies_of(
     let result = appctl_policies_of(&mut tx, ctx, relation).await;
     tx.rollback().await.map_err(ctx.err("rollback"))?;
     result
+}
+
+/// Who may invoke each function, as the last deploy recorded it in `appctl.functions`.
+async fn read_functions(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    database: &mut Database,
+) -> Result<(), InspectError> {
+    const FUNCTIONS: &str = "appctl.functions";
+    let exists: bool = sqlx::query_scalar("select to_regclass('appctl.functions') is not null")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(ctx.err(FUNCTIONS))?;
+    if !exists {
+        return Ok(());
+    }
+    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "select name, execute from appctl.functions where schema_name = $1 order by name",
+    )
+    .bind(ctx.schema)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(ctx.err(FUNCTIONS))?;
+    for (name, execute) in rows {
+        let rules: Vec<String> = serde_json::from_value(execute)
+            .map_err(|e| ctx.unexpected(FUNCTIONS, format!("execute of {name}: {e}")))?;
+        database.functions.insert(name, rules);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

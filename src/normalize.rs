@@ -89,6 +89,7 @@ async fn build_and_inspect(
     // Bucket rows are plain values; bucket policies are normalised on a copy of storage.objects below.
     copy.buckets.clear();
     copy.storage_policies.clear();
+    copy.functions.clear();
     let empty = Database::default();
     // Created in plan order. Extensions are database-wide: `IF NOT EXISTS` creates only the missing
     // ones, inside this transaction, so they vanish with it.
@@ -108,6 +109,7 @@ async fn build_and_inspect(
         .await?
         .database;
     normalized.buckets = desired.buckets.clone();
+    normalized.functions = desired.functions.clone();
     normalized.storage_policies = normalize_storage_policies(conn, desired, scratch).await?;
     Ok(normalized)
 }

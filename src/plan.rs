@@ -653,6 +653,28 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
             format!("{} to {}", policy.command, policy.roles.join(", ")),
             vec![],
         ),
+        Change::SetFunctionExecute { name, execute } => (
+            12,
+            if actual.functions.contains_key(name) {
+                Action::Change
+            } else {
+                Create
+            },
+            format!("function {name}"),
+            if execute.is_empty() {
+                "execute: nobody".to_string()
+            } else {
+                format!("execute: {}", execute.join(", "))
+            },
+            vec![],
+        ),
+        Change::RemoveFunction { name } => (
+            13,
+            Drop,
+            format!("function {name}"),
+            "no longer declared".into(),
+            vec![],
+        ),
         Change::DeleteBucket { id } => (
             13,
             Drop,

@@ -334,6 +334,17 @@ pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
             literal(id)
         )],
         Change::CreateStoragePolicy { policy } => vec![create_policy("storage", "objects", policy)],
+        Change::SetFunctionExecute { name, execute } => vec![format!(
+            "INSERT INTO \"appctl\".\"functions\" (\"schema_name\", \"name\", \"execute\") VALUES ({}, {}, {}::jsonb) ON CONFLICT (\"schema_name\", \"name\") DO UPDATE SET \"execute\" = EXCLUDED.\"execute\"",
+            literal(schema),
+            literal(name),
+            literal(&serde_json::to_string(execute).expect("strings serialize")),
+        )],
+        Change::RemoveFunction { name } => vec![format!(
+            "DELETE FROM \"appctl\".\"functions\" WHERE \"schema_name\" = {} AND \"name\" = {}",
+            literal(schema),
+            literal(name)
+        )],
         Change::DropStoragePolicy { name } => vec![format!(
             "DROP POLICY IF EXISTS {} ON \"storage\".\"objects\"",
             ident(name)

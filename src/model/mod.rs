@@ -28,6 +28,10 @@ pub struct Database {
     /// permissions of the buckets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage_policies: Vec<Policy>,
+    /// Functions and who may invoke them (`execute`), each rule as written (`users`, `user:<uuid>`,
+    /// or `{"role":…,"where":…}` as JSON). Recorded in `appctl.functions`; the gateway enforces them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, Vec<String>>,
     /// Actual only: which of [`MANAGED_ROLES`] exist in the cluster. A new table has every privilege
     /// of these roles revoked right after it is created, so default privileges (Supabase grants all
     /// to them on new tables) cannot add grants the file does not declare.
