@@ -1633,3 +1633,62 @@ tables:
         "a@b"
     );
 }
+
+#[test]
+fn type_change_of_a_column_a_generated_column_uses() {
+    let before = r#"
+tables:
+  lines:
+    columns:
+      id: { type: bigint, primary_key: true }
+      qty: { type: integer }
+      double_qty: { type: integer, generated: "qty * 2" }
+"#;
+    let after = r#"
+tables:
+  lines:
+    columns:
+      id: { type: bigint, primary_key: true }
+      qty: { type: bigint }
+      double_qty: { type: bigint, generated: "qty * 2" }
+"#;
+    let db = migrate(
+        "type_change_under_generated",
+        before,
+        "INSERT INTO lines (id, qty) VALUES (1, 21);",
+        after,
+    );
+    db.converge(after, false);
+    assert_eq!(db.sql("SELECT qty, double_qty FROM lines"), "21|42");
+}
+
+#[test]
+fn column_made_unique_over_duplicates_fails_cleanly() {
+    let before = r#"
+tables:
+  people:
+    columns:
+      id: { type: bigint, primary_key: true }
+      email: { type: text }
+"#;
+    let after = r#"
+tables:
+  people:
+    columns:
+      id: { type: bigint, primary_key: true }
+      email: { type: text, unique: true }
+      nickname: { type: text, nullable: true }
+"#;
+    let db = migrate(
+        "unique_over_duplicates",
+        before,
+        "INSERT INTO people VALUES (1, 'a@b'), (2, 'a@b');",
+        after,
+    );
+    let shape = db.shape();
+    let error = db.try_deploy(after, false).unwrap_err().to_string();
+    insta::assert_snapshot!("unique_over_duplicates_error", error);
+    assert_eq!(db.shape(), shape, "a failed deploy changed the schema");
+    db.sql("UPDATE people SET email = 'c@d' WHERE id = 2");
+    db.converge(after, false);
+}
