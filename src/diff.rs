@@ -1330,6 +1330,44 @@ mod tests {
     }
 
     #[test]
+    fn generated_columns_reading_a_retyped_column_are_added_again_after_it() {
+        let column = |name: &str, ty: &str, generated: Option<&str>| Column {
+            name: name.into(),
+            data_type: ty.into(),
+            generated: generated.map(str::to_string),
+            ..Column::default()
+        };
+        let existing = Table {
+            name: "t".into(),
+            columns: vec![
+                column("twice", "integer", Some("(qty * 2)")),
+                column("qty", "integer", None),
+            ],
+            ..Table::default()
+        };
+        let wanted = Table {
+            columns: vec![
+                column("twice", "bigint", Some("(qty * 2)")),
+                column("qty", "bigint", None),
+            ],
+            ..existing.clone()
+        };
+        let mut out = Diff::default();
+        diff_columns(&wanted, &existing, &mut out);
+        let kinds: Vec<&str> = out
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::DropColumn { .. } => "drop",
+                Change::AlterColumnType { .. } => "type",
+                Change::AddColumn { .. } => "add",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["drop", "type", "add"]);
+    }
+
+    #[test]
     fn finds_casts_to_a_type() {
         assert!(mentions_type("WHERE (status = 'a'::status)", "status"));
         assert!(mentions_type(
