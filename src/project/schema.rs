@@ -53,7 +53,75 @@ pub fn check(document: &Value) -> Vec<Finding> {
     }
     let mut findings = Vec::new();
     collect(validator(), document, &DocPath::root(), &mut findings);
+    if findings.is_empty() {
+        check_numbers(document, &DocPath::root(), &mut findings);
+    }
     findings
+}
+
+/// Numbers the schema accepts but the file's model cannot hold. JSON Schema counts `1.0` as an integer
+/// and does not enforce `format: uint32`, while reading the file needs a whole number that fits: without
+/// this, `version: 1.0` passed every check and then failed as an internal error.
+fn check_numbers(value: &Value, path: &DocPath, findings: &mut Vec<Finding>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                check_numbers(item, &path.key(key.clone()), findings);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_numbers(item, &path.index(i), findings);
+            }
+        }
+        Value::Number(number) => {
+            if let Some(finding) = unfit_number(path, number) {
+                findings.push(finding);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn unfit_number(path: &DocPath, number: &serde_json::Number) -> Option<Finding> {
+    let nodes = schema_nodes_at(path);
+    if nodes.iter().any(|node| has_type(node, "number")) {
+        return None;
+    }
+    let max = nodes
+        .iter()
+        .filter(|node| has_type(node, "integer"))
+        .filter_map(|node| match node.get("format").and_then(Value::as_str) {
+            Some("uint32") => Some(u64::from(u32::MAX)),
+            Some("uint64") => Some(u64::MAX),
+            _ => None,
+        })
+        .max()?;
+    let too_large = |what: String| {
+        Finding::error(
+            "range",
+            path.clone(),
+            format!("{what} is more than the maximum {max}"),
+        )
+    };
+    if let Some(n) = number.as_u64() {
+        return (n > max).then(|| too_large(format!("`{n}`")));
+    }
+    let float = number.as_f64()?;
+    if float.fract() != 0.0 || float < 0.0 {
+        return None; // not an integer for JSON Schema either: reported already
+    }
+    if float > max as f64 {
+        return Some(too_large("the number".to_string()));
+    }
+    Some(
+        Finding::error(
+            "type",
+            path.clone(),
+            format!("expected a whole number, found `{number}`"),
+        )
+        .hint(format!("write `{}` without a decimal point", float as u64)),
+    )
 }
 
 fn collect(
@@ -83,6 +151,10 @@ fn collect(
                     format!("`{path}`")
                 };
                 let hint = match (path.is_root(), key.as_str()) {
+                    (false, "where") => {
+                        "add `where:` with an SQL condition, or write the role alone, e.g. `users`"
+                            .to_string()
+                    }
                     (true, "version") => "add `version: 1`".to_string(),
                     (true, "project") => {
                         "add `project: NAME`, e.g. `project: acme-chat`".to_string()
@@ -182,6 +254,11 @@ fn unknown_key(path: &DocPath, key: String, allowed: &[String]) -> Finding {
         format!("unknown key `{key}` {where_}"),
     )
     .at_key();
+    if key == "<<" {
+        return finding.hint(
+            "merge keys (`<<: *anchor`) are not part of YAML 1.2, which appctl reads: write the keys, or alias the whole mapping",
+        );
+    }
     // `{ type: numeric(12,2) }`: in a flow mapping the comma ends the value and `2)` becomes a key.
     if key.contains(')') && !key.contains('(') {
         return finding.hint(
@@ -228,6 +305,35 @@ fn wrong_type(path: &DocPath, value: &Value) -> Finding {
     let only_choices = nodes.iter().all(|node| node.get("enum").is_some());
     if value.is_string() && !options.is_empty() && only_choices {
         return unknown_value(path, value, &options);
+    }
+    // `max_file_size: -5` has the right kind, a number, but is out of its alternative's range.
+    if let Some(number) = value.as_f64() {
+        for node in nodes
+            .iter()
+            .filter(|node| has_type(node, "integer") || has_type(node, "number"))
+        {
+            let bound = |key| node.get(key).and_then(Value::as_f64);
+            if let Some(minimum) = bound("minimum").filter(|m| number < *m) {
+                return Finding::error(
+                    "range",
+                    path.clone(),
+                    format!(
+                        "{} is less than the minimum {minimum}",
+                        describe_value(value)
+                    ),
+                );
+            }
+            if let Some(maximum) = bound("maximum").filter(|m| number > *m) {
+                return Finding::error(
+                    "range",
+                    path.clone(),
+                    format!(
+                        "{} is more than the maximum {maximum}",
+                        describe_value(value)
+                    ),
+                );
+            }
+        }
     }
     let expected = nodes
         .iter()
@@ -310,6 +416,7 @@ fn type_hint(types: &[&str], value: &Value) -> Option<String> {
         Value::Array(_) if types.contains(&"object") => {
             Some("write its entries as `name: value`, not as `- ` list items".into())
         }
+        Value::Null => Some("write a value after the `:`, or remove the key".into()),
         Value::Number(_) | Value::Bool(_) if types.contains(&"array") => {
             Some(format!("write a list, e.g. `[{value}]`"))
         }
@@ -329,6 +436,7 @@ fn resolve_plain(text: &str) -> Value {
 fn describe_found(value: &Value) -> String {
     match value {
         Value::String(s) => format!("text `{s}`"),
+        Value::Null => "no value".to_string(),
         other => describe_value(other),
     }
 }
@@ -417,6 +525,15 @@ fn branch_of_same_type(path: &DocPath, value: &Value) -> Option<Value> {
         map.insert("$defs".into(), defs.clone());
     }
     Some(branch)
+}
+
+/// Whether a schema node's `type` (one name or a list of names) includes `json_type`.
+fn has_type(node: &Value, json_type: &str) -> bool {
+    match node.get("type") {
+        Some(Value::String(t)) => t == json_type,
+        Some(Value::Array(types)) => types.iter().any(|t| t == json_type),
+        _ => false,
+    }
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -533,6 +650,23 @@ mod tests {
                 .unwrap()
                 .starts_with("write `true` or `false`")
         );
+    }
+
+    #[test]
+    fn numbers_must_fit_what_reads_them() {
+        // JSON Schema accepts both; reading the file into the model would fail on them.
+        let found = findings(serde_json::json!({ "version": 1.0, "project": "demo" }));
+        assert_eq!(found[0].1, "expected a whole number, found `1.0`");
+        let found = findings(serde_json::json!({ "version": 4294967296u64, "project": "demo" }));
+        assert_eq!(
+            found[0].1,
+            "`4294967296` is more than the maximum 4294967295"
+        );
+        // `default` takes any number: nothing to say.
+        let document = project(serde_json::json!({
+            "a": { "columns": { "x": { "type": "numeric", "default": 1.0 } } }
+        }));
+        assert_eq!(findings(document), []);
     }
 
     #[test]
