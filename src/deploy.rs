@@ -151,7 +151,8 @@ pub async fn make_plan_with(
     } else {
         Vec::new()
     };
-    let normalized = normalize::normalize_after(conn, desired, &prelude).await?;
+    let cache = normalize::Cache::load(conn, &desired.schema).await;
+    let normalized = normalize::normalize_cached(conn, desired, &prelude, &cache).await?;
     Ok(plan_between(&normalized, &actual, online))
 }
 
@@ -254,6 +255,7 @@ async fn deploy_locked(
         .as_ref()
         .map_or(desired.schema.clone(), |p| p.schema.clone());
     let actual = inspect::inspect(conn, &schema).await?;
+    let mut normalized_for_cache = None;
     let plan = match saved {
         Some(saved) => {
             let now = plan::fingerprint(&actual);
@@ -266,13 +268,17 @@ async fn deploy_locked(
             saved
         }
         None => {
-            let normalized = normalize::normalize(conn, desired).await?;
-            plan_between(&normalized, &actual, options.online)
+            let cache = normalize::Cache::load(conn, &desired.schema).await;
+            let normalized = normalize::normalize_cached(conn, desired, &[], &cache).await?;
+            let plan = plan_between(&normalized, &actual, options.online);
+            normalized_for_cache = Some(normalized);
+            plan
         }
     };
     if plan.is_empty() {
         // Still record adoption of declared objects that exist already.
         record_managed_only(conn, &plan).await?;
+        remember_normalized(conn, desired, normalized_for_cache.as_ref()).await;
         return Ok(DeployOutcome {
             plan,
             deployment_id: None,
@@ -302,6 +308,7 @@ async fn deploy_locked(
     let started = chrono::Utc::now();
     match apply(conn, &plan, &actual, options, listener).await {
         Ok(id) => {
+            remember_normalized(conn, desired, normalized_for_cache.as_ref()).await;
             run_after_commit(conn, &plan, listener).await?;
             Ok(DeployOutcome {
                 plan,
@@ -312,6 +319,25 @@ async fn deploy_locked(
             record_failure(conn, &plan, options, started, &error).await;
             Err(error)
         }
+    }
+}
+
+/// Saves what this deploy normalised, so the next plan only sends changed tables through the
+/// server. Best effort, in its own transaction: a lost cache only makes the next plan slower.
+async fn remember_normalized(
+    conn: &mut PgConnection,
+    desired: &Database,
+    normalized: Option<&Database>,
+) {
+    let Some(normalized) = normalized else { return };
+    let Ok(mut tx) = conn.begin().await else {
+        return;
+    };
+    if normalize::store_cache(&mut tx, desired, normalized)
+        .await
+        .is_ok()
+    {
+        let _ = tx.commit().await;
     }
 }
 
@@ -399,6 +425,13 @@ CREATE TABLE IF NOT EXISTS appctl.deployments (
     outcome text NOT NULL CHECK (outcome IN ('applied', 'failed')),
     error text
 );
+CREATE TABLE IF NOT EXISTS appctl.normalized (
+    schema_name text NOT NULL,
+    table_name text NOT NULL,
+    key text NOT NULL,
+    state jsonb NOT NULL,
+    PRIMARY KEY (schema_name, table_name)
+);
 CREATE TABLE IF NOT EXISTS appctl.functions (
     schema_name text NOT NULL,
     name text NOT NULL,
@@ -426,7 +459,7 @@ async fn run_bootstrap(conn: &mut PgConnection, schema: &str) -> Result<(), Depl
 
 async fn ensure_bookkeeping(conn: &mut PgConnection) -> Result<(), DeployError> {
     let exists: bool = sqlx::query_scalar(
-        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL",
+        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL",
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -46,6 +46,68 @@ pub async fn normalize_after(
     desired: &Database,
     prelude: &[String],
 ) -> Result<Database, NormalizeError> {
+    normalize_cached(conn, desired, prelude, &Cache::default()).await
+}
+
+/// [`normalize_after`], reusing the tables the last deploy normalised from identical input (see
+/// [`Cache`]): only new or changed tables go through the scratch schema, so planning a small change
+/// to a large schema costs about one inspection.
+pub async fn normalize_cached(
+    conn: &mut PgConnection,
+    desired: &Database,
+    prelude: &[String],
+    cache: &Cache,
+) -> Result<Database, NormalizeError> {
+    let context = cache_context(conn, desired).await?;
+    let mut hits = std::collections::BTreeMap::new();
+    let mut misses = desired.clone();
+    misses.tables.clear();
+    for (name, table) in &desired.tables {
+        match cache.get(name, &table_key(&context, table)) {
+            Some(cached) => {
+                hits.insert(name.clone(), cached.clone());
+            }
+            None => {
+                // Foreign keys need no normalising (names and columns are as written) and would need
+                // their targets in the scratch schema: taken from the desired state instead.
+                let mut table = table.clone();
+                table.foreign_keys.clear();
+                misses.tables.insert(name.clone(), table);
+            }
+        }
+    }
+    if hits.is_empty() {
+        return normalize_full(conn, desired, prelude).await;
+    }
+    let mut normalized =
+        if misses.tables.is_empty() && misses.storage_policies.is_empty() && prelude.is_empty() {
+            let mut all_cached = desired.clone();
+            all_cached.tables.clear();
+            all_cached
+        } else {
+            match normalize_full(conn, &misses, prelude).await {
+                Ok(partial) => partial,
+                // A changed table's policy or check may refer to an unchanged one, which is not in the
+                // scratch schema: do the whole thing.
+                Err(_) => return normalize_full(conn, desired, prelude).await,
+            }
+        };
+    for (name, table) in &mut normalized.tables {
+        if let Some(wanted) = desired.tables.get(name) {
+            table.foreign_keys = wanted.foreign_keys.clone();
+        }
+    }
+    normalized.tables.extend(hits);
+    normalized.extensions = desired.extensions.clone();
+    carry_over(desired, &mut normalized);
+    Ok(normalized)
+}
+
+async fn normalize_full(
+    conn: &mut PgConnection,
+    desired: &Database,
+    prelude: &[String],
+) -> Result<Database, NormalizeError> {
     let scratch = format!(
         "appctl_scratch_{}_{}",
         std::process::id(),
@@ -71,8 +133,117 @@ pub async fn normalize_after(
     }
     tx.rollback().await?;
     let mut normalized = result?;
+    // Extensions are database-wide: the scratch inspection sees every installed one.
+    normalized.extensions = desired.extensions.clone();
     carry_over(desired, &mut normalized);
     Ok(normalized)
+}
+
+/// Tables as the last deploy normalised them, each with the key of the input it came from. Stored in
+/// `appctl.normalized` by the deploy that applied them; a table whose desired form, enums,
+/// extensions, schema and server version are unchanged is not sent through the server again.
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    entries: std::collections::HashMap<String, (String, crate::model::Table)>,
+}
+
+impl Cache {
+    fn get(&self, table: &str, key: &str) -> Option<&crate::model::Table> {
+        self.entries
+            .get(table)
+            .filter(|(stored, _)| stored == key)
+            .map(|(_, table)| table)
+    }
+
+    /// The cache of `schema`, empty when there is none (or it cannot be read: it is only a cache).
+    pub async fn load(conn: &mut PgConnection, schema: &str) -> Cache {
+        let exists: Result<bool, sqlx::Error> =
+            sqlx::query_scalar("SELECT to_regclass('appctl.normalized') IS NOT NULL")
+                .fetch_one(&mut *conn)
+                .await;
+        if !exists.unwrap_or(false) {
+            return Cache::default();
+        }
+        let rows: Result<Vec<(String, String, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
+            "SELECT table_name, key, state FROM appctl.normalized WHERE schema_name = $1",
+        )
+        .bind(schema)
+        .fetch_all(&mut *conn)
+        .await;
+        let mut cache = Cache::default();
+        for (name, key, state) in rows.unwrap_or_default() {
+            if let Ok(table) = serde_json::from_value(state) {
+                cache.entries.insert(name, (key, table));
+            }
+        }
+        cache
+    }
+}
+
+/// What every table's normalisation depends on besides the table itself.
+async fn cache_context(
+    conn: &mut PgConnection,
+    desired: &Database,
+) -> Result<String, NormalizeError> {
+    let version: String = sqlx::query_scalar("SELECT current_setting('server_version_num')")
+        .fetch_one(&mut *conn)
+        .await?;
+    let context = serde_json::json!({
+        "format": 1,
+        "appctl": env!("CARGO_PKG_VERSION"),
+        "server": version,
+        "schema": desired.schema,
+        "extensions": desired.extensions,
+        "enums": desired.enums,
+    });
+    Ok(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        context.to_string().as_bytes(),
+    )))
+}
+
+fn table_key(context: &str, table: &crate::model::Table) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(context.as_bytes());
+    hasher.update(serde_json::to_vec(table).expect("a table serializes"));
+    hex::encode(hasher.finalize())
+}
+
+/// Records the normalised form of each desired table, inside the deploy's transaction.
+pub async fn store_cache(
+    conn: &mut PgConnection,
+    desired: &Database,
+    normalized: &Database,
+) -> Result<(), NormalizeError> {
+    let context = cache_context(conn, desired).await?;
+    let mut names = Vec::new();
+    let mut keys = Vec::new();
+    let mut states = Vec::new();
+    for (name, table) in &desired.tables {
+        let Some(done) = normalized.tables.get(name) else {
+            continue;
+        };
+        let mut done = done.clone();
+        done.renamed_from = None;
+        names.push(name.clone());
+        keys.push(table_key(&context, table));
+        states.push(serde_json::to_value(&done).expect("a table serializes"));
+    }
+    sqlx::query("DELETE FROM appctl.normalized WHERE schema_name = $1")
+        .bind(&desired.schema)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO appctl.normalized (schema_name, table_name, key, state)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[])",
+    )
+    .bind(&desired.schema)
+    .bind(names)
+    .bind(keys)
+    .bind(states)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn build_and_inspect(
@@ -94,7 +265,35 @@ async fn build_and_inspect(
     // Created in plan order. Extensions are database-wide: `IF NOT EXISTS` creates only the missing
     // ones, inside this transaction, so they vanish with it.
     let creation = plan::plan(diff(&copy, &empty), &copy, &empty, false);
-    for step in &creation.steps {
+    run_batched(conn, &creation.steps).await?;
+    let mut normalized = inspect::inspection_as(conn, scratch, &desired.schema)
+        .await?
+        .database;
+    normalized.buckets = desired.buckets.clone();
+    normalized.functions = desired.functions.clone();
+    normalized.storage_policies = normalize_storage_policies(conn, desired, scratch).await?;
+    Ok(normalized)
+}
+
+/// Runs every statement in one round trip (under a savepoint); only when that fails are they run
+/// again one by one, to say which object is at fault.
+async fn run_batched(conn: &mut PgConnection, steps: &[plan::Step]) -> Result<(), NormalizeError> {
+    let script: String = steps
+        .iter()
+        .flat_map(|s| s.sql.iter())
+        .map(|sql| format!("{sql};\n"))
+        .collect();
+    let mut savepoint = conn.begin().await?;
+    if sqlx::raw_sql(&script)
+        .execute(&mut *savepoint)
+        .await
+        .is_ok()
+    {
+        savepoint.commit().await?;
+        return Ok(());
+    }
+    savepoint.rollback().await?;
+    for step in steps {
         for sql in &step.sql {
             if let Err(error) = sqlx::raw_sql(sql).execute(&mut *conn).await {
                 return Err(NormalizeError::Statement {
@@ -105,13 +304,7 @@ async fn build_and_inspect(
             }
         }
     }
-    let mut normalized = inspect::inspection_as(conn, scratch, &desired.schema)
-        .await?
-        .database;
-    normalized.buckets = desired.buckets.clone();
-    normalized.functions = desired.functions.clone();
-    normalized.storage_policies = normalize_storage_policies(conn, desired, scratch).await?;
-    Ok(normalized)
+    Ok(())
 }
 
 /// Bucket policies, created on a scratch copy of `storage.objects` (same columns) and read back: the
