@@ -7,20 +7,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use appctl::access::{self, Access};
-use appctl::deploy::{self, DeployListener, DeployOptions};
-use appctl::plan::{Plan, Step};
+use appctl::deploy::{self, DeployOptions};
 use appctl::project::file::ProjectFile;
+use support::engine::{Yes, last_number, runtime};
 use support::pg::PgServer;
-
-struct Yes;
-
-impl DeployListener for Yes {
-    fn waiting_for_lock(&mut self, _holder: &str) {}
-    fn confirm(&mut self, _plan: &Plan) -> bool {
-        true
-    }
-    fn step_done(&mut self, _step: &Step) {}
-}
 
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
@@ -32,24 +22,10 @@ fn ai_chat() -> ProjectFile {
     serde_yaml_ng::from_str(&text).unwrap()
 }
 
-/// What a request as `role` (user ALICE when authenticated) sees of `sql`'s row count.
+/// What a request as `role` (user ALICE when authenticated) sees of `sql`'s row count; rolled back.
 fn probe(server: &PgServer, role: &str, sql: &str) -> Result<i64, String> {
-    let claims = if role == "authenticated" {
-        format!(r#"{{"role": "authenticated", "sub": "{ALICE}"}}"#)
-    } else {
-        format!(r#"{{"role": "{role}"}}"#)
-    };
-    let out = server.try_psql(
-        "access",
-        &format!(
-            "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('request.jwt.claims', '{claims}', true) \\gset\n{sql}; ROLLBACK;"
-        ),
-    )?;
-    Ok(out
-        .lines()
-        .rev()
-        .find_map(|l| l.trim().parse::<i64>().ok())
-        .unwrap_or(-1))
+    let sub = (role == "authenticated").then_some(ALICE);
+    support::engine::request(server, "access", role, sub, sql, true).map(|out| last_number(&out))
 }
 
 #[test]
@@ -64,10 +40,7 @@ fn access_report_agrees_with_enforcement_on_the_ai_chat_template() {
     };
     let url = server.create_database("access");
     let desired = appctl::lower::lower(&ai_chat());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let (live, bypass) = runtime.block_on(async {
         let mut conn = deploy::connect(&url, "access test").await.unwrap();
         let options = DeployOptions {

@@ -3,21 +3,9 @@
 
 mod support;
 
-use appctl::deploy::{self, DeployListener, DeployOptions};
-use appctl::model::Database;
-use appctl::plan::{Plan, Step};
-use appctl::project::file::ProjectFile;
+use appctl::deploy::{self, DeployOptions};
+use support::engine::{Yes, desired, last_number, runtime};
 use support::pg::PgServer;
-
-struct Yes;
-
-impl DeployListener for Yes {
-    fn waiting_for_lock(&mut self, _holder: &str) {}
-    fn confirm(&mut self, _plan: &Plan) -> bool {
-        true
-    }
-    fn step_done(&mut self, _step: &Step) {}
-}
 
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
@@ -52,39 +40,15 @@ buckets:
       delete: [owner]
 "#;
 
-fn desired(yaml: &str) -> Database {
-    let file: ProjectFile = serde_yaml_ng::from_str(yaml).unwrap();
-    appctl::lower::lower(&file)
-}
-
 fn request(server: &PgServer, role: &str, sub: Option<&str>, sql: &str) -> Result<String, String> {
-    let claims = match sub {
-        Some(sub) => format!(r#"{{"role": "{role}", "sub": "{sub}"}}"#),
-        None => format!(r#"{{"role": "{role}"}}"#),
-    };
-    server.try_psql(
-        "buckets",
-        &format!(
-            "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('request.jwt.claims', '{claims}', true) \\gset\n{sql}; COMMIT;"
-        ),
-    )
-}
-
-fn last_number(out: &str) -> i64 {
-    out.lines()
-        .rev()
-        .find_map(|l| l.trim().parse().ok())
-        .unwrap_or(-1)
+    support::engine::request(server, "buckets", role, sub, sql, false)
 }
 
 #[test]
 fn buckets_converge_and_their_permissions_are_enforced() {
     let server = PgServer::start();
     let url = server.create_database("buckets");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let mut conn = runtime
         .block_on(deploy::connect(&url, "buckets test"))
         .unwrap();

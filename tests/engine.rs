@@ -2,33 +2,9 @@
 
 mod support;
 
-use appctl::deploy::{self, DeployListener, DeployOptions};
-use appctl::model::Database;
-use appctl::plan::{Plan, Step};
-use appctl::project::file::ProjectFile;
+use appctl::deploy::{self, DeployOptions};
+use support::engine::{Yes, desired, runtime};
 use support::pg::PgServer;
-
-struct Quiet;
-
-impl DeployListener for Quiet {
-    fn waiting_for_lock(&mut self, _holder: &str) {}
-    fn confirm(&mut self, _plan: &Plan) -> bool {
-        true
-    }
-    fn step_done(&mut self, _step: &Step) {}
-}
-
-fn desired(yaml: &str) -> Database {
-    let file: ProjectFile = serde_yaml_ng::from_str(yaml).expect("test project parses");
-    appctl::lower::lower(&file)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 const CHAT: &str = r#"
 version: 1
@@ -77,7 +53,7 @@ fn deploy_then_plan_is_empty() {
             &desired,
             None,
             &DeployOptions::default(),
-            &mut Quiet,
+            &mut Yes,
         )
         .await
         .unwrap();

@@ -3,20 +3,10 @@
 
 mod support;
 
-use appctl::deploy::{self, DeployListener, DeployOptions};
-use appctl::plan::{Plan, Step};
+use appctl::deploy::{self, DeployOptions};
 use appctl::project::file::ProjectFile;
+use support::engine::{Yes, last_number, runtime};
 use support::pg::PgServer;
-
-struct Yes;
-
-impl DeployListener for Yes {
-    fn waiting_for_lock(&mut self, _holder: &str) {}
-    fn confirm(&mut self, _plan: &Plan) -> bool {
-        true
-    }
-    fn step_done(&mut self, _step: &Step) {}
-}
 
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
@@ -72,25 +62,12 @@ tables:
 
 /// Runs `sql` as PostgREST would for a request with these claims.
 fn request(server: &PgServer, role: &str, sub: Option<&str>, sql: &str) -> Result<String, String> {
-    let claims = match sub {
-        Some(sub) => format!(r#"{{"role": "{role}", "sub": "{sub}"}}"#),
-        None => format!(r#"{{"role": "{role}"}}"#),
-    };
-    server.try_psql(
-        "perms",
-        &format!(
-            "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('request.jwt.claims', '{claims}', true) \\gset\n{sql}; COMMIT;"
-        ),
-    )
+    support::engine::request(server, "perms", role, sub, sql, false)
 }
 
 fn count(server: &PgServer, role: &str, sub: Option<&str>, table: &str) -> Result<i64, String> {
     let out = request(server, role, sub, &format!("SELECT count(*) FROM {table}"))?;
-    Ok(out
-        .lines()
-        .rev()
-        .find_map(|l| l.trim().parse::<i64>().ok())
-        .unwrap_or(-1))
+    Ok(last_number(&out))
 }
 
 #[test]
@@ -99,10 +76,7 @@ fn every_role_kind_is_enforced_by_the_database() {
     let url = server.create_database("perms");
     let file: ProjectFile = serde_yaml_ng::from_str(PROJECT).unwrap();
     let desired = appctl::lower::lower(&file);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let mut conn = deploy::connect(&url, "permissions test").await.unwrap();
         let options = DeployOptions {
@@ -237,10 +211,7 @@ fn default_privileges_do_not_add_grants_the_file_does_not_declare() {
     let yaml = "version: 1\nproject: d\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n    permissions:\n      read: [any]\n";
     let file: ProjectFile = serde_yaml_ng::from_str(yaml).unwrap();
     let desired = appctl::lower::lower(&file);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let mut conn = deploy::connect(&url, "defaults test").await.unwrap();
         let bootstrap = appctl::bootstrap::statements("public").join(";\n");

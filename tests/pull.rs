@@ -5,21 +5,11 @@ mod support;
 
 use std::path::Path;
 
-use appctl::deploy::{self, DeployListener, DeployOptions};
-use appctl::plan::{Plan, Step};
+use appctl::deploy::{self, DeployOptions};
 use appctl::project::validate::Context;
 use appctl::project::vars::Variables;
+use support::engine::{Yes, runtime};
 use support::pg::PgServer;
-
-struct Yes;
-
-impl DeployListener for Yes {
-    fn waiting_for_lock(&mut self, _holder: &str) {}
-    fn confirm(&mut self, _plan: &Plan) -> bool {
-        true
-    }
-    fn step_done(&mut self, _step: &Step) {}
-}
 
 const HAND_WRITTEN: &str = r#"
 create type status as enum ('draft', 'published', 'archived');
@@ -68,10 +58,7 @@ fn pull_then_deploy_elsewhere_gives_the_same_state() {
     let target = server.create_database("pull_target");
     server.psql("pull_source", HAND_WRITTEN);
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let mut conn = deploy::connect(&source, "pull test").await.unwrap();
         let inspection = appctl::inspect::inspection(&mut conn, "public")
