@@ -164,6 +164,14 @@ fn database_with_v0(server: &PgServer, name: &str, rows: usize) -> String {
     url
 }
 
+#[derive(Debug)]
+enum Trigger {
+    /// Kill after this long.
+    After(Duration),
+    /// Kill as soon as the deploy's session runs a statement `LIKE` this.
+    Running(&'static str),
+}
+
 #[test]
 fn a_killed_deploy_leaves_the_database_as_before_or_as_planned() {
     const RUNS: u32 = 10;
@@ -181,20 +189,59 @@ fn a_killed_deploy_leaves_the_database_as_before_or_as_planned() {
     let after = state(&url);
     assert_ne!(before, after);
 
+    // Runs killed after a delay (from 0 to a little past a whole deploy, at most 5 s), then runs
+    // killed the moment the deploy's session is seen running a given statement of the transaction.
+    let mut triggers: Vec<Trigger> = (0..RUNS)
+        .map(|i| Trigger::After((full.mul_f64(1.2) * i / (RUNS - 1)).min(Duration::from_secs(5))))
+        .collect();
+    triggers.push(Trigger::Running(r#"ALTER TABLE "public"."existing"%"#));
+    triggers.push(Trigger::Running(r#"CREATE TABLE "public"."t2%"#));
+    triggers.push(Trigger::Running("INSERT INTO appctl.managed%"));
+    triggers.push(Trigger::Running("COMMIT"));
     let (mut as_before, mut as_after) = (0, 0);
-    for run_index in 0..RUNS {
+    for (run_index, trigger) in triggers.iter().enumerate() {
         let db = format!("kill_{run_index}");
         let url = database_with_v0(&server, &db, ROWS);
         assert_eq!(state(&url), before, "run {run_index}: the setup differs");
-        // From 0 to a little past a whole deploy, at most 5 s.
-        let delay = (full.mul_f64(1.2) * run_index / (RUNS - 1)).min(Duration::from_secs(5));
+        let delay = trigger;
         let mut child = appctl(v1_dir.path())
             .args(["deploy", "--yes", "--database-url", &url])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        thread::sleep(delay);
+        match trigger {
+            Trigger::After(delay) => thread::sleep(*delay),
+            Trigger::Running(pattern) => {
+                // Polled over one open connection: a psql per poll is too slow to catch statements.
+                let rt = runtime();
+                let seen = rt.block_on(async {
+                    let mut watcher = deploy::connect(&url, "deploy_safety watcher")
+                        .await
+                        .unwrap();
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+                        let running: i64 = sqlx::query_scalar(
+                            "select count(*) from pg_stat_activity
+                             where datname = current_database()
+                               and application_name like 'appctl deploy%' and query like $1",
+                        )
+                        .bind(pattern)
+                        .fetch_one(&mut watcher)
+                        .await
+                        .unwrap();
+                        if running > 0 {
+                            return true;
+                        }
+                    }
+                    false
+                });
+                // Polling can miss a short statement; the run still checks the state.
+                if !seen {
+                    eprintln!("run {run_index}: did not see the deploy run {pattern}");
+                }
+            }
+        }
         // SIGKILL (a no-op when it has finished already).
         let _ = child.kill();
         let _ = child.wait().unwrap();
