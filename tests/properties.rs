@@ -90,6 +90,10 @@ const TYPES: &[&str] = &[
     "date",
     "text[]",
     ENUM,
+    "varchar(1)",
+    "varchar(255)",
+    "numeric(5,0)",
+    "numeric(38,10)",
 ];
 
 #[derive(Debug, Clone)]
@@ -242,8 +246,9 @@ fn default_for(ty: &str, choice: usize, enum_values: &[String]) -> SqlValue {
         "integer" => [SqlValue::Integer(0), SqlValue::Integer(42), text("-1")][choice % 3].clone(),
         "bigint" => [SqlValue::Integer(9_000_000_000), SqlValue::Integer(0)][choice % 2].clone(),
         "text" => [text("'hello'"), text("'it''s'"), text("''"), text("'ü'")][choice].clone(),
-        "varchar(20)" => [text("'short'"), text("''")][choice % 2].clone(),
-        "numeric(10,2)" => {
+        "varchar(20)" | "varchar(255)" => [text("'short'"), text("''")][choice % 2].clone(),
+        "varchar(1)" => [text("'a'"), text("''")][choice % 2].clone(),
+        "numeric(10,2)" | "numeric(5,0)" | "numeric(38,10)" => {
             [SqlValue::Integer(0), SqlValue::Float(1.5), text("'9.99'")][choice % 3].clone()
         }
         "boolean" => SqlValue::Bool(choice.is_multiple_of(2)),
@@ -259,8 +264,9 @@ fn default_for(ty: &str, choice: usize, enum_values: &[String]) -> SqlValue {
 fn check_for(ty: &str, column: &str) -> Option<String> {
     let c = ident(column);
     Some(match ty {
-        "integer" | "bigint" | "numeric(10,2)" => format!("{c} >= 0"),
-        "text" | "varchar(20)" => format!("length({c}) < 1000"),
+        "integer" | "bigint" => format!("{c} >= 0"),
+        t if t.starts_with("numeric") => format!("{c} >= 0"),
+        t if t == "text" || t.starts_with("varchar") => format!("length({c}) < 1000"),
         "date" => format!("{c} > '2000-01-01'"),
         "jsonb" => format!("jsonb_typeof({c}) <> 'array'"),
         "text[]" => format!("cardinality({c}) < 10"),
@@ -283,7 +289,16 @@ fn action(choice: usize) -> Option<ReferentialAction> {
 /// always gets a type of the same family, whatever the file: known bug, a change between types without
 /// a cast (integer → uuid) is planned as `ALTER COLUMN TYPE` and fails, see
 /// `bug_type_change_without_a_cast`.
-const FAMILIES: &[&[usize]] = &[&[0, 1, 4], &[2, 3], &[5], &[6], &[7, 9], &[8], &[10], &[11]];
+const FAMILIES: &[&[usize]] = &[
+    &[0, 1, 4, 14, 15],
+    &[2, 3, 12, 13],
+    &[5],
+    &[6],
+    &[7, 9],
+    &[8],
+    &[10],
+    &[11],
+];
 
 fn family_type(name: &str, choice: usize) -> usize {
     let hash = name
