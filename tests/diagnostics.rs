@@ -517,3 +517,21 @@ fn json_report_shape() {
         })
     );
 }
+
+/// A secret written in the file is a warning, and the rendering that warns about it does not copy it
+/// into the terminal or a CI log.
+#[test]
+fn rendering_masks_secrets_written_in_the_file() {
+    let report = report_of("invalid", "64-secret-in-file.yaml");
+    let rendered = report.render(false);
+    assert!(!rendered.contains("hunter2"), "{rendered}");
+    assert!(!rendered.contains("AKIAEXAMPLE"), "{rendered}");
+    assert!(
+        rendered.contains("12 |     database_url: \"*****************************************\"\n"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("15 |       access_key: ***********\n"),
+        "{rendered}"
+    );
+}

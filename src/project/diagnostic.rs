@@ -189,6 +189,9 @@ impl Report {
 
     /// Rustc-style text: the message, `--> file:line:column`, the offending line with a caret, the hint.
     pub fn render(&self, styled: bool) -> String {
+        if let Some(masked) = self.with_secrets_masked() {
+            return masked.render(styled);
+        }
         let renderer = if styled {
             Renderer::styled()
         } else {
@@ -226,6 +229,44 @@ impl Report {
         out
     }
 
+    /// This report with every secret written in the file (what a `secret` warning is about) replaced by
+    /// `*`s in the text shown under diagnostics, so `appctl validate` does not copy it into terminals and CI
+    /// logs; `None` when there is nothing (left) to mask. Each byte becomes one `*`, so every position in
+    /// the text stays where it was and the text stays UTF-8.
+    fn with_secrets_masked(&self) -> Option<Report> {
+        let mut bytes = self.source.clone().into_bytes();
+        let mut changed = false;
+        for d in self.diagnostics.iter().filter(|d| d.code == "secret") {
+            let Some(location) = d.location else { continue };
+            let boundary = |mut i: usize| {
+                i = i.min(self.source.len());
+                while !self.source.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let (mut start, mut end) = (boundary(location.start), boundary(location.end));
+            let text = &self.source[start..end.max(start)];
+            // Keep the quotes: they say what kind of value was there.
+            if text.len() >= 2
+                && (text.starts_with('"') || text.starts_with('\''))
+                && text.ends_with(&text[..1])
+            {
+                start += 1;
+                end -= 1;
+            }
+            for byte in bytes.get_mut(start..end).unwrap_or_default() {
+                changed |= *byte != b'*';
+                *byte = b'*';
+            }
+        }
+        let source = String::from_utf8(bytes).ok().filter(|_| changed)?;
+        Some(Report {
+            source,
+            ..self.clone()
+        })
+    }
+
     /// One line per diagnostic: `file:line:column: severity: message`, as compilers print.
     pub fn render_short(&self) -> String {
         let mut out = String::new();
@@ -260,5 +301,35 @@ impl fmt::Display for ShortDiagnostic<'_> {
             None => write!(f, "{}: ", file.display())?,
         }
         write!(f, "{severity}: {}", d.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendering_masks_secrets_written_in_the_file() {
+        let source = "url: \"postgres://u:hunter2@h/db\"\nkey: s3cr3t\n";
+        let mut report = Report::new(Path::new("appctl.yaml"), source);
+        for (start, end) in [(5, 32), (38, 44)] {
+            report.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "secret",
+                message: "a secret".into(),
+                location: Some(Location::of_span(source, Span { start, end })),
+                path: None,
+                hint: None,
+            });
+        }
+        let rendered = report.render(false);
+        assert!(!rendered.contains("hunter2"), "{rendered}");
+        assert!(!rendered.contains("s3cr3t"), "{rendered}");
+        assert!(
+            rendered.contains("url: \"*************************\""),
+            "{rendered}"
+        );
+        assert!(rendered.contains("key: ******"), "{rendered}");
+        assert_eq!(report.source, source, "the report keeps the text as it is");
     }
 }
