@@ -190,3 +190,80 @@ pub fn render_text(cells: &[Cell], differences: &[Difference]) -> String {
     }
     out
 }
+
+/// A table's (or bucket's) permission for one action, in the words of the file, before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PermissionChange {
+    /// `messages.read`.
+    pub permission: String,
+    /// The roles after the change, e.g. `owner, users where (published)`; `nobody` when closed.
+    pub now: String,
+    pub was: String,
+}
+
+/// Permission changes between two states, worded as the file words them: `messages.read: owner
+/// (was users)`. Read from the policies themselves, so a policy added by hand reads as drift.
+pub fn permission_changes(desired: &Database, actual: &Database) -> Vec<PermissionChange> {
+    let mut changes = Vec::new();
+    for (name, table) in &desired.tables {
+        let before = actual.tables.get(name);
+        for action in Action::ALL {
+            let now = words(&table.policies, action);
+            let was = before.map_or_else(|| "nobody".to_string(), |t| words(&t.policies, action));
+            if now != was {
+                changes.push(PermissionChange {
+                    permission: format!("{name}.{}", action.name()),
+                    now,
+                    was,
+                });
+            }
+        }
+    }
+    changes
+}
+
+/// The roles a set of policies lets do `action`, as the file would write them.
+fn words(policies: &[Policy], action: Action) -> String {
+    let mut roles: Vec<String> = policies
+        .iter()
+        .filter(|p| p.command == action.command() || p.command == "ALL")
+        .map(|p| {
+            let predicate = predicate(p, action);
+            role_word(&p.roles, &predicate)
+        })
+        .collect();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        "nobody".to_string()
+    } else {
+        roles.join(", ")
+    }
+}
+
+fn role_word(roles: &[String], predicate: &str) -> String {
+    let who = match roles
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["anon", "authenticated"] | ["public"] => "any",
+        ["anon"] => "guests",
+        ["authenticated"] => "users",
+        ["service_role"] => "service",
+        _ => return format!("{} where {predicate}", roles.join("+")),
+    };
+    if is_true(predicate) {
+        return who.to_string();
+    }
+    // `(owner_id = auth.uid())` is what `owner` compiles to.
+    let inner = predicate
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')');
+    if who == "users" && inner.ends_with("= auth.uid()") && !inner.contains(" AND ") {
+        return "owner".to_string();
+    }
+    format!("{who} where {predicate}")
+}

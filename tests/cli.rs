@@ -274,3 +274,30 @@ fn completions_print_a_script_for_each_shell() {
             .stdout(predicate::str::contains("appctl"));
     }
 }
+
+#[test]
+fn init_asks_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("chat");
+    let output = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/interactive/init_prompts.py"
+        ))
+        .arg(env!("CARGO_BIN_EXE_appctl"))
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let yaml = std::fs::read_to_string(target.join("appctl.yaml")).unwrap();
+    assert!(yaml.contains("project: my-chat"), "{yaml}");
+    assert!(
+        target.join("functions/chat/index.js").is_file(),
+        "the second template (ai-chat) was picked with the arrow keys"
+    );
+}
