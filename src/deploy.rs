@@ -159,7 +159,22 @@ pub async fn make_plan_with(
 fn plan_between(normalized: &Database, actual: &Database, online: bool) -> Plan {
     let mut plan = plan::plan(diff(normalized, actual), normalized, actual, online);
     plan.managed_after = managed_after(normalized);
+    plan.adopted = plan
+        .managed_after
+        .iter()
+        .filter(|object| !actual.managed.contains(object) && exists(actual, object))
+        .cloned()
+        .collect();
     plan
+}
+
+fn exists(actual: &Database, object: &ObjectRef) -> bool {
+    match object {
+        ObjectRef::Extension(name) => actual.extensions.contains(name),
+        ObjectRef::Enum(name) => actual.enums.contains_key(name),
+        ObjectRef::Table(name) => actual.tables.contains_key(name),
+        ObjectRef::Bucket(name) => actual.buckets.contains_key(name),
+    }
 }
 
 /// After a deploy, appctl manages exactly what the file declares.

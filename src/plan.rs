@@ -33,6 +33,10 @@ pub struct Plan {
     /// What appctl manages once the plan is applied: what the file declares.
     #[serde(default)]
     pub managed_after: Vec<ObjectRef>,
+    /// Objects that exist but were not created by appctl and that the file declares: appctl manages
+    /// them from now on (and drops them when they leave the file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adopted: Vec<ObjectRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +204,7 @@ pub fn plan(diff: Diff, desired: &Database, actual: &Database, online: bool) -> 
         steps,
         unmanaged: diff.unmanaged,
         managed_after: Vec::new(),
+        adopted: Vec::new(),
     }
 }
 

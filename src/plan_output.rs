@@ -96,6 +96,18 @@ pub fn render_text(plan: &Plan, target: &str, options: TextOptions) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}", summary_line(plan));
+    if !plan.adopted.is_empty() {
+        let names: Vec<String> = plan
+            .adopted
+            .iter()
+            .map(|o| format!("{} {}", o.kind(), o.name()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Adopted (there already; managed by appctl from now on, dropped if removed from the file): {}.",
+            names.join(", ")
+        );
+    }
     if !plan.unmanaged.is_empty() {
         let names: Vec<String> = plan
             .unmanaged
@@ -144,6 +156,18 @@ pub fn render_markdown(plan: &Plan) -> String {
             }
         }
         let _ = writeln!(out, "```\n\n</details>");
+    }
+    if !plan.adopted.is_empty() {
+        let names: Vec<String> = plan
+            .adopted
+            .iter()
+            .map(|o| format!("{} `{}`", o.kind(), o.name()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nAdopted (there already; managed by appctl from now on, dropped if removed from the file): {}.",
+            names.join(", ")
+        );
     }
     if !plan.unmanaged.is_empty() {
         let names: Vec<String> = plan

@@ -1692,3 +1692,66 @@ tables:
     db.sql("UPDATE people SET email = 'c@d' WHERE id = 2");
     db.converge(after, false);
 }
+
+#[test]
+fn composite_foreign_key_and_dropped_referenced_column() {
+    let before = r#"
+tables:
+  orgs:
+    columns:
+      id: { type: bigint, primary_key: true }
+      region: { type: text }
+      legacy_ref: { type: bigint, unique: true, nullable: true }
+    unique:
+      - [id, region]
+  projects:
+    columns:
+      id: { type: bigint, primary_key: true }
+      org_id: { type: bigint }
+      org_region: { type: text }
+      legacy_org: { type: bigint, nullable: true, references: orgs.legacy_ref }
+"#;
+    let after = r#"
+tables:
+  orgs:
+    columns:
+      id: { type: bigint, primary_key: true }
+      region: { type: text }
+    unique:
+      - [id, region]
+  projects:
+    columns:
+      id: { type: bigint, primary_key: true }
+      org_id: { type: bigint }
+      org_region: { type: text }
+    foreign_keys:
+      - { columns: [org_id, org_region], references: { table: orgs, columns: [id, region] }, on_delete: cascade }
+"#;
+    let db = migrate(
+        "composite_fk_dropped_referenced_column",
+        before,
+        "INSERT INTO orgs VALUES (1, 'eu', 7); INSERT INTO projects VALUES (1, 1, 'eu', 7);",
+        after,
+    );
+    db.converge(after, true);
+    db.sql("DELETE FROM orgs");
+    assert_eq!(db.sql("SELECT count(*) FROM projects"), "0");
+}
+
+#[test]
+fn table_made_by_hand_is_adopted_when_declared() {
+    let seed = "CREATE TABLE notes (id bigint PRIMARY KEY, body text NOT NULL); \
+                INSERT INTO notes VALUES (1, 'kept');";
+    let declared = r#"
+tables:
+  notes:
+    columns:
+      id: { type: bigint, primary_key: true }
+      body: { type: text }
+"#;
+    let db = migrate("adopt_table_made_by_hand", "tables: {}\n", seed, declared);
+    db.converge(declared, false);
+    // Now appctl manages it: removing it from the file drops it (destructive, so it asks).
+    insta::assert_snapshot!("adopt_table_then_remove", text(&db.plan("tables: {}\n")));
+    assert_eq!(db.sql("SELECT body FROM notes"), "kept");
+}
