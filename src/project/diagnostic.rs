@@ -208,12 +208,12 @@ impl Report {
             let mut group = match diagnostic.location {
                 Some(location) => {
                     let label = diagnostic.path.as_deref().unwrap_or("");
-                    let end = location.end.max(location.start + 1).min(self.source.len());
-                    let start = location.start.min(end);
+                    let (excerpt, span) = excerpt(&self.source, location);
                     Group::with_title(title).element(
-                        Snippet::source(self.source.as_str())
+                        Snippet::source(excerpt)
+                            .line_start(location.line)
                             .path(path.as_str())
-                            .annotation(AnnotationKind::Primary.span(start..end).label(label)),
+                            .annotation(AnnotationKind::Primary.span(span).label(label)),
                     )
                 }
                 None => {
@@ -285,6 +285,25 @@ impl Report {
             "diagnostics": self.diagnostics,
         })
     }
+}
+
+/// The lines of `source` that hold the location, and the location's range within them. Only those
+/// lines go to the renderer: rendering stays proportional to the number of diagnostics, not to
+/// diagnostics × file size. Ranges are widened to whole characters (a caret on an empty span before a
+/// multibyte character must not cut it).
+fn excerpt(source: &str, location: Location) -> (&str, std::ops::Range<usize>) {
+    let len = source.len();
+    let mut start = location.start.min(len);
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = location.end.max(start + 1).min(len);
+    while end < len && !source.is_char_boundary(end) {
+        end += 1;
+    }
+    let first = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let last = source[end..].find('\n').map_or(len, |i| end + i);
+    (&source[first..last], start - first..end - first)
 }
 
 struct ShortDiagnostic<'a>(&'a Path, &'a Diagnostic);

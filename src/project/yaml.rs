@@ -227,12 +227,43 @@ fn scan_error(text: &str, at: usize, info: &str, open_flow: Option<usize>) -> Sy
     }
 }
 
-/// The byte offset of a parser marker. yaml-rust2 counts characters (after `skipped` characters that
-/// were not given to it), so convert.
+/// The byte offset of a parser marker. yaml-rust2 counts characters, so convert (once, from the start;
+/// the builder uses [`CharCursor`] for its many markers).
+/// `skipped` counts characters removed before parsing (a byte order mark).
 fn marker_offset(text: &str, marker: &Marker, skipped: usize) -> usize {
-    text.char_indices()
-        .nth(marker.index() + skipped)
-        .map_or(text.len(), |(offset, _)| offset)
+    CharCursor::default().byte_offset(text, marker.index() + skipped)
+}
+
+/// Converts character indexes to byte offsets by walking from the previous position, so converting
+/// every marker of a document costs one pass over it, not one pass per marker.
+#[derive(Debug, Default, Clone, Copy)]
+struct CharCursor {
+    chars: usize,
+    bytes: usize,
+}
+
+impl CharCursor {
+    fn byte_offset(&mut self, text: &str, char_index: usize) -> usize {
+        while self.chars < char_index {
+            match text[self.bytes..].chars().next() {
+                Some(c) => {
+                    self.bytes += c.len_utf8();
+                    self.chars += 1;
+                }
+                None => return text.len(),
+            }
+        }
+        while self.chars > char_index {
+            match text[..self.bytes].chars().next_back() {
+                Some(c) => {
+                    self.bytes -= c.len_utf8();
+                    self.chars -= 1;
+                }
+                None => break,
+            }
+        }
+        self.bytes
+    }
 }
 
 /// From `start` to the end of the token that starts there (stops at whitespace and flow punctuation).
@@ -297,6 +328,7 @@ struct Builder<'a> {
     documents: usize,
     /// Depth of a complex mapping key being skipped (it was reported once).
     skip_depth: usize,
+    cursor: CharCursor,
 }
 
 impl<'a> Builder<'a> {
@@ -312,6 +344,7 @@ impl<'a> Builder<'a> {
             errors: Vec::new(),
             documents: 0,
             skip_depth: 0,
+            cursor: CharCursor::default(),
         }
     }
 
@@ -409,13 +442,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn start_collection(&mut self, frame: Frame, mark: Marker) {
+    fn start_collection(&mut self, frame: Frame, at: usize) {
         if self.skip_depth > 0 {
             self.skip_depth += 1;
             return;
         }
         if self.expecting_key() {
-            let at = marker_offset(self.text, &mark, self.skipped);
             self.errors.push(SyntaxError {
                 message: "a mapping key must be plain text, not a list or mapping".into(),
                 span: token_span(self.text, at),
@@ -464,7 +496,9 @@ impl<'a> Builder<'a> {
 
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
-        let at = marker_offset(self.text, &mark, self.skipped);
+        let at = self
+            .cursor
+            .byte_offset(self.text, mark.index() + self.skipped);
         match event {
             Event::DocumentStart => {
                 self.documents += 1;
@@ -488,7 +522,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     anchor,
                     span,
                 };
-                self.start_collection(frame, mark);
+                self.start_collection(frame, at);
             }
             Event::SequenceStart(anchor, _) => {
                 let span = token_span(self.text, at);
@@ -497,7 +531,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     anchor,
                     span,
                 };
-                self.start_collection(frame, mark);
+                self.start_collection(frame, at);
             }
             Event::MappingEnd | Event::SequenceEnd => self.end_collection(),
             Event::Scalar(text, style, anchor, tag) => {
@@ -542,10 +576,10 @@ impl MarkedEventReceiver for Builder<'_> {
 /// YAML 1.2 core schema: plain `null`/`~`/empty, booleans, integers and floats get their type; every
 /// quoted or block scalar is a string, as is anything tagged `!!str`.
 fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
-    if let Some(tag) = tag {
-        if tag.suffix == "str" {
-            return Value::String(text);
-        }
+    if let Some(tag) = tag
+        && tag.suffix == "str"
+    {
+        return Value::String(text);
     }
     if style != TScalarStyle::Plain {
         return Value::String(text);
@@ -559,10 +593,10 @@ fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value
     if let Some(number) = parse_integer(&text) {
         return Value::Number(number);
     }
-    if is_float(&text) {
-        if let Some(number) = text.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(number);
-        }
+    if is_float(&text)
+        && let Some(number) = text.parse::<f64>().ok().and_then(Number::from_f64)
+    {
+        return Value::Number(number);
     }
     Value::String(text)
 }
