@@ -753,6 +753,7 @@ tables:
 /// Found by property B: integer → uuid is planned as `ALTER COLUMN "id" TYPE uuid USING "id"::uuid`,
 /// which Postgres refuses (no cast), so the deploy fails even with --allow-destructive.
 #[test]
+#[ignore = "bug: integer -> uuid is planned as ALTER COLUMN TYPE USING ::uuid, which has no cast"]
 fn bug_type_change_without_a_cast() {
     converges(&[
         "version: 1
@@ -776,6 +777,7 @@ tables:
 /// columns, including a column the same plan drops: `ALTER TABLE "t" ALTER COLUMN "old" DROP DEFAULT`
 /// fails with column "old" does not exist.
 #[test]
+#[ignore = "bug: the enum rebuild alters a column the same plan drops"]
 fn bug_enum_value_removed_with_a_dropped_column() {
     converges(&[
         "version: 1
@@ -803,6 +805,7 @@ tables:
 /// `AddColumn` without the `SetColumnComment` a new table's columns get); the plan after the deploy
 /// still says `COMMENT ON COLUMN "public"."t"."b" IS 'plain'`.
 #[test]
+#[ignore = "bug: AddColumn to an existing table drops the column comment"]
 fn bug_comment_of_a_column_added_to_an_existing_table() {
     converges(&[
         "version: 1
@@ -827,6 +830,7 @@ tables:
 /// referenced one first: `DROP TABLE "a"` fails with cannot drop table "a" because other objects
 /// depend on it (constraint b_a_id_fkey on table b).
 #[test]
+#[ignore = "bug: DROP TABLE of a referenced table runs before the referrer is dropped"]
 fn bug_dropping_a_referenced_table_with_its_referrer() {
     converges(&[
         "version: 1
@@ -853,6 +857,7 @@ tables:
 /// drops the column first: `ALTER TABLE "a" DROP COLUMN "id"` fails with cannot drop column id of
 /// table a because other objects depend on it (constraint b_a_id_fkey on table b).
 #[test]
+#[ignore = "bug: DROP COLUMN of a referenced column runs before the referrer is dropped"]
 fn bug_dropping_a_referenced_column_with_its_referrer() {
     converges(&[
         "version: 1
@@ -899,6 +904,7 @@ tables:
 /// read as `schema.table` (`REFERENCES "dot"."ted"`: schema "dot" does not exist), yet the loader
 /// accepts the file.
 #[test]
+#[ignore = "bug: references.table `dot.ted` is read as schema.table, the loader accepts it"]
 fn bug_foreign_key_to_a_table_with_a_dot_in_its_name() {
     converges(&[r#"version: 1
 project: props
