@@ -323,8 +323,13 @@ fn a_deploy_waits_for_the_lock_and_gives_up_with_nothing_changed() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("lock-holder-of-test"),
-        "the holder is named: {}",
+        stderr.contains("Waiting for the deploy lock, held by lock-holder-of-test"),
+        "it says it waits, naming the holder: {}",
+        text(&output)
+    );
+    assert!(
+        stderr.contains("another deploy holds the lock (lock-holder-of-test"),
+        "the timeout names the holder: {}",
         text(&output)
     );
     assert!(
