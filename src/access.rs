@@ -258,12 +258,60 @@ fn role_word(roles: &[String], predicate: &str) -> String {
         return who.to_string();
     }
     // `(owner_id = auth.uid())` is what `owner` compiles to.
-    let inner = predicate
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')');
+    let trimmed = predicate.trim();
+    let inner = trimmed
+        .strip_prefix('(')
+        .and_then(|p| p.strip_suffix(')'))
+        .unwrap_or(trimmed);
     if who == "users" && inner.ends_with("= auth.uid()") && !inner.contains(" AND ") {
         return "owner".to_string();
     }
     format!("{who} where {predicate}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lowered(read: &str) -> Database {
+        let yaml = format!(
+            "version: 1\nproject: p\ntables:\n  notes:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n      owner_id: {{ type: uuid }}\n    owner: owner_id\n    permissions:\n      read: {read}\n"
+        );
+        let file: crate::project::file::ProjectFile = serde_yaml_ng::from_str(&yaml).unwrap();
+        crate::lower::lower(&file)
+    }
+
+    #[test]
+    fn permission_changes_are_worded_like_the_file() {
+        let changes = permission_changes(&lowered("[owner]"), &lowered("[users]"));
+        assert_eq!(
+            changes,
+            vec![PermissionChange {
+                permission: "notes.read".into(),
+                now: "owner".into(),
+                was: "users".into(),
+            }]
+        );
+        let filtered = permission_changes(
+            &lowered("[any, { role: users, where: \"true\" }]"),
+            &lowered("[]"),
+        );
+        assert_eq!(filtered[0].now, "any, users");
+        assert_eq!(filtered[0].was, "nobody");
+    }
+
+    #[test]
+    fn access_follows_grants_rls_and_policies() {
+        let database = lowered("[owner]");
+        let table = &database.tables["notes"];
+        assert_eq!(access(table, "anon", Action::Read, false), Access::Denied);
+        assert!(matches!(
+            access(table, "authenticated", Action::Read, false),
+            Access::Rows(_)
+        ));
+        assert_eq!(
+            access(table, "authenticated", Action::Create, false),
+            Access::Denied
+        );
+    }
 }

@@ -37,6 +37,10 @@ pub struct Plan {
     /// them from now on (and drops them when they leave the file).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adopted: Vec<ObjectRef>,
+    /// Permission changes in the file's words (`messages.read: owner (was users)`), for review;
+    /// the policy and grant steps carry the SQL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<crate::access::PermissionChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +209,7 @@ pub fn plan(diff: Diff, desired: &Database, actual: &Database, online: bool) -> 
         unmanaged: diff.unmanaged,
         managed_after: Vec::new(),
         adopted: Vec::new(),
+        permissions: crate::access::permission_changes(desired, actual),
     }
 }
 

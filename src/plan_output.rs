@@ -92,6 +92,19 @@ pub fn render_text(plan: &Plan, target: &str, options: TextOptions) -> String {
             }
         }
     }
+    if !plan.permissions.is_empty() {
+        let _ = writeln!(out, "\n  Permissions:");
+        for change in &plan.permissions {
+            let _ = writeln!(
+                out,
+                "  {} {}: {} (was {})",
+                paint("~", "33", options.color),
+                change.permission,
+                change.now,
+                change.was
+            );
+        }
+    }
     if !plan.is_empty() {
         out.push('\n');
     }
@@ -148,6 +161,18 @@ pub fn render_markdown(plan: &Plan) -> String {
                 escape_cell(&step.detail),
                 escape_cell(&notes.join("; "))
             );
+        }
+        if !plan.permissions.is_empty() {
+            let _ = writeln!(out, "\n**Permissions**\n");
+            for change in &plan.permissions {
+                let _ = writeln!(
+                    out,
+                    "- `{}`: {} (was {})",
+                    change.permission,
+                    escape_cell(&change.now),
+                    escape_cell(&change.was)
+                );
+            }
         }
         let _ = writeln!(out, "\n<details><summary>SQL</summary>\n\n```sql");
         for step in &plan.steps {
