@@ -226,7 +226,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__deploy)
-            opts="-f -y -v -q -h -V --file --database-url --plan --allow-destructive --online --bootstrap --lock-timeout --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -y -v -q -h -V --file --database-url --plan --allow-destructive --online --bootstrap --lock-timeout --ddl-lock-timeout --statement-timeout --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +249,14 @@ _appctl() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ddl-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --statement-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -868,7 +876,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__plan)
-            opts="-f -o -y -v -q -h -V --file --database-url --sql --markdown --out --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -o -y -v -q -h -V --file --database-url --sql --markdown --online --bootstrap --out --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,7 +914,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__pull)
-            opts="-f -o -y -v -q -h -V --file --database-url --out --schema --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -o -y -v -q -h -V --file --database-url --out --force --schema --name --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -933,6 +941,10 @@ _appctl() {
                     return 0
                     ;;
                 --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -76,6 +76,8 @@ complete -c appctl -n "__fish_appctl_using_subcommand plan" -s o -l out -d 'Save
 complete -c appctl -n "__fish_appctl_using_subcommand plan" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand plan" -l sql -d 'Show the SQL statements of each change'
 complete -c appctl -n "__fish_appctl_using_subcommand plan" -l markdown -d 'Render the plan as Markdown, for a pull-request comment'
+complete -c appctl -n "__fish_appctl_using_subcommand plan" -l online -d 'Plan `online` indexes as concurrent builds after the transaction'
+complete -c appctl -n "__fish_appctl_using_subcommand plan" -l bootstrap -d 'Plan as if the platform roles, auth helpers and storage tables existed (`deploy --bootstrap`)'
 complete -c appctl -n "__fish_appctl_using_subcommand plan" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand plan" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand plan" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'
@@ -87,9 +89,11 @@ complete -c appctl -n "__fish_appctl_using_subcommand deploy" -s f -l file -d 'T
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l database-url -d 'Postgres connection URL [default: DATABASE_URL, else the environment\'s database_url]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l plan -d 'Apply a plan saved with `appctl plan -o`; refused when the database changed since' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l lock-timeout -d 'How long to wait for another deploy\'s lock, e.g. 5m' -r
+complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l ddl-lock-timeout -d 'lock_timeout of each DDL statement: fail rather than queue every query behind a table lock' -r
+complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l statement-timeout -d 'statement_timeout of each statement' -r
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l allow-destructive -d 'Allow changes that drop tables, columns or data'
-complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l online -d 'Build indexes with CREATE INDEX CONCURRENTLY after the transaction'
+complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l online -d 'Build `online` indexes with CREATE INDEX CONCURRENTLY after the transaction'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l bootstrap -d 'Create the roles, auth helpers and storage tables on a plain Postgres'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
@@ -102,7 +106,9 @@ complete -c appctl -n "__fish_appctl_using_subcommand pull" -s f -l file -d 'The
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -l database-url -d 'Postgres connection URL [default: DATABASE_URL, else the environment\'s database_url]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -s o -l out -d 'Where to write the project file [default: stdout]' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -l schema -d 'The schema to read' -r
+complete -c appctl -n "__fish_appctl_using_subcommand pull" -l name -d 'The project name to write [default: derived from the database name]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -l env -d 'The environment of appctl.yaml to work on' -r
+complete -c appctl -n "__fish_appctl_using_subcommand pull" -l force -d 'Overwrite the output file if it exists'
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand pull" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'

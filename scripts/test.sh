@@ -9,4 +9,4 @@ scripts/install-test-deps.sh
 export APPCTL_REQUIRE_PG18=1
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked --all-targets
+cargo test --locked --all-targets --no-fail-fast
