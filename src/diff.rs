@@ -237,10 +237,49 @@ pub fn diff(desired: &Database, actual: &Database) -> Diff {
     diff_enums(desired, actual, &mut out);
     diff_tables(desired, actual, &mut out);
     enum_uses_after_renames(&mut out);
+    enum_uses_after_drops(&mut out);
     rebuild_enum_dependents(desired, actual, &mut out);
     diff_buckets(desired, actual, &mut out);
     diff_functions(desired, actual, &mut out);
     out
+}
+
+/// A column added to an existing table keeps its comment (a new table's columns get theirs in
+/// `create_table`).
+fn push_column_comment(table: &str, column: &Column, out: &mut Diff) {
+    if column.comment.is_some() {
+        out.changes.push(Change::SetColumnComment {
+            table: table.to_string(),
+            column: column.name.clone(),
+            comment: column.comment.clone(),
+        });
+    }
+}
+
+/// A replaced enum converts only columns that survive the plan: a column or table the same plan drops
+/// is gone by the time the type changes.
+fn enum_uses_after_drops(out: &mut Diff) {
+    let mut dropped_tables = BTreeSet::new();
+    let mut dropped_columns = BTreeSet::new();
+    for change in &out.changes {
+        match change {
+            Change::DropTable { name } => {
+                dropped_tables.insert(name.clone());
+            }
+            Change::DropColumn { table, column } => {
+                dropped_columns.insert((table.clone(), column.clone()));
+            }
+            _ => {}
+        }
+    }
+    for change in &mut out.changes {
+        if let Change::ReplaceEnum { columns, .. } = change {
+            columns.retain(|u| {
+                !dropped_tables.contains(&u.table)
+                    && !dropped_columns.contains(&(u.table.clone(), u.column.clone()))
+            });
+        }
+    }
 }
 
 fn diff_functions(desired: &Database, actual: &Database, out: &mut Diff) {
@@ -563,6 +602,15 @@ fn diff_tables(desired: &Database, actual: &Database, out: &mut Diff) {
         }
         let object = ObjectRef::Table(name.clone());
         if is_managed(actual, &object) {
+            // Its foreign keys go first (with the other constraint drops), so tables that reference
+            // each other, or a column another dropped table references, can be dropped in any order.
+            for fk in &actual.tables[name].foreign_keys {
+                out.changes.push(Change::DropConstraint {
+                    table: name.clone(),
+                    name: fk.name.clone(),
+                    what: "foreign key".into(),
+                });
+            }
             out.changes.push(Change::DropTable { name: name.clone() });
         } else {
             out.unmanaged.push(object);
@@ -1041,6 +1089,13 @@ fn diff_columns(wanted: &Table, existing: &Table, out: &mut Diff) {
                 table: table.clone(),
                 column: column.clone(),
             });
+            if let Some(comment) = &column.comment {
+                generated_again.push(Change::SetColumnComment {
+                    table: table.clone(),
+                    column: column.name.clone(),
+                    comment: Some(comment.clone()),
+                });
+            }
             continue;
         }
         let Some(current) = current else {
@@ -1048,6 +1103,7 @@ fn diff_columns(wanted: &Table, existing: &Table, out: &mut Diff) {
                 table: table.clone(),
                 column: column.clone(),
             });
+            push_column_comment(table, column, out);
             continue;
         };
         matched.insert(current.name.as_str());
@@ -1082,9 +1138,10 @@ fn diff_column(table: &str, wanted: &Column, existing: &Column, out: &mut Diff) 
             column: column.clone(),
         });
         out.changes.push(Change::AddColumn {
-            table,
+            table: table.clone(),
             column: wanted.clone(),
         });
+        push_column_comment(&table, wanted, out);
         return;
     }
     if wanted.data_type != existing.data_type {

@@ -824,7 +824,6 @@ tables:
 /// columns, including a column the same plan drops: `ALTER TABLE "t" ALTER COLUMN "old" DROP DEFAULT`
 /// fails with column "old" does not exist.
 #[test]
-#[ignore = "bug: the enum rebuild alters a column the same plan drops"]
 fn bug_enum_value_removed_with_a_dropped_column() {
     converges(&[
         "version: 1
@@ -852,7 +851,6 @@ tables:
 /// `AddColumn` without the `SetColumnComment` a new table's columns get); the plan after the deploy
 /// still says `COMMENT ON COLUMN "public"."t"."b" IS 'plain'`.
 #[test]
-#[ignore = "bug: AddColumn to an existing table drops the column comment"]
 fn bug_comment_of_a_column_added_to_an_existing_table() {
     converges(&[
         "version: 1
@@ -877,7 +875,6 @@ tables:
 /// referenced one first: `DROP TABLE "a"` fails with cannot drop table "a" because other objects
 /// depend on it (constraint b_a_id_fkey on table b).
 #[test]
-#[ignore = "bug: DROP TABLE of a referenced table runs before the referrer is dropped"]
 fn bug_dropping_a_referenced_table_with_its_referrer() {
     converges(&[
         "version: 1
@@ -904,7 +901,6 @@ tables:
 /// drops the column first: `ALTER TABLE "a" DROP COLUMN "id"` fails with cannot drop column id of
 /// table a because other objects depend on it (constraint b_a_id_fkey on table b).
 #[test]
-#[ignore = "bug: DROP COLUMN of a referenced column runs before the referrer is dropped"]
 fn bug_dropping_a_referenced_column_with_its_referrer() {
     converges(&[
         "version: 1
