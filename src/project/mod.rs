@@ -130,22 +130,29 @@ pub fn check_source(
     context: &validate::Context,
 ) -> (Option<ProjectFile>, SourceMap, Report) {
     let mut report = Report::new(path, source);
-    let (document, source_map) = match yaml::parse(source) {
-        Ok(parsed) => parsed,
-        Err(errors) => {
-            for error in errors {
-                let mut diagnostic =
-                    Diagnostic::at_span("yaml-syntax", error.message, source, error.span);
-                if let Some(hint) = error.hint {
-                    diagnostic = diagnostic.with_hint(hint);
+    // Most files have nothing to report: read them without the source map, and read them again
+    // with it only to place diagnostics.
+    let document = match yaml::parse_value(source) {
+        Ok(document) => document,
+        Err(_) => match yaml::parse(source) {
+            Ok((document, _)) => document,
+            Err(errors) => {
+                for error in errors {
+                    let mut diagnostic =
+                        Diagnostic::at_span("yaml-syntax", error.message, source, error.span);
+                    if let Some(hint) = error.hint {
+                        diagnostic = diagnostic.with_hint(hint);
+                    }
+                    report.diagnostics.push(diagnostic);
                 }
-                report.diagnostics.push(diagnostic);
+                return (None, SourceMap::default(), report);
             }
-            return (None, SourceMap::default(), report);
-        }
+        },
     };
+    let locate = || yaml::parse(source).map(|(_, map)| map).unwrap_or_default();
     let structural = schema::check(&document);
     if !structural.is_empty() {
+        let source_map = locate();
         report.diagnostics.extend(
             structural
                 .into_iter()
@@ -158,6 +165,7 @@ pub fn check_source(
         Ok(file) => file,
         Err(error) => {
             // The schema is generated from the same types, so this means the two disagree: a bug.
+            let source_map = locate();
             report.diagnostics.push(Diagnostic::from_finding(
                 diagnostic::Finding::error(
                     "internal",
@@ -171,8 +179,14 @@ pub fn check_source(
             return (None, source_map, report);
         }
     };
+    let findings = validate::check(&file, context);
+    let source_map = if findings.is_empty() {
+        SourceMap::default()
+    } else {
+        locate()
+    };
     report.diagnostics.extend(
-        validate::check(&file, context)
+        findings
             .into_iter()
             .map(|f| Diagnostic::from_finding(f, source, &source_map)),
     );

@@ -144,13 +144,23 @@ pub struct SyntaxError {
 /// Parses one YAML document into a JSON value and the map of where each node came from.
 /// An empty document gives `Value::Null`.
 pub fn parse(text: &str) -> Result<(Value, SourceMap), Vec<SyntaxError>> {
+    parse_with(text, true)
+}
+
+/// [`parse`] without the source map, for the common case of a file with nothing to report: building
+/// the map allocates a path per node, most of the time spent on a valid file.
+pub fn parse_value(text: &str) -> Result<Value, Vec<SyntaxError>> {
+    parse_with(text, false).map(|(value, _)| value)
+}
+
+fn parse_with(text: &str, record: bool) -> Result<(Value, SourceMap), Vec<SyntaxError>> {
     // Editors on Windows start UTF-8 files with a byte order mark; yaml-rust2 would read it as part of
     // the first key. Parse what follows it, keeping every offset relative to the whole text.
     let (body, skipped_chars) = match text.strip_prefix('\u{feff}') {
         Some(body) => (body, 1),
         None => (text, 0),
     };
-    let mut builder = Builder::new(text, skipped_chars);
+    let mut builder = Builder::new(text, skipped_chars, record);
     let mut parser = Parser::new_from_str(body);
     if let Err(error) = parser.load(&mut builder, true) {
         let at = marker_offset(text, error.marker(), skipped_chars);
@@ -329,13 +339,16 @@ struct Builder<'a> {
     /// Depth of a complex mapping key being skipped (it was reported once).
     skip_depth: usize,
     cursor: CharCursor,
+    /// Whether to record where each node is (the [`SourceMap`]); only needed to place diagnostics.
+    record: bool,
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str, skipped: usize) -> Self {
+    fn new(text: &'a str, skipped: usize, record: bool) -> Self {
         Builder {
             text,
             skipped,
+            record,
             stack: Vec::new(),
             path: DocPath::root(),
             root: None,
@@ -390,8 +403,8 @@ impl<'a> Builder<'a> {
         if map.is_empty() && !self.text[mapping_span.start..].starts_with('{') {
             *mapping_span = span;
         }
-        let path = self.path.key(key.clone());
         if map.contains_key(&key) {
+            let path = self.path.key(key.clone());
             let first = self.map.keys.get(&path).copied();
             let first_line = first.map(|s| self.text[..s.start].matches('\n').count() + 1);
             self.errors.push(SyntaxError {
@@ -402,8 +415,8 @@ impl<'a> Builder<'a> {
                     None => format!("`{key}` is already defined; keep one"),
                 }),
             });
-        } else {
-            self.map.keys.insert(path, span);
+        } else if self.record {
+            self.map.keys.insert(self.path.key(key.clone()), span);
         }
         *pending_key = Some(key);
     }
@@ -416,7 +429,7 @@ impl<'a> Builder<'a> {
         }
         match self.stack.last_mut() {
             None => {
-                if let Some(span) = span {
+                if let Some(span) = span.filter(|_| self.record) {
                     self.map.values.insert(DocPath::root(), span);
                 }
                 self.root = Some(value);
@@ -425,7 +438,7 @@ impl<'a> Builder<'a> {
                 map, pending_key, ..
             }) => {
                 if let Some(key) = pending_key.take() {
-                    if let Some(span) = span {
+                    if let Some(span) = span.filter(|_| self.record) {
                         let path = self.path.key(key.clone());
                         self.map.values.entry(path).or_insert(span);
                     }
@@ -434,7 +447,7 @@ impl<'a> Builder<'a> {
                 }
             }
             Some(Frame::Sequence { items, .. }) => {
-                if let Some(span) = span {
+                if let Some(span) = span.filter(|_| self.record) {
                     self.map.values.insert(self.path.index(items.len()), span);
                 }
                 items.push(value);
