@@ -153,11 +153,18 @@ pub async fn make_plan_with(
     };
     let cache = normalize::Cache::load(conn, &desired.schema).await;
     let normalized = normalize::normalize_cached(conn, desired, &prelude, &cache).await?;
-    Ok(plan_between(&normalized, &actual, online))
+    plan_between(conn, &normalized, &actual, online).await
 }
 
-fn plan_between(normalized: &Database, actual: &Database, online: bool) -> Plan {
-    let mut plan = plan::plan(diff(normalized, actual), normalized, actual, online);
+async fn plan_between(
+    conn: &mut PgConnection,
+    normalized: &Database,
+    actual: &Database,
+    online: bool,
+) -> Result<Plan, DeployError> {
+    let mut changes = diff(normalized, actual);
+    replace_impossible_casts(conn, &mut changes, normalized).await?;
+    let mut plan = plan::plan(changes, normalized, actual, online);
     plan.managed_after = managed_after(normalized);
     plan.adopted = plan
         .managed_after
@@ -165,7 +172,7 @@ fn plan_between(normalized: &Database, actual: &Database, online: bool) -> Plan 
         .filter(|object| !actual.managed.contains(object) && exists(actual, object))
         .cloned()
         .collect();
-    plan
+    Ok(plan)
 }
 
 fn exists(actual: &Database, object: &ObjectRef) -> bool {
@@ -175,6 +182,145 @@ fn exists(actual: &Database, object: &ObjectRef) -> bool {
         ObjectRef::Table(name) => actual.tables.contains_key(name),
         ObjectRef::Bucket(name) => actual.buckets.contains_key(name),
     }
+}
+
+/// A type change Postgres has no cast for (integer → uuid, one enum → another) cannot be done with
+/// `USING col::type`: it becomes a drop and an add of the column, which the plan marks destructive.
+/// Castable: a cast in `pg_cast`, the same base type (a new length or precision), a string type on
+/// either side (I/O conversion), or arrays whose elements are castable. A type that does not exist
+/// yet (an enum this plan creates) is left to the server.
+async fn replace_impossible_casts(
+    conn: &mut PgConnection,
+    changes: &mut crate::diff::Diff,
+    desired: &Database,
+) -> Result<(), DeployError> {
+    let pairs: Vec<(String, String)> = changes
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterColumnType { from, to, .. } => Some((from.clone(), to.clone())),
+            _ => None,
+        })
+        .collect();
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let (from, to): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
+    let mut tx = conn.begin().await?;
+    inspect::set_local_search_path(&mut tx, &desired.schema).await?;
+    let castable: Vec<bool> = sqlx::query_scalar(
+        "WITH p AS (
+             SELECT ord, to_regtype(s) AS s, to_regtype(t) AS t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, t, ord)
+         ), e AS (
+             SELECT ord, s, t,
+                    coalesce(nullif((SELECT typelem FROM pg_type WHERE oid = s), 0), s) AS se,
+                    coalesce(nullif((SELECT typelem FROM pg_type WHERE oid = t), 0), t) AS te
+             FROM p
+         )
+         SELECT s IS NULL OR t IS NULL OR s = t OR se = te
+                OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = se AND casttarget = te)
+                OR (SELECT typcategory FROM pg_type WHERE oid = se) = 'S'
+                OR (SELECT typcategory FROM pg_type WHERE oid = te) = 'S'
+         FROM e ORDER BY ord",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.rollback().await?;
+    let impossible: Vec<(String, String)> = pairs
+        .into_iter()
+        .zip(castable)
+        .filter(|(_, ok)| !ok)
+        .map(|(pair, _)| pair)
+        .collect();
+    if impossible.is_empty() {
+        return Ok(());
+    }
+    let mut rewritten = Vec::with_capacity(changes.changes.len());
+    for change in changes.changes.drain(..) {
+        match change {
+            Change::AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+                ..
+            } if impossible.contains(&(from.clone(), to.clone()))
+                && independent(desired, &table, &column) =>
+            {
+                let Some(wanted) = desired
+                    .tables
+                    .get(&table)
+                    .and_then(|t| t.column(&column))
+                    .cloned()
+                else {
+                    continue;
+                };
+                rewritten.push(Change::DropColumn {
+                    table: table.clone(),
+                    column: column.clone(),
+                });
+                if wanted.comment.is_some() {
+                    rewritten.push(Change::SetColumnComment {
+                        table: table.clone(),
+                        column: column.clone(),
+                        comment: wanted.comment.clone(),
+                    });
+                }
+                rewritten.push(Change::AddColumn {
+                    table,
+                    column: wanted,
+                });
+            }
+            // The column is added again with its default, nullability and comment: no separate steps.
+            Change::SetDefault { ref table, ref column, .. }
+            | Change::DropDefault { ref table, ref column }
+            | Change::SetNotNull { ref table, ref column }
+            | Change::DropNotNull { ref table, ref column }
+            | Change::SetColumnComment { ref table, ref column, .. }
+                if rewritten.iter().any(|c| matches!(c, Change::AddColumn { table: t, column: c } if t == table && &c.name == column)) =>
+            {
+                continue;
+            }
+            other => rewritten.push(other),
+        }
+    }
+    changes.changes = rewritten;
+    Ok(())
+}
+
+/// No key, index, foreign key, check or policy of the table names the column: dropping it takes
+/// nothing else with it. (Otherwise the type change stays, and fails in the transaction, which rolls
+/// back: the message says what Postgres could not cast.)
+fn independent(desired: &Database, table: &str, column: &str) -> bool {
+    let Some(t) = desired.tables.get(table) else {
+        return false;
+    };
+    let named = |columns: &[String]| columns.iter().any(|c| c == column);
+    let quoted = crate::render::ident(column);
+    let mentions = |text: &str| text.contains(column) || text.contains(&quoted);
+    !(t.primary_key.as_ref().is_some_and(|k| named(&k.columns))
+        || t.uniques.iter().any(|k| named(&k.columns))
+        || t.foreign_keys.iter().any(|f| named(&f.columns))
+        || t.indexes.iter().any(|i| {
+            i.columns.iter().any(|c| c.column == column)
+                || named(&i.include)
+                || i.predicate.as_deref().is_some_and(mentions)
+        })
+        || t.checks.iter().any(|c| mentions(&c.definition))
+        || t.policies.iter().any(|p| {
+            p.using.as_deref().is_some_and(mentions)
+                || p.with_check.as_deref().is_some_and(mentions)
+        })
+        || t.columns
+            .iter()
+            .any(|c| c.generated.as_deref().is_some_and(mentions))
+        || desired.tables.values().any(|other| {
+            other.foreign_keys.iter().any(|f| {
+                f.ref_schema == desired.schema && f.ref_table == table && named(&f.ref_columns)
+            })
+        }))
 }
 
 /// After a deploy, appctl manages exactly what the file declares.
@@ -285,7 +431,7 @@ async fn deploy_locked(
         None => {
             let cache = normalize::Cache::load(conn, &desired.schema).await;
             let normalized = normalize::normalize_cached(conn, desired, &[], &cache).await?;
-            let plan = plan_between(&normalized, &actual, options.online);
+            let plan = plan_between(conn, &normalized, &actual, options.online).await?;
             normalized_for_cache = Some(normalized);
             plan
         }

@@ -800,7 +800,6 @@ tables:
 /// Found by property B: integer → uuid is planned as `ALTER COLUMN "id" TYPE uuid USING "id"::uuid`,
 /// which Postgres refuses (no cast), so the deploy fails even with --allow-destructive.
 #[test]
-#[ignore = "bug: integer -> uuid is planned as ALTER COLUMN TYPE USING ::uuid, which has no cast"]
 fn bug_type_change_without_a_cast() {
     converges(&[
         "version: 1
