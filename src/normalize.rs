@@ -164,15 +164,16 @@ impl Cache {
         if !exists.unwrap_or(false) {
             return Cache::default();
         }
-        let rows: Result<Vec<(String, String, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
-            "SELECT table_name, key, state FROM appctl.normalized WHERE schema_name = $1",
+        // As text, parsed straight into tables (not through serde_json::Value).
+        let rows: Result<Vec<(String, String, String)>, sqlx::Error> = sqlx::query_as(
+            "SELECT table_name, key, state::text FROM appctl.normalized WHERE schema_name = $1",
         )
         .bind(schema)
         .fetch_all(&mut *conn)
         .await;
         let mut cache = Cache::default();
         for (name, key, state) in rows.unwrap_or_default() {
-            if let Ok(table) = serde_json::from_value(state) {
+            if let Ok(table) = serde_json::from_str(&state) {
                 cache.entries.insert(name, (key, table));
             }
         }
