@@ -417,6 +417,8 @@ fn with_platform_hint(message: String) -> String {
         "\"service_role\"",
         "auth.",
         "storage.",
+        "\"auth\"",
+        "\"storage\"",
     ]
     .iter()
     .any(|needle| message.contains(needle));

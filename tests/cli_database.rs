@@ -208,3 +208,64 @@ fn the_environment_gives_the_database_url_from_a_variable() {
         .code(1)
         .stderr(predicate::str::contains("--database-url"));
 }
+
+#[test]
+fn access_reports_the_live_permissions_and_where_they_differ_from_the_file() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_access");
+    let dir = project(
+        "version: 1
+project: notes
+tables:
+  notes:
+    columns:
+      id:       { type: bigint, primary_key: true, identity: true }
+      owner_id: { type: uuid, default: auth.uid() }
+    owner: owner_id
+    permissions:
+      read: [owner]
+",
+    );
+    // A plain Postgres lacks the roles and auth helpers: the plan says how to get them.
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--bootstrap"));
+    appctl(dir.path())
+        .args(["plan", "--bootstrap", "--database-url", &url])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("notes.read: owner (was nobody)"));
+    appctl(dir.path())
+        .args(["deploy", "--yes", "--bootstrap", "--database-url", &url])
+        .assert()
+        .success();
+    let output = appctl(dir.path())
+        .args(["access", "--database-url", &url])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("notes"), "{stdout}");
+    assert!(
+        stdout.contains("read rows where (owner_id = auth.uid())"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("anon"), "{stdout}");
+
+    server.psql(
+        "cli_access",
+        "grant select on notes to anon; create policy open_to_all on notes for select to anon using (true)",
+    );
+    let output = appctl(dir.path())
+        .args(["access", "--database-url", &url, "--json"])
+        .assert()
+        .code(2);
+    let json: serde_json::Value = serde_json::from_slice(&output.get_output().stdout).unwrap();
+    let differences = json["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{json:#}");
+    assert_eq!(differences[0]["role"], "anon");
+    assert_eq!(differences[0]["action"], "read");
+    assert_eq!(differences[0]["live"]["access"], "allowed");
+    assert_eq!(differences[0]["declared"]["access"], "denied");
+}

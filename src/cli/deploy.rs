@@ -80,12 +80,6 @@ impl DeployListener for Terminal {
 }
 
 pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
-    if args.bootstrap {
-        bail!(
-            "`appctl deploy --bootstrap` is not built yet in appctl {}; see docs/roadmap.md",
-            env!("CARGO_PKG_VERSION")
-        );
-    }
     // Decided before anything is read: never wait on a prompt nobody can answer.
     if !global.yes && !output.interactive {
         bail!(
