@@ -114,7 +114,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
             });
         }
         if let Some(reference) = &column.references {
-            let (ref_schema, ref_table, ref_column) = split_reference(reference, &project.schema);
+            let (ref_schema, ref_table, ref_column) = split_reference(reference, project);
             lowered.foreign_keys.push(ForeignKey {
                 name: object_name(&[name, column_name], "fkey"),
                 columns: vec![column_name.clone()],
@@ -149,10 +149,13 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
     for fk in &table.foreign_keys {
         let mut parts = vec![name];
         parts.extend(fk.columns.iter().map(String::as_str));
-        let (ref_schema, ref_table) = match fk.references.table.split_once('.') {
-            Some((schema, table)) => (schema.to_string(), table.to_string()),
-            None => (project.schema.clone(), fk.references.table.clone()),
-        };
+        // A declared table wins over a schema split: a table may be called `dot.ted`.
+        let declared = project.tables.contains_key(&fk.references.table);
+        let (ref_schema, ref_table) =
+            match fk.references.table.split_once('.').filter(|_| !declared) {
+                Some((schema, table)) => (schema.to_string(), table.to_string()),
+                None => (project.schema.clone(), fk.references.table.clone()),
+            };
         lowered.foreign_keys.push(ForeignKey {
             name: fk
                 .name
@@ -253,8 +256,19 @@ fn action(action: Option<file::ReferentialAction>) -> ReferentialAction {
     }
 }
 
-/// `table.column` (in `default_schema`) or `schema.table.column`.
-fn split_reference(reference: &str, default_schema: &str) -> (String, String, String) {
+/// `table.column` (in the project's schema) or `schema.table.column`. A declared table whose name
+/// holds a dot (`dot.ted.id`) is read as that table.
+fn split_reference(reference: &str, project: &ProjectFile) -> (String, String, String) {
+    let default_schema = project.schema.as_str();
+    if let Some((table, column)) = reference.rsplit_once('.')
+        && project.tables.contains_key(table)
+    {
+        return (
+            default_schema.to_string(),
+            table.to_string(),
+            column.to_string(),
+        );
+    }
     let parts: Vec<&str> = reference.split('.').collect();
     match parts.as_slice() {
         [schema, table, column] => (schema.to_string(), table.to_string(), column.to_string()),

@@ -946,7 +946,6 @@ tables:
 /// read as `schema.table` (`REFERENCES "dot"."ted"`: schema "dot" does not exist), yet the loader
 /// accepts the file.
 #[test]
-#[ignore = "bug: references.table `dot.ted` is read as schema.table, the loader accepts it"]
 fn bug_foreign_key_to_a_table_with_a_dot_in_its_name() {
     converges(&[r#"version: 1
 project: props

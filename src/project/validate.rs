@@ -580,6 +580,16 @@ impl Checker<'_> {
 
     /// `table.column` in this project, or `schema.table.column` elsewhere (e.g. `auth.users.id`).
     fn check_reference(&mut self, path: &DocPath, reference: &str) {
+        // A declared table whose name holds a dot (`dot.ted.id`) is that table, not a schema.
+        let file = self.file;
+        if let Some((table, column)) = reference.rsplit_once('.')
+            && let Some(target) = file.tables.get(table)
+        {
+            if !target.columns.contains_key(column) {
+                self.missing_column(path, table, column, target);
+            }
+            return;
+        }
         let parts: Vec<&str> = reference.split('.').collect();
         match parts.as_slice() {
             [table, column] => match self.file.tables.get(*table) {
@@ -1091,6 +1101,9 @@ impl Checker<'_> {
 
 /// A table of this project, by a name that may be qualified with the project's schema.
 fn local_table<'f>(file: &'f ProjectFile, name: &str) -> Option<&'f Table> {
+    if let Some(table) = file.tables.get(name) {
+        return Some(table);
+    }
     let local = match name.split_once('.') {
         Some((schema, table)) if schema == file.schema => table,
         Some(_) => return None,
