@@ -151,9 +151,23 @@ pub async fn make_plan_with(
     } else {
         Vec::new()
     };
+    let (plan, _) = normalize_and_plan(conn, desired, &actual, &prelude, online).await?;
+    Ok(plan)
+}
+
+/// Normalises `desired` (reusing the last deploy's cache) and plans from `actual` to it; returns the
+/// normalised state too, for the deploy to cache.
+async fn normalize_and_plan(
+    conn: &mut PgConnection,
+    desired: &Database,
+    actual: &Database,
+    prelude: &[String],
+    online: bool,
+) -> Result<(Plan, Database), DeployError> {
     let cache = normalize::Cache::load(conn, &desired.schema).await;
-    let normalized = normalize::normalize_cached(conn, desired, &prelude, &cache).await?;
-    plan_between(conn, &normalized, &actual, online).await
+    let normalized = normalize::normalize_cached(conn, desired, prelude, &cache).await?;
+    let plan = plan_between(conn, &normalized, actual, online).await?;
+    Ok((plan, normalized))
 }
 
 async fn plan_between(
@@ -429,9 +443,8 @@ async fn deploy_locked(
             saved
         }
         None => {
-            let cache = normalize::Cache::load(conn, &desired.schema).await;
-            let normalized = normalize::normalize_cached(conn, desired, &[], &cache).await?;
-            let plan = plan_between(conn, &normalized, &actual, options.online).await?;
+            let (plan, normalized) =
+                normalize_and_plan(conn, desired, &actual, &[], options.online).await?;
             normalized_for_cache = Some(normalized);
             plan
         }
