@@ -6,11 +6,17 @@ mod access;
 mod completions;
 mod database;
 mod deploy;
+mod down;
+mod gateway;
 mod init;
+mod logs;
 mod not_built;
 mod plan;
 mod pull;
+mod render;
 mod schema;
+mod status;
+mod up;
 mod validate;
 
 use std::path::PathBuf;
@@ -71,23 +77,28 @@ pub enum Command {
     /// Show who may do what, read from the live database
     Access(access::AccessArgs),
     /// Run the whole backend locally in containers
-    Up(not_built::UpArgs),
+    Up(up::UpArgs),
     /// Stop the local stack
-    Down(not_built::DownArgs),
+    Down(down::DownArgs),
     /// Show the local stack's services, URLs and health
-    Status(not_built::StatusArgs),
+    Status(status::StatusArgs),
     /// Show the logs of the local stack
-    Logs(not_built::LogsArgs),
+    Logs(logs::LogsArgs),
     /// Package, list and invoke functions
     Functions(not_built::FunctionsArgs),
     /// Write every table, file, user and function of an instance to one archive
     Export(not_built::ExportArgs),
     /// Load an archive made by `appctl export` into an instance
     Import(not_built::ImportArgs),
+    /// Write the local stack in another form (a Compose file)
+    Render(render::RenderArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
     /// Print the JSON Schema of appctl.yaml
     Schema,
+    /// The stack's gateway (runs in its container)
+    #[command(hide = true)]
+    Gateway(gateway::GatewayArgs),
 }
 
 /// `-f/--file` after a command name; `-f` before the command works for every command.
@@ -145,10 +156,12 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy::run(args, global, output),
         Command::Pull(args) => pull::run(args, global, output),
         Command::Access(args) => access::run(args, global, output),
-        Command::Up(_) => not_built::run("up"),
-        Command::Down(_) => not_built::run("down"),
-        Command::Status(_) => not_built::run("status"),
-        Command::Logs(_) => not_built::run("logs"),
+        Command::Up(args) => up::run(args, global, output),
+        Command::Down(args) => down::run(args, global, output),
+        Command::Status(args) => status::run(args, global, output),
+        Command::Logs(args) => logs::run(args, global, output),
+        Command::Render(args) => render::run(args, global, output),
+        Command::Gateway(args) => gateway::run(args),
         Command::Functions(_) => not_built::run("functions"),
         Command::Export(_) => not_built::run("export"),
         Command::Import(_) => not_built::run("import"),

@@ -17,61 +17,12 @@ pub fn run(command: &str) -> anyhow::Result<ExitCode> {
     )
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PullPolicy {
-    Never,
-    Missing,
-    Always,
-}
-
-#[derive(Debug, Args)]
-pub struct UpArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    /// When to pull images
-    #[arg(long, value_enum, default_value = "missing")]
-    pub pull: PullPolicy,
-    /// Restart a function when its files change
-    #[arg(long)]
-    pub watch: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DownArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    /// Also remove the volumes (all local data)
-    #[arg(long)]
-    pub volumes: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-}
-
 #[derive(Debug, Args)]
 pub struct FunctionsArgs {
     #[command(flatten)]
     pub file: FileArg,
     #[command(subcommand)]
     pub command: FunctionsCommand,
-}
-
-#[derive(Debug, Args)]
-pub struct LogsArgs {
-    /// The project file (`-f` means --follow here, as in `docker compose logs -f`)
-    #[arg(long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
-    /// A service (db, rest, auth, storage, gateway) or functions.NAME [default: all]
-    pub service: Option<String>,
-    /// Keep printing new lines
-    #[arg(short, long)]
-    pub follow: bool,
-    /// How many lines to show from the end
-    #[arg(long, value_name = "N")]
-    pub tail: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,76 @@
+//! `appctl logs [SERVICE] [-f] [--tail N]`: what the stack's containers print.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+use futures_util::StreamExt as _;
+use futures_util::stream::select_all;
+
+use super::{FileArg, GlobalArgs, database};
+use crate::output::Output;
+use crate::stack::docker::Engine;
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The project file (`-f` means --follow here, as in `docker compose logs -f`)
+    #[arg(long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A service (db, rest, auth, storage, gateway) or functions.NAME [default: all]
+    pub service: Option<String>,
+    /// Keep printing new lines
+    #[arg(short, long)]
+    pub follow: bool,
+    /// How many lines to show from the end
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    let file = FileArg {
+        file: args.file.clone(),
+    };
+    let project = database::load_project(global, &file, output)?;
+    let name = project.file.project.clone();
+    database::runtime()?.block_on(async {
+        let engine = Engine::connect().await?;
+        let mut containers = engine.containers(&name).await?;
+        if let Some(service) = &args.service {
+            containers.retain(|c| &c.service == service);
+            if containers.is_empty() {
+                bail!(
+                    "the stack of {name} has no container for `{service}`; `appctl status` lists its services"
+                );
+            }
+        }
+        if containers.is_empty() {
+            bail!("the stack of {name} is not running; start it with `appctl up`");
+        }
+        let prefix = args.service.is_none();
+        let width = containers.iter().map(|c| c.service.len()).max().unwrap_or(0);
+        let streams = containers.iter().map(|c| {
+            let label = format!("{:<width$} | ", c.service);
+            engine
+                .logs(&c.id, args.follow, args.tail)
+                .map(move |item| (label.clone(), item))
+                .boxed()
+        });
+        let mut all = select_all(streams);
+        let stdout = std::io::stdout();
+        while let Some((label, item)) = all.next().await {
+            let bytes = item?;
+            let mut out = stdout.lock();
+            if prefix {
+                for line in String::from_utf8_lossy(&bytes).lines() {
+                    writeln!(out, "{label}{line}")?;
+                }
+            } else {
+                out.write_all(&bytes)?;
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

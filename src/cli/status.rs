@@ -1,0 +1,39 @@
+//! `appctl status`: the local stack's services, their state, health and URLs.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{FileArg, GlobalArgs, database};
+use crate::output::Output;
+use crate::stack::docker::Engine;
+use crate::stack::status;
+use crate::stack::up::stack_of;
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+}
+
+pub fn run(args: StatusArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    let project = database::load_project(global, &args.file, output)?;
+    let stack = stack_of(&project)?;
+    let existing = database::runtime()?.block_on(async {
+        let engine = Engine::connect().await?;
+        engine.containers(&stack.project).await
+    })?;
+    let rows = status::rows(&stack, &existing);
+    if output.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "project": stack.project,
+                "services": rows,
+            }))?
+        );
+    } else {
+        print!("{}", status::render_table(&rows));
+    }
+    Ok(ExitCode::SUCCESS)
+}

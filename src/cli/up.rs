@@ -1,0 +1,207 @@
+//! `appctl up`: the whole backend running locally, the project applied to it.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{FileArg, GlobalArgs, database};
+use crate::output::Output;
+use crate::plan::Step;
+use crate::stack::reconcile::Action;
+use crate::stack::up::{self, PullPolicy, UpListener, UpOptions, UpReport};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Pull {
+    /// Only images the engine does not have
+    Missing,
+    /// Every image, for the newest build of each tag
+    Always,
+    /// None; a missing image is an error
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    /// When to pull images
+    #[arg(long, value_enum, default_value = "missing", env = "APPCTL_PULL")]
+    pub pull: Pull,
+    /// Apply schema changes that drop tables, columns or data in the local db
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Restart a function when its files change
+    #[arg(long)]
+    pub watch: bool,
+}
+
+struct Terminal {
+    output: Output,
+    bars: MultiProgress,
+    pulls: HashMap<String, ProgressBar>,
+}
+
+impl UpListener for Terminal {
+    fn pulling(&mut self, image: &str, done: u64, total: u64) {
+        let bars = &self.bars;
+        let bar = self.pulls.entry(image.to_string()).or_insert_with(|| {
+            let bar = bars.add(ProgressBar::new(total));
+            bar.set_style(
+                ProgressStyle::with_template("{msg:40} {bar:30} {bytes}/{total_bytes}")
+                    .expect("a valid template"),
+            );
+            bar.set_message(format!("pulling {image}"));
+            bar
+        });
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+
+    fn pulled(&mut self, image: &str) {
+        if let Some(bar) = self.pulls.remove(image) {
+            bar.finish_and_clear();
+        }
+        self.output.status(format!("Pulled {image}"));
+    }
+
+    fn service(&mut self, name: &str, action: &Action) {
+        let what = match action {
+            Action::Keep { .. } => return,
+            Action::Start { .. } => "starting",
+            Action::Create => "creating",
+            Action::Replace { .. } => "replacing (its spec changed)",
+        };
+        self.output.status(format!("  {name:<20} {what}"));
+    }
+
+    fn healthy(&mut self, name: &str, after: Duration) {
+        self.output.detail(format!(
+            "  {name:<20} healthy after {:.1} s",
+            after.as_secs_f64()
+        ));
+    }
+
+    fn removed(&mut self, name: &str) {
+        self.output
+            .status(format!("  {name:<20} removed (no longer in the stack)"));
+    }
+
+    fn schema_step(&mut self, step: &Step) {
+        self.output
+            .detail(format!("  db: {} {}", step.action.symbol(), step.object));
+    }
+}
+
+pub fn run(args: UpArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    if args.watch {
+        anyhow::bail!(
+            "`appctl up --watch` is not built yet (it comes with functions, issue #6); run `appctl up` again after a change"
+        );
+    }
+    let project = database::load_project(global, &args.file, output)?;
+    let options = UpOptions {
+        pull: match args.pull {
+            Pull::Missing => PullPolicy::Missing,
+            Pull::Always => PullPolicy::Always,
+            Pull::Never => PullPolicy::Never,
+        },
+        allow_destructive: args.allow_destructive,
+    };
+    let bars = MultiProgress::with_draw_target(if output.interactive && !output.quiet {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let mut listener = Terminal {
+        output,
+        bars,
+        pulls: HashMap::new(),
+    };
+    output.status(format!("Starting the stack of {}...", project.file.project));
+    let report = database::runtime()?.block_on(up::up(&project, &options, &mut listener))?;
+    if output.json {
+        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+    } else {
+        output.status(summary(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_json(report: &UpReport) -> serde_json::Value {
+    let services: Vec<serde_json::Value> = report
+        .actions
+        .iter()
+        .map(|(name, action)| {
+            let action = match action {
+                Action::Keep { .. } => "kept",
+                Action::Start { .. } => "started",
+                Action::Create => "created",
+                Action::Replace { .. } => "replaced",
+            };
+            serde_json::json!({ "service": name, "action": action })
+        })
+        .collect();
+    serde_json::json!({
+        "project": report.stack.project,
+        "services": services,
+        "removed": report.removed,
+        "containers_untouched": report.containers_untouched(),
+        "schema": report.schema.as_ref().map(|p| p.summary()),
+        "urls": urls(report),
+    })
+}
+
+fn urls(report: &UpReport) -> serde_json::Value {
+    let port = |name: &str| {
+        report
+            .stack
+            .service(name)
+            .and_then(|s| s.port)
+            .map(|p| p.host)
+    };
+    serde_json::json!({
+        "api": port("gateway").map(|p| format!("http://127.0.0.1:{p}")),
+        "db": port("db").map(|p| format!("postgres://postgres:***@127.0.0.1:{p}/postgres")),
+    })
+}
+
+/// What `up` prints at the end: where things are, never a secret but the anon key, which browsers
+/// send anyway.
+fn summary(report: &UpReport) -> String {
+    let mut out = String::new();
+    if report.containers_untouched() {
+        out.push_str("Containers: all up to date, none touched.\n");
+    }
+    match &report.schema {
+        Some(plan) if plan.steps.is_empty() => {
+            out.push_str("Schema: the local db matches appctl.yaml.\n")
+        }
+        Some(plan) => {
+            let s = plan.summary();
+            out.push_str(&format!(
+                "Schema: applied {} created, {} changed, {} dropped.\n",
+                s.create, s.change, s.drop
+            ));
+        }
+        None => out.push_str("Schema: not applied (the db service is disabled).\n"),
+    }
+    out.push_str(&format!("\nThe stack of {} is up.\n", report.stack.project));
+    if let Some(p) = report.stack.service("gateway").and_then(|s| s.port) {
+        out.push_str(&format!("  API          http://127.0.0.1:{}\n", p.host));
+    }
+    if let Some(p) = report.stack.service("db").and_then(|s| s.port) {
+        out.push_str(&format!(
+            "  Database     postgres://postgres:***@127.0.0.1:{}/postgres\n",
+            p.host
+        ));
+    }
+    out.push_str(&format!("  anon key     {}\n", report.secrets.anon_key));
+    out.push_str(
+        "  Secrets      the db password and the service key are in .appctl/secrets.json (never printed)\n",
+    );
+    out.push_str("  `appctl status` shows the services, `appctl logs` their output.");
+    out
+}

@@ -1,0 +1,507 @@
+//! The Docker engine, through the Docker API (bollard): everything `up`, `down`, `status` and `logs`
+//! do to containers, networks, volumes and images. The API version is negotiated, so Debian's
+//! docker.io 20.10, current engines and Podman's socket all work; `DOCKER_HOST` is honoured.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use bollard::Docker;
+use bollard::models::{
+    ContainerCreateBody, ContainerSummary, EndpointSettings, HealthConfig, HealthStatusEnum,
+    HostConfig, NetworkCreateRequest, NetworkingConfig, PortBinding, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use futures_util::{Stream, StreamExt as _};
+
+use super::spec::{HealthCheck, LABEL_PROJECT, LABEL_SERVICE, LABEL_SPEC_HASH, ServiceSpec};
+
+/// How often health is polled while waiting.
+const POLL: Duration = Duration::from_millis(200);
+
+pub struct Engine {
+    docker: Docker,
+    /// Where the engine is, for messages.
+    pub endpoint: String,
+}
+
+/// What the engine has of one of the project's containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub id: String,
+    pub service: String,
+    pub hash: Option<String>,
+    pub running: bool,
+    pub state: String,
+    pub health: Option<String>,
+    pub image: String,
+    pub name: String,
+    /// Host ports it publishes.
+    pub ports: Vec<u16>,
+}
+
+impl Engine {
+    /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an API
+    /// version with it.
+    pub async fn connect() -> anyhow::Result<Engine> {
+        let endpoint = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
+        let unreachable = |e: &dyn std::fmt::Display| {
+            anyhow::anyhow!(
+                "cannot reach a Docker engine at {endpoint}: {e}\n\
+                 hint: start one (`sudo systemctl start docker`, or `sudo dockerd &`), or set DOCKER_HOST \
+                 to one that runs (Podman: DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock)"
+            )
+        };
+        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(&e))?;
+        let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
+            .await
+            .map_err(|_| unreachable(&"no answer within 10 s"))?
+            .map_err(|e| unreachable(&e))?;
+        docker.ping().await.map_err(|e| unreachable(&e))?;
+        Ok(Engine { docker, endpoint })
+    }
+
+    /// The id of `image` when the engine has it.
+    pub async fn image_id(&self, image: &str) -> anyhow::Result<Option<String>> {
+        match self.docker.inspect_image(image).await {
+            Ok(info) => Ok(info.id),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot inspect image {image}")),
+        }
+    }
+
+    /// Pulls `image`, reporting bytes done and total to `progress`.
+    pub async fn pull(
+        &self,
+        image: &str,
+        mut progress: impl FnMut(u64, u64),
+    ) -> anyhow::Result<()> {
+        let (repo, tag) = split_image(image);
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(repo)
+            .tag(tag)
+            .build();
+        let mut stream = self.docker.create_image(Some(options), None, None);
+        let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
+        while let Some(item) = stream.next().await {
+            let info = item.with_context(|| format!("cannot pull {image}"))?;
+            if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                bail!("cannot pull {image}: {error}");
+            }
+            if let (Some(id), Some(detail)) = (info.id, info.progress_detail) {
+                let entry = layers.entry(id).or_default();
+                entry.0 = detail.current.unwrap_or(entry.0 as i64).max(0) as u64;
+                entry.1 = detail.total.unwrap_or(entry.1 as i64).max(0) as u64;
+                let (done, total) = layers
+                    .values()
+                    .fold((0, 0), |(d, t), (ld, lt)| (d + ld, t + lt));
+                progress(done, total);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every container of `project`, running or not.
+    pub async fn containers(&self, project: &str) -> anyhow::Result<Vec<Existing>> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{LABEL_PROJECT}={project}")],
+        )]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .context("cannot list containers")?;
+        Ok(list.into_iter().filter_map(existing).collect())
+    }
+
+    /// Creates the project's network unless it exists.
+    pub async fn ensure_network(&self, project: &str, name: &str) -> anyhow::Result<()> {
+        let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
+        let networks = self
+            .docker
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .context("cannot list networks")?;
+        if networks.iter().any(|n| n.name.as_deref() == Some(name)) {
+            return Ok(());
+        }
+        self.docker
+            .create_network(NetworkCreateRequest {
+                name: name.to_string(),
+                driver: Some("bridge".to_string()),
+                labels: Some(HashMap::from([(
+                    LABEL_PROJECT.to_string(),
+                    project.to_string(),
+                )])),
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("cannot create network {name}"))?;
+        Ok(())
+    }
+
+    /// Creates a named volume unless it exists (creating an existing volume is a no-op for Docker).
+    pub async fn ensure_volume(
+        &self,
+        project: &str,
+        service: &str,
+        name: &str,
+    ) -> anyhow::Result<()> {
+        self.docker
+            .create_volume(VolumeCreateRequest {
+                name: Some(name.to_string()),
+                labels: Some(HashMap::from([
+                    (LABEL_PROJECT.to_string(), project.to_string()),
+                    (LABEL_SERVICE.to_string(), service.to_string()),
+                ])),
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("cannot create volume {name}"))?;
+        Ok(())
+    }
+
+    /// Creates the container of `spec` (env already resolved), copies its files in, and starts it.
+    pub async fn create_and_start(
+        &self,
+        project: &str,
+        network: &str,
+        spec: &ServiceSpec,
+        env: &BTreeMap<String, String>,
+        hash: &str,
+        files: Option<Vec<u8>>,
+    ) -> anyhow::Result<String> {
+        let mut labels = HashMap::from([
+            (LABEL_PROJECT.to_string(), project.to_string()),
+            (LABEL_SERVICE.to_string(), spec.name.clone()),
+            (LABEL_SPEC_HASH.to_string(), hash.to_string()),
+        ]);
+        labels.insert("dev.appctl.image".to_string(), spec.image.clone());
+        let mut port_bindings = HashMap::new();
+        let mut exposed = Vec::new();
+        if let Some(port) = spec.port {
+            let key = format!("{}/tcp", port.container);
+            port_bindings.insert(
+                key.clone(),
+                Some(vec![PortBinding {
+                    host_ip: Some("127.0.0.1".to_string()),
+                    host_port: Some(port.host.to_string()),
+                }]),
+            );
+            exposed.push(key);
+        }
+        let healthcheck = match &spec.health.check {
+            HealthCheck::Command(test) => {
+                let mut command = vec!["CMD".to_string()];
+                command.extend(test.iter().cloned());
+                Some(HealthConfig {
+                    test: Some(command),
+                    interval: Some(nanos(Duration::from_secs(1))),
+                    timeout: Some(nanos(Duration::from_secs(5))),
+                    retries: Some(spec.health.timeout.as_secs().max(1) as i64),
+                    start_period: Some(0),
+                    start_interval: None,
+                })
+            }
+            _ => None,
+        };
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
+            env: Some(env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            labels: Some(labels),
+            exposed_ports: (!exposed.is_empty()).then_some(exposed),
+            healthcheck,
+            host_config: Some(HostConfig {
+                port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+                binds: spec
+                    .volume
+                    .as_ref()
+                    .map(|v| vec![format!("{}:{}", v.name, v.target)]),
+                network_mode: Some(network.to_string()),
+                restart_policy: Some(bollard::models::RestartPolicy {
+                    name: Some(bollard::models::RestartPolicyNameEnum::UNLESS_STOPPED),
+                    maximum_retry_count: None,
+                }),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    network.to_string(),
+                    EndpointSettings {
+                        aliases: Some(vec![spec.host.clone()]),
+                        ..Default::default()
+                    },
+                )])),
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.container)
+            .build();
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .with_context(|| format!("cannot create container {}", spec.container))?;
+        if let Some(tar) = files {
+            let options = UploadToContainerOptionsBuilder::default()
+                .path("/app")
+                .build();
+            self.docker
+                .upload_to_container(&created.id, Some(options), bollard::body_full(tar.into()))
+                .await
+                .with_context(|| format!("cannot copy {}'s files into its container", spec.name))?;
+        }
+        self.docker
+            .start_container(&created.id, None)
+            .await
+            .with_context(|| format!("cannot start {}", spec.container))?;
+        Ok(created.id)
+    }
+
+    pub async fn start(&self, id: &str) -> anyhow::Result<()> {
+        self.docker
+            .start_container(id, None)
+            .await
+            .with_context(|| format!("cannot start container {id}"))
+    }
+
+    /// Stops and removes a container (its named volume stays).
+    pub async fn remove(&self, id: &str) -> anyhow::Result<()> {
+        let options = RemoveContainerOptionsBuilder::default().force(true).build();
+        match self.docker.remove_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove container {id}")),
+        }
+    }
+
+    /// Waits until the container is healthy by the spec's check, or fails with the reason.
+    pub async fn wait_healthy(&self, spec: &ServiceSpec, id: &str) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let deadline = started + spec.health.timeout;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .no_proxy()
+            .build()?;
+        loop {
+            let info = self
+                .docker
+                .inspect_container(id, None)
+                .await
+                .with_context(|| format!("cannot inspect {}", spec.container))?;
+            let state = info.state.unwrap_or_default();
+            if state.running != Some(true) {
+                bail!(
+                    "{} stopped (exit code {})",
+                    spec.name,
+                    state.exit_code.unwrap_or_default()
+                );
+            }
+            let healthy = match &spec.health.check {
+                HealthCheck::Command(_) => {
+                    let status = state.health.and_then(|h| h.status);
+                    if status == Some(HealthStatusEnum::UNHEALTHY) {
+                        bail!("{} reports itself unhealthy", spec.name);
+                    }
+                    status == Some(HealthStatusEnum::HEALTHY)
+                }
+                HealthCheck::Tcp => match spec.port {
+                    Some(port) => tokio::net::TcpStream::connect(("127.0.0.1", port.host))
+                        .await
+                        .is_ok(),
+                    None => true,
+                },
+                HealthCheck::Http(path) => match spec.port {
+                    Some(port) => client
+                        .get(format!("http://127.0.0.1:{}{path}", port.host))
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().as_u16() < 500),
+                    None => true,
+                },
+                HealthCheck::Running => true,
+            };
+            if healthy {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "{} was not healthy after {} (set `stack.{}.health_timeout` to wait longer)",
+                    spec.name,
+                    humantime::format_duration(spec.health.timeout),
+                    spec.name.split('.').next().unwrap_or(&spec.name)
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The last `lines` lines a container wrote.
+    pub async fn last_logs(&self, id: &str, lines: usize) -> String {
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail(&lines.to_string())
+            .build();
+        let mut out = String::new();
+        let mut stream = self.docker.logs(id, Some(options));
+        while let Some(Ok(chunk)) = stream.next().await {
+            out.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+        out
+    }
+
+    /// A container's output as it comes (`follow`), from `tail` lines back.
+    pub fn logs(
+        &self,
+        id: &str,
+        follow: bool,
+        tail: Option<usize>,
+    ) -> impl Stream<Item = Result<bytes::Bytes, bollard::errors::Error>> + use<> {
+        let tail = tail.map_or_else(|| "all".to_string(), |n| n.to_string());
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .tail(&tail)
+            .build();
+        self.docker
+            .logs(id, Some(options))
+            .map(|item| item.map(|chunk| chunk.into_bytes()))
+    }
+
+    /// Removes the project's network when no container uses it.
+    pub async fn remove_network(&self, name: &str) -> anyhow::Result<bool> {
+        match self.docker.remove_network(name).await {
+            Ok(()) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("cannot remove network {name}")),
+        }
+    }
+
+    /// Names of the project's volumes.
+    pub async fn volumes(&self, project: &str) -> anyhow::Result<Vec<String>> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{LABEL_PROJECT}={project}")],
+        )]);
+        let list = self
+            .docker
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .context("cannot list volumes")?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect())
+    }
+
+    pub async fn remove_volume(&self, name: &str) -> anyhow::Result<()> {
+        self.docker
+            .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+            .await
+            .with_context(|| format!("cannot remove volume {name}"))
+    }
+}
+
+fn existing(summary: ContainerSummary) -> Option<Existing> {
+    let labels = summary.labels.unwrap_or_default();
+    let service = labels.get(LABEL_SERVICE)?.clone();
+    let state = summary.state.map(|s| s.to_string()).unwrap_or_default();
+    let health = summary
+        .status
+        .as_deref()
+        .and_then(|s| {
+            ["healthy", "unhealthy", "starting"]
+                .into_iter()
+                .find(|h| s.contains(&format!("({h}")))
+        })
+        .map(str::to_string);
+    Some(Existing {
+        id: summary.id?,
+        running: state == "running",
+        hash: labels.get(LABEL_SPEC_HASH).cloned(),
+        image: labels
+            .get("dev.appctl.image")
+            .cloned()
+            .or(summary.image)
+            .unwrap_or_default(),
+        name: summary
+            .names
+            .and_then(|n| n.into_iter().next())
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        ports: summary
+            .ports
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.public_port)
+            .collect(),
+        service,
+        state,
+        health,
+    })
+}
+
+/// `repo:tag` → (`repo`, `tag`); a digest or a missing tag is left to the engine.
+fn split_image(image: &str) -> (&str, &str) {
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (image, "latest"),
+    }
+}
+
+fn nanos(d: Duration) -> i64 {
+    d.as_nanos() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn images_split_at_the_tag_not_at_a_registry_port() {
+        assert_eq!(split_image("postgres:18"), ("postgres", "18"));
+        assert_eq!(
+            split_image("localhost:5000/db:1"),
+            ("localhost:5000/db", "1")
+        );
+        assert_eq!(
+            split_image("localhost:5000/db"),
+            ("localhost:5000/db", "latest")
+        );
+        assert_eq!(
+            split_image("appctl.local/db:18.1-pgvector0.8"),
+            ("appctl.local/db", "18.1-pgvector0.8")
+        );
+    }
+}

@@ -1,0 +1,449 @@
+//! `appctl up`: the project's stack running and its schema applied. Images are ensured, containers
+//! reconciled to their specs (untouched when nothing changed), started in dependency order (in
+//! parallel where independent) and waited on, then the project is deployed to the local db with the
+//! same engine as `appctl deploy`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use futures_util::future::join_all;
+
+use super::docker::Engine;
+use super::reconcile::{Action, reconcile};
+use super::secrets::Secrets;
+use super::spec::{self, ServiceSpec, StackSpec};
+use super::template;
+use crate::deploy::{self, DeployListener, DeployOptions};
+use crate::plan::{Plan, Step};
+use crate::project::Project;
+use crate::project::vars::Variables;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Only images the engine does not have.
+    Missing,
+    /// Every image, to get the newest build of its tag.
+    Always,
+    /// None: a missing image is an error.
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    pub pull: PullPolicy,
+    pub allow_destructive: bool,
+}
+
+/// What `up` tells the person running it, as it happens.
+pub trait UpListener: Send {
+    fn pulling(&mut self, image: &str, done: u64, total: u64);
+    fn pulled(&mut self, image: &str);
+    fn service(&mut self, name: &str, action: &Action);
+    fn healthy(&mut self, name: &str, after: Duration);
+    fn removed(&mut self, name: &str);
+    fn schema_step(&mut self, step: &Step);
+}
+
+#[derive(Debug)]
+pub struct UpReport {
+    pub stack: StackSpec,
+    pub actions: Vec<(String, Action)>,
+    pub removed: Vec<String>,
+    /// The schema plan applied to the local db (`None` when the db is disabled).
+    pub schema: Option<Plan>,
+    pub secrets: Secrets,
+}
+
+impl UpReport {
+    /// True when no container was created, replaced, started or removed.
+    pub fn containers_untouched(&self) -> bool {
+        self.removed.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|(_, a)| matches!(a, Action::Keep { .. }))
+    }
+}
+
+/// The stack of a project as `up` would run it.
+pub fn stack_of(project: &Project) -> anyhow::Result<StackSpec> {
+    let (template, images) = template::builtin();
+    Ok(spec::build(
+        &project.file,
+        project.dir(),
+        &template,
+        &images,
+    )?)
+}
+
+pub async fn up(
+    project: &Project,
+    options: &UpOptions,
+    listener: &mut dyn UpListener,
+) -> anyhow::Result<UpReport> {
+    let stack = stack_of(project)?;
+    let secrets = Secrets::load_or_create(project.dir())?;
+    let variables = Variables::from_env(project.dir())
+        .with_context(|| format!("cannot read {}", project.dir().join(".env").display()))?;
+    let engine = Engine::connect().await?;
+
+    let image_ids = ensure_images(&engine, &stack, options.pull, listener).await?;
+    let mut prepared = Vec::new();
+    for service in &stack.services {
+        let env = resolve_env(service, &secrets, &variables)?;
+        let files = match &service.files {
+            Some(dir) => Some(directory_tar(dir).with_context(|| {
+                format!(
+                    "cannot read the files of {} in {}",
+                    service.name,
+                    dir.display()
+                )
+            })?),
+            None => None,
+        };
+        let files_digest = files.as_deref().map(sha256_hex).unwrap_or_default();
+        let hash = service.hash(&image_ids[&service.image], &env, &files_digest);
+        prepared.push(Prepared {
+            spec: service,
+            env,
+            files,
+            hash,
+        });
+    }
+
+    let existing = engine.containers(&stack.project).await?;
+    let desired: Vec<(String, String)> = prepared
+        .iter()
+        .map(|p| (p.spec.name.clone(), p.hash.clone()))
+        .collect();
+    let plan = reconcile(&desired, &existing);
+
+    // Ports first: nothing starts when one is taken by something that is not this stack.
+    for (p, (_, action)) in prepared.iter().zip(&plan.actions) {
+        if matches!(action, Action::Keep { .. }) {
+            continue;
+        }
+        if let Some(port) = p.spec.port {
+            let ours = existing.iter().any(|e| e.ports.contains(&port.host));
+            if !ours && std::net::TcpListener::bind(("127.0.0.1", port.host)).is_err() {
+                bail!(
+                    "port {} on 127.0.0.1, wanted by {}, is in use by another program\n\
+                     hint: stop that program, or give {} another port in appctl.yaml: \
+                     `stack: {{ {}: {{ port: <free port> }} }}`",
+                    port.host,
+                    p.spec.name,
+                    p.spec.name,
+                    p.spec.name.split('.').next().unwrap_or(&p.spec.name)
+                );
+            }
+        }
+    }
+
+    let mut removed = Vec::new();
+    for orphan in &plan.orphans {
+        engine.remove(&orphan.id).await?;
+        listener.removed(&orphan.service);
+        removed.push(orphan.service.clone());
+    }
+    if !plan.changes_nothing() {
+        engine
+            .ensure_network(&stack.project, &stack.network)
+            .await?;
+        for p in &prepared {
+            if let Some(volume) = &p.spec.volume {
+                engine
+                    .ensure_volume(&stack.project, &p.spec.name, &volume.name)
+                    .await?;
+            }
+        }
+    }
+
+    let actions: BTreeMap<&str, &Action> = plan
+        .actions
+        .iter()
+        .map(|(name, action)| (name.as_str(), action))
+        .collect();
+    for wave in stack.waves() {
+        let mut jobs = Vec::new();
+        for service in wave {
+            let p = prepared
+                .iter()
+                .find(|p| p.spec.name == service.name)
+                .expect("every service is prepared");
+            let action = actions[service.name.as_str()].clone();
+            listener.service(&service.name, &action);
+            jobs.push(bring_up(&engine, &stack, p, action, &secrets));
+        }
+        for result in join_all(jobs).await {
+            let (name, after) = result?;
+            listener.healthy(&name, after);
+        }
+    }
+
+    let schema = match stack.service("db") {
+        Some(db) => Some(apply_schema(project, db, &secrets, options, listener).await?),
+        None => None,
+    };
+    Ok(UpReport {
+        stack,
+        actions: plan.actions,
+        removed,
+        schema,
+        secrets,
+    })
+}
+
+struct Prepared<'s> {
+    spec: &'s ServiceSpec,
+    env: BTreeMap<String, String>,
+    files: Option<Vec<u8>>,
+    hash: String,
+}
+
+/// Does one service's action and waits for it to be healthy; on failure, the error carries the
+/// service's last log lines and the container is left for inspection.
+async fn bring_up(
+    engine: &Engine,
+    stack: &StackSpec,
+    p: &Prepared<'_>,
+    action: Action,
+    secrets: &Secrets,
+) -> anyhow::Result<(String, Duration)> {
+    let started = Instant::now();
+    let id = match action {
+        Action::Keep { id } => id,
+        Action::Start { id } => {
+            engine.start(&id).await?;
+            id
+        }
+        Action::Create => {
+            engine
+                .create_and_start(
+                    &stack.project,
+                    &stack.network,
+                    p.spec,
+                    &p.env,
+                    &p.hash,
+                    p.files.clone(),
+                )
+                .await?
+        }
+        Action::Replace { old_id } => {
+            engine.remove(&old_id).await?;
+            engine
+                .create_and_start(
+                    &stack.project,
+                    &stack.network,
+                    p.spec,
+                    &p.env,
+                    &p.hash,
+                    p.files.clone(),
+                )
+                .await?
+        }
+    };
+    if let Err(error) = engine.wait_healthy(p.spec, &id).await {
+        let logs = engine.last_logs(&id, 30).await;
+        let logs = redact(&logs, secrets, &p.env);
+        bail!(
+            "{error}\nlast lines of {} ({}):\n{}\nhint: the other services were left running for \
+             inspection: `appctl logs {}`, `appctl status`, `appctl down`",
+            p.spec.name,
+            p.spec.container,
+            indent(logs.trim_end()),
+            p.spec.name
+        );
+    }
+    Ok((p.spec.name.clone(), started.elapsed()))
+}
+
+async fn ensure_images(
+    engine: &Engine,
+    stack: &StackSpec,
+    pull: PullPolicy,
+    listener: &mut dyn UpListener,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut ids = BTreeMap::new();
+    let mut images: Vec<&str> = stack.services.iter().map(|s| s.image.as_str()).collect();
+    images.sort();
+    images.dedup();
+    for image in images {
+        let present = engine.image_id(image).await?;
+        let id = match (present, pull) {
+            (Some(id), PullPolicy::Missing | PullPolicy::Never) => id,
+            (None, PullPolicy::Never) => bail!(
+                "image {image} is not on the engine and --pull never forbids pulling it\n\
+                 hint: build the air-gapped images with images/build.sh (docs/images.md) and set \
+                 `stack.<service>.image` in appctl.yaml, or pull with --pull missing"
+            ),
+            (_, PullPolicy::Missing | PullPolicy::Always) => {
+                let mut report = |done, total| listener.pulling(image, done, total);
+                if let Err(e) = engine.pull(image, &mut report).await {
+                    bail!(
+                        "{e:#}\nhint: without a registry, build the air-gapped images with \
+                         images/build.sh (docs/images.md) and set `stack.<service>.image` in \
+                         appctl.yaml to them"
+                    );
+                }
+                listener.pulled(image);
+                engine
+                    .image_id(image)
+                    .await?
+                    .with_context(|| format!("{image} is still missing after the pull"))?
+            }
+        };
+        ids.insert(image.to_string(), id);
+    }
+    Ok(ids)
+}
+
+/// The env a container gets: the user's `${VAR}`s and the stack's secrets filled in.
+fn resolve_env(
+    service: &ServiceSpec,
+    secrets: &Secrets,
+    variables: &Variables,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    service
+        .env
+        .iter()
+        .map(|(name, value)| {
+            let value = variables
+                .interpolate(value)
+                .with_context(|| format!("{}: environment variable {name}", service.name))?;
+            Ok((name.clone(), secrets.fill(&value)))
+        })
+        .collect()
+}
+
+/// The local database as the host reaches it.
+pub fn local_database_url(db: &ServiceSpec, secrets: &Secrets) -> Option<String> {
+    let port = db.port?;
+    Some(format!(
+        "postgres://postgres:{}@127.0.0.1:{}/postgres",
+        secrets.db_password, port.host
+    ))
+}
+
+async fn apply_schema(
+    project: &Project,
+    db: &ServiceSpec,
+    secrets: &Secrets,
+    options: &UpOptions,
+    listener: &mut dyn UpListener,
+) -> anyhow::Result<Plan> {
+    let url = local_database_url(db, secrets)
+        .context("the db service publishes no port, so the schema cannot be applied")?;
+    // Healthy means accepting connections; a fresh db may still restart once after its init scripts.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut conn = loop {
+        match deploy::connect(&url, "appctl up").await {
+            Ok(conn) => break conn,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await
+            }
+            Err(e) => return Err(e).context("cannot connect to the local db"),
+        }
+    };
+    let desired = crate::lower::lower(&project.file);
+    let deploy_options = DeployOptions {
+        allow_destructive: options.allow_destructive,
+        bootstrap: true,
+        actor: format!("{} (appctl up)", deploy::actor()),
+        ..DeployOptions::default()
+    };
+    let mut relay = Relay { listener };
+    let outcome = deploy::deploy(&mut conn, &desired, None, &deploy_options, &mut relay)
+        .await
+        .map_err(|e| match e {
+            deploy::DeployError::Destructive { .. } => anyhow::anyhow!(
+                "{e}\nhint: the local db holds data this change would lose; run `appctl up \
+                 --allow-destructive` to apply it anyway, or `appctl down --volumes` to start over"
+            ),
+            other => anyhow::Error::new(other).context("cannot apply the project to the local db"),
+        })?;
+    Ok(outcome.plan)
+}
+
+struct Relay<'a> {
+    listener: &'a mut dyn UpListener,
+}
+
+impl DeployListener for Relay<'_> {
+    fn waiting_for_lock(&mut self, _holder: &str) {}
+
+    fn confirm(&mut self, _plan: &Plan) -> bool {
+        // The local stack is the developer's own: no question, but destructive changes still need
+        // --allow-destructive (checked by the deploy itself).
+        true
+    }
+
+    fn step_done(&mut self, step: &Step) {
+        self.listener.schema_step(step);
+    }
+}
+
+/// A tar of `dir` in a stable order with zeroed times and owners, so the same files always give the
+/// same bytes (and the same spec hash).
+pub fn directory_tar(dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.mode(tar::HeaderMode::Deterministic);
+    builder.follow_symlinks(false);
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(current) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&current)
+            .with_context(|| format!("cannot list {}", current.display()))?
+            .collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                stack.push(path.clone());
+            }
+            files.push(path);
+        }
+    }
+    files.sort();
+    for path in files {
+        let relative = path.strip_prefix(dir).expect("under dir");
+        builder
+            .append_path_with_name(&path, relative)
+            .with_context(|| format!("cannot add {}", path.display()))?;
+    }
+    Ok(builder.into_inner()?)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Log lines with the stack's secrets and every long env value replaced, so an error never prints a
+/// secret the container happened to log.
+pub fn redact(text: &str, secrets: &Secrets, env: &BTreeMap<String, String>) -> String {
+    let mut out = text.to_string();
+    let values = [
+        &secrets.db_password,
+        &secrets.jwt_secret,
+        &secrets.anon_key,
+        &secrets.service_key,
+    ];
+    for value in values.into_iter().chain(env.values()) {
+        if value.len() >= 12 {
+            out = out.replace(value.as_str(), "***");
+        }
+    }
+    out
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
