@@ -310,6 +310,14 @@ impl Engine {
                 .await
                 .with_context(|| format!("cannot inspect {}", spec.container))?;
             let state = info.state.unwrap_or_default();
+            // Under the restart policy a crashing service loops; its first exit is the answer.
+            if state.restarting == Some(true) || info.restart_count.unwrap_or(0) > 0 {
+                bail!(
+                    "{} stopped (exit code {}) and keeps restarting",
+                    spec.name,
+                    state.exit_code.unwrap_or_default()
+                );
+            }
             if state.running != Some(true) {
                 bail!(
                     "{} stopped (exit code {})",

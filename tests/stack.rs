@@ -1,0 +1,548 @@
+//! `appctl up / status / logs / down` end to end against a real Docker engine with the air-gapped
+//! images of images/build.sh (no registry here). The stack runs db and gateway; rest, auth, storage
+//! and functions are left out with the `stack:` overrides a user behind a VPC would write.
+//!
+//! Needs a Docker engine and the images; without them the tests say so and pass, unless
+//! APPCTL_REQUIRE_DOCKER=1 (set by scripts/test.sh, as in CI), which makes their absence a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker client runs")
+}
+
+fn docker_text(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The image tags images/build.sh wrote.
+fn image(name: &str) -> Option<String> {
+    let env =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("images/images.env"))
+            .ok()?;
+    env.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .map(|v| v.trim().to_string())
+}
+
+struct Images {
+    db: String,
+    gateway: String,
+}
+
+/// The db image, and a gateway image holding the appctl under test (built once per test run on
+/// top of images/build.sh's gateway image). `None` when the engine or the images are missing.
+fn images() -> Option<&'static Images> {
+    static IMAGES: OnceLock<Option<Images>> = OnceLock::new();
+    IMAGES
+        .get_or_init(|| {
+            let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+            let missing = |why: String| {
+                if required {
+                    panic!("APPCTL_REQUIRE_DOCKER=1 but {why}");
+                }
+                eprintln!("skipping the Docker tests: {why}");
+                None
+            };
+            let info = Command::new("docker")
+                .args(["info", "--format", "{{.ServerVersion}}"])
+                .output();
+            if !info.is_ok_and(|o| o.status.success()) {
+                return missing("no Docker engine answers (start dockerd)".into());
+            }
+            let (Some(db), Some(base)) = (image("DB_IMAGE"), image("GATEWAY_IMAGE")) else {
+                return missing(
+                    "images/images.env names no db or gateway image (run images/build.sh)".into(),
+                );
+            };
+            for tag in [&db, &base] {
+                if !docker(&["image", "inspect", tag]).status.success() {
+                    return missing(format!("image {tag} is not built (run images/build.sh)"));
+                }
+            }
+            Some(Images {
+                db,
+                gateway: gateway_image_with_this_appctl(&base),
+            })
+        })
+        .as_ref()
+}
+
+fn gateway_image_with_this_appctl(base: &str) -> String {
+    let context = tempfile::tempdir().unwrap();
+    let binary = context.path().join("appctl");
+    let stripped = Command::new("objcopy")
+        .args(["--strip-debug", env!("CARGO_BIN_EXE_appctl")])
+        .arg(&binary)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stripped {
+        std::fs::copy(env!("CARGO_BIN_EXE_appctl"), &binary).unwrap();
+    }
+    std::fs::write(
+        context.path().join("Dockerfile"),
+        format!("FROM {base}\nCOPY appctl /usr/local/bin/appctl\n"),
+    )
+    .unwrap();
+    let tag = "appctl.local/gateway:under-test";
+    let out = Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t", tag])
+        .arg(context.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tag.to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A project made by `appctl init --template ai-chat`, with its own name and ports.
+struct Project {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    name: String,
+    db_port: u16,
+    gateway_port: u16,
+}
+
+impl Project {
+    fn new(tag: &str, images: &Images) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("e2e-{tag}-{}", std::process::id());
+        let out = appctl(
+            dir.path(),
+            &[
+                "init",
+                "app",
+                "--template",
+                "ai-chat",
+                "--name",
+                &name,
+                "--yes",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = dir.path().join("app");
+        std::fs::copy(path.join(".env.example"), path.join(".env")).unwrap();
+        let project = Project {
+            _dir: dir,
+            path,
+            name,
+            db_port: free_port(),
+            gateway_port: free_port(),
+        };
+        project.set_stack(images, "");
+        project
+    }
+
+    /// Rewrites the `stack:` section; `extra_gateway` goes into the gateway's overrides.
+    fn set_stack(&self, images: &Images, extra_gateway: &str) {
+        let file = self.path.join("appctl.yaml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let text = match text.find("\nstack:") {
+            Some(at) => text[..at + 1].to_string(),
+            None => text,
+        };
+        let stack = format!(
+            "stack:\n  db: {{ image: \"{}\", port: {} }}\n  gateway: {{ image: \"{}\", port: {}{extra_gateway} }}\n  \
+             rest: {{ enabled: false }}\n  auth: {{ enabled: false }}\n  storage: {{ enabled: false }}\n  \
+             functions: {{ enabled: false }}\n",
+            images.db, self.db_port, images.gateway, self.gateway_port
+        );
+        std::fs::write(&file, format!("{text}{stack}")).unwrap();
+    }
+
+    fn appctl(&self, args: &[&str]) -> Output {
+        appctl(&self.path, args)
+    }
+
+    fn password(&self) -> String {
+        let text = std::fs::read_to_string(self.path.join(".appctl/secrets.json")).unwrap();
+        let secrets: serde_json::Value = serde_json::from_str(&text).unwrap();
+        secrets["db_password"].as_str().unwrap().to_string()
+    }
+
+    /// psql against the containerised db through its published port.
+    fn psql(&self, sql: &str) -> Result<String, String> {
+        let url = format!(
+            "postgres://postgres:{}@127.0.0.1:{}/postgres",
+            self.password(),
+            self.db_port
+        );
+        let out = Command::new(psql())
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                &url,
+                "-c",
+                sql,
+            ])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).to_string())
+        }
+    }
+
+    /// Container ids by service, from the engine.
+    fn containers(&self) -> Vec<(String, String)> {
+        let text = docker_text(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=dev.appctl.project={}", self.name),
+            "--format",
+            "{{.Label \"dev.appctl.service\"}} {{.ID}}",
+        ]);
+        let mut list: Vec<(String, String)> = text
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(s, id)| (s.to_string(), id.to_string()))
+            .collect();
+        list.sort();
+        list
+    }
+
+    fn leftovers(&self) -> (String, String, String) {
+        let label = format!("label=dev.appctl.project={}", self.name);
+        (
+            docker_text(&["ps", "-aq", "--filter", &label]),
+            docker_text(&["network", "ls", "-q", "--filter", &label]),
+            docker_text(&["volume", "ls", "-q", "--filter", &label]),
+        )
+    }
+}
+
+impl Drop for Project {
+    /// Whatever a test started, it stops, even when it failed half-way.
+    fn drop(&mut self) {
+        let _ = self.appctl(&["down", "--volumes"]);
+    }
+}
+
+fn psql() -> PathBuf {
+    let debian = PathBuf::from("/usr/lib/postgresql/15/bin/psql");
+    if debian.is_file() {
+        debian
+    } else {
+        PathBuf::from("psql")
+    }
+}
+
+fn appctl(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_appctl"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("APPCTL_FILE")
+        .env_remove("APPCTL_ENV")
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .env("APPCTL_PULL", "never")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", text(out));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+#[test]
+fn up_applies_the_project_reruns_touch_nothing_and_down_leaves_nothing() {
+    let Some(images) = images() else { return };
+    let project = Project::new("main", images);
+
+    // Cold: both services created, the schema applied through the published port.
+    let first = json(&project.appctl(&["up", "--json"]));
+    assert_eq!(first["services"].as_array().unwrap().len(), 2, "{first}");
+    assert!(
+        first["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["action"] == "created")
+    );
+    assert!(first["schema"]["create"].as_u64().unwrap() > 10, "{first}");
+    let tables = project
+        .psql("select string_agg(tablename, ',' order by tablename) from pg_tables where schemaname = 'public'")
+        .unwrap();
+    assert_eq!(tables, "chunks,documents,messages,threads,tool_calls");
+    // The vector column and its HNSW index exist in the container's PostgreSQL 18.
+    let hnsw = project
+        .psql("select count(*) from pg_indexes where schemaname = 'public' and indexdef like '%USING hnsw%'")
+        .unwrap();
+    assert_ne!(hnsw, "0");
+
+    // Permissions are enforced in the containerised db: an owner sees their thread, another user
+    // and anon do not, and anon cannot write.
+    let alice = "11111111-1111-1111-1111-111111111111";
+    let bob = "22222222-2222-2222-2222-222222222222";
+    project
+        .psql(&format!(
+            "insert into auth.users (id) values ('{alice}'), ('{bob}'); \
+             insert into threads (owner_id, title) values ('{alice}', 'hello')"
+        ))
+        .unwrap();
+    let as_user = |sub: &str, sql: &str| {
+        project.psql(&format!(
+            "begin; set local role authenticated; \
+             select set_config('request.jwt.claims', '{{\"role\":\"authenticated\",\"sub\":\"{sub}\"}}', true); \
+             {sql}; commit"
+        ))
+    };
+    assert!(
+        as_user(alice, "select count(*) from threads")
+            .unwrap()
+            .ends_with('1')
+    );
+    assert!(
+        as_user(bob, "select count(*) from threads")
+            .unwrap()
+            .ends_with('0')
+    );
+    let anon = project.psql(
+        "begin; set local role anon; insert into threads (owner_id, title) values (gen_random_uuid(), 'x'); commit",
+    );
+    assert!(anon.unwrap_err().contains("permission denied"));
+
+    // The gateway answers on its published port.
+    let health = reqwest_get(project.gateway_port, "/health");
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
+
+    // Warm: nothing changed, so no container is touched and the schema plan is empty.
+    let before = project.containers();
+    let again = json(&project.appctl(&["up", "--json"]));
+    assert_eq!(again["containers_untouched"], true, "{again}");
+    assert_eq!(again["schema"]["create"], 0);
+    assert_eq!(again["schema"]["change"], 0);
+    assert_eq!(project.containers(), before);
+
+    // A schema change: only it is applied; the containers stay.
+    let file = project.path.join("appctl.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let yaml = yaml.replacen(
+        "      title:",
+        "      pinned:     { type: boolean, default: \"false\" }\n      title:",
+        1,
+    );
+    std::fs::write(&file, yaml).unwrap();
+    let changed = json(&project.appctl(&["up", "--json"]));
+    assert_eq!(changed["containers_untouched"], true, "{changed}");
+    assert_eq!(changed["schema"]["create"], 1, "{changed}");
+    assert_eq!(changed["schema"]["drop"], 0, "{changed}");
+    assert_eq!(project.containers(), before);
+    assert_eq!(
+        project.psql("select count(*) from information_schema.columns where table_name = 'threads' and column_name = 'pinned'").unwrap(),
+        "1"
+    );
+    assert!(
+        as_user(alice, "select count(*) from threads")
+            .unwrap()
+            .ends_with('1'),
+        "data kept"
+    );
+
+    // A service's spec changes: only that container is replaced.
+    project.set_stack(images, ", env: { APPCTL_TEST_MARK: \"1\" }");
+    let respec = json(&project.appctl(&["up", "--json"]));
+    let actions: Vec<(String, String)> = respec["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap().to_string(),
+                s["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("db".to_string(), "kept".to_string()),
+            ("gateway".to_string(), "replaced".to_string())
+        ]
+    );
+    let after = project.containers();
+    assert_eq!(after[0], before[0], "db untouched");
+    assert_ne!(after[1].1, before[1].1, "gateway replaced");
+
+    // status and logs.
+    let status = json(&project.appctl(&["status", "--json"]));
+    let services = status["services"].as_array().unwrap();
+    assert_eq!(services.len(), 2);
+    assert_eq!(services[0]["service"], "db");
+    assert_eq!(services[0]["state"], "running");
+    assert_eq!(services[0]["health"], "healthy");
+    let table = project.appctl(&["status"]);
+    assert!(text(&table).contains(&format!("http://127.0.0.1:{}", project.gateway_port)));
+    let logs = project.appctl(&["logs", "db", "--tail", "50"]);
+    assert!(logs.status.success(), "{}", text(&logs));
+    assert!(
+        text(&logs).contains("database system is ready to accept connections"),
+        "{}",
+        text(&logs)
+    );
+    // No secret in what appctl printed.
+    let password = project.password();
+    for out in [&table, &logs] {
+        assert!(!text(out).contains(&password));
+    }
+
+    // down --volumes leaves no container, network or volume with the project's label.
+    let down = project.appctl(&["down", "--volumes"]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert_eq!(
+        project.leftovers(),
+        (String::new(), String::new(), String::new())
+    );
+}
+
+#[test]
+fn a_taken_port_is_refused_before_anything_starts() {
+    let Some(images) = images() else { return };
+    let project = Project::new("port", images);
+    let _holder = std::net::TcpListener::bind(("127.0.0.1", project.gateway_port)).unwrap();
+    let out = project.appctl(&["up"]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(
+        message.contains(&format!("port {} on 127.0.0.1", project.gateway_port)),
+        "{message}"
+    );
+    assert!(
+        message.contains("stack: { gateway: { port: <free port> } }"),
+        "{message}"
+    );
+    assert!(project.containers().is_empty(), "nothing started");
+}
+
+#[test]
+fn a_service_that_fails_shows_its_last_lines_and_the_others_stay() {
+    let Some(images) = images() else { return };
+    let project = Project::new("fail", images);
+    // A gateway on a port it cannot parse exits at once.
+    project.set_stack(images, ", env: { PORT: \"not-a-port\" }");
+    let out = project.appctl(&["up"]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(message.contains("gateway stopped"), "{message}");
+    assert!(message.contains("last lines of gateway"), "{message}");
+    assert!(message.contains("PORT is not a port number"), "{message}");
+    // db was started first and is left running for inspection.
+    let services: Vec<String> = project.containers().into_iter().map(|(s, _)| s).collect();
+    assert_eq!(services, ["db", "gateway"]);
+    assert!(!message.contains(&project.password()));
+}
+
+#[test]
+fn the_compose_file_is_valid_for_docker_compose() {
+    let Some(images) = images() else { return };
+    let project = Project::new("compose", images);
+    let out = project.appctl(&["render", "compose", "-o", "compose.yaml"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let check = Command::new("docker-compose")
+        .args(["-f", "compose.yaml", "config", "-q"])
+        .current_dir(&project.path)
+        .env("APPCTL_DB_PASSWORD", "x")
+        .env("APPCTL_JWT_SECRET", "x")
+        .output();
+    match check {
+        Ok(check) => assert!(check.status.success(), "{}", text(&check)),
+        Err(e) => panic!(
+            "docker-compose is not installed ({e}); scripts/install-test-deps.sh installs it"
+        ),
+    }
+}
+
+#[test]
+fn no_engine_is_a_clear_error_naming_docker_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = appctl(
+        dir.path(),
+        &[
+            "init",
+            "app",
+            "--template",
+            "blank",
+            "--name",
+            "noengine",
+            "--yes",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_appctl"))
+        .args(["status"])
+        .current_dir(dir.path().join("app"))
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let message = text(&out);
+    assert!(
+        message.contains("cannot reach a Docker engine at unix:///nonexistent/docker.sock"),
+        "{message}"
+    );
+    assert!(message.contains("DOCKER_HOST"), "{message}");
+}
+
+/// A GET through the published port, with a bounded number of tries.
+fn reqwest_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    for _ in 0..50 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if !answer.is_empty() {
+                return answer;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("nothing answers on 127.0.0.1:{port}");
+}
