@@ -1,0 +1,167 @@
+//! The pure core of the local stack: project file + template → service specs → Compose file and
+//! status table. Snapshots of what people read; properties of what the engine relies on.
+
+use std::path::Path;
+
+use appctl::project::file::ProjectFile;
+use appctl::stack::docker::Existing;
+use appctl::stack::spec::{self, HealthCheck, SpecError, StackSpec};
+use appctl::stack::{compose, status, template};
+
+fn ai_chat() -> String {
+    include_str!("../templates/projects/ai-chat/appctl.yaml").replace("{{project}}", "acme-chat")
+}
+
+fn stack(yaml: &str) -> Result<StackSpec, SpecError> {
+    let file: ProjectFile = serde_yaml_ng::from_str(yaml).expect("test project parses");
+    let (template, images) = template::builtin();
+    spec::build(&file, Path::new("/project"), &template, &images)
+}
+
+fn with_stack(overrides: &str) -> String {
+    format!("{}\nstack:\n{overrides}", ai_chat())
+}
+
+#[test]
+fn the_full_stack_of_the_ai_chat_template_as_a_compose_file() {
+    let stack = stack(&ai_chat()).unwrap();
+    let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "db",
+            "rest",
+            "auth",
+            "storage",
+            "functions.chat",
+            "functions.ingest",
+            "gateway"
+        ]
+    );
+    insta::assert_snapshot!(compose::render(&stack, Path::new("/project")));
+}
+
+#[test]
+fn the_compose_file_never_holds_a_secret_value() {
+    let stack = stack(&ai_chat()).unwrap();
+    let text = compose::render(&stack, Path::new("/project"));
+    assert!(!text.contains("{{"), "every placeholder is replaced");
+    assert!(text.contains("${APPCTL_DB_PASSWORD}"));
+    assert!(text.contains("${APPCTL_SERVICE_KEY}"));
+    // The user's ${VAR}s stay variables for Compose to fill in.
+    assert!(text.contains("${OPENAI_API_KEY}"));
+}
+
+#[test]
+fn a_slim_stack_leaves_out_services_and_everything_that_points_at_them() {
+    let stack = stack(&with_stack(
+        "  rest: { enabled: false }\n  auth: { enabled: false }\n  storage: { enabled: false }\n  functions: { enabled: false }\n",
+    ))
+    .unwrap();
+    let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["db", "gateway"]);
+    let gateway = stack.service("gateway").unwrap();
+    assert!(gateway.depends_on.is_empty(), "{:?}", gateway.depends_on);
+    assert!(!gateway.env.contains_key("APPCTL_REST_URL"));
+    assert!(gateway.env.contains_key("APPCTL_JWT_SECRET"));
+    insta::assert_snapshot!(compose::render(&stack, Path::new("/project")));
+}
+
+#[test]
+fn overrides_change_image_port_env_and_health_timeout() {
+    let stack = stack(&with_stack(
+        "  db: { image: \"appctl.local/db:18\", port: 6543, env: { POSTGRES_INITDB_ARGS: \"--data-checksums\" }, health_timeout: 2m }\n",
+    ))
+    .unwrap();
+    let db = stack.service("db").unwrap();
+    assert_eq!(db.image, "appctl.local/db:18");
+    assert_eq!(db.port.unwrap().host, 6543);
+    assert_eq!(db.port.unwrap().container, 5432);
+    assert_eq!(db.env["POSTGRES_INITDB_ARGS"], "--data-checksums");
+    assert_eq!(db.env["POSTGRES_PASSWORD"], "{{db_password}}");
+    assert_eq!(db.health.timeout.as_secs(), 120);
+    assert!(matches!(db.health.check, HealthCheck::Command(_)));
+    assert_eq!(db.volume.as_ref().unwrap().name, "appctl-acme-chat-db-data");
+}
+
+#[test]
+fn an_override_port_that_collides_with_another_services_default_is_refused() {
+    let error = stack(&with_stack("  rest: { port: 54322 }\n")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`stack.rest.port` 54322 is also the host port of `db`"
+    );
+}
+
+#[test]
+fn services_start_in_waves_of_their_dependencies() {
+    let stack = stack(&ai_chat()).unwrap();
+    let waves: Vec<Vec<&str>> = stack
+        .waves()
+        .iter()
+        .map(|w| w.iter().map(|s| s.name.as_str()).collect())
+        .collect();
+    assert_eq!(
+        waves,
+        vec![
+            vec!["db"],
+            vec![
+                "rest",
+                "auth",
+                "storage",
+                "functions.chat",
+                "functions.ingest"
+            ],
+            vec!["gateway"]
+        ]
+    );
+}
+
+#[test]
+fn function_containers_run_their_runtime_on_their_entrypoint_with_their_files() {
+    let stack = stack(&ai_chat()).unwrap();
+    let chat = stack.service("functions.chat").unwrap();
+    assert_eq!(chat.host, "functions-chat");
+    assert_eq!(chat.container, "appctl-acme-chat-functions-chat");
+    assert_eq!(chat.command, ["node", "/app/index.js"]);
+    assert_eq!(
+        chat.files.as_deref(),
+        Some(Path::new("/project/functions/chat"))
+    );
+    assert_eq!(chat.env["PORT"], "8000");
+    assert!(chat.port.is_none(), "only the gateway publishes functions");
+}
+
+#[test]
+fn the_status_table() {
+    let stack = stack(&with_stack(
+        "  rest: { enabled: false }\n  auth: { enabled: false }\n  storage: { enabled: false }\n  functions: { enabled: false }\n",
+    ))
+    .unwrap();
+    let existing = [
+        Existing {
+            id: "1".into(),
+            service: "db".into(),
+            hash: Some("h".into()),
+            running: true,
+            state: "running".into(),
+            health: Some("healthy".into()),
+            image: "appctl.local/db:18".into(),
+            name: "appctl-acme-chat-db".into(),
+            ports: vec![54322],
+        },
+        Existing {
+            id: "2".into(),
+            service: "rest".into(),
+            hash: Some("h".into()),
+            running: false,
+            state: "exited".into(),
+            health: None,
+            image: "postgrest/postgrest:v13.0.4".into(),
+            name: "appctl-acme-chat-rest".into(),
+            ports: vec![],
+        },
+    ];
+    let rows = status::rows(&stack, &existing);
+    insta::assert_snapshot!(status::render_table(&rows));
+}
