@@ -18,7 +18,7 @@ ALL_IMAGES=(db gateway node-20 python)
 SUITE=bookworm
 MIRROR=${APPCTL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${APPCTL_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-CACHE=${APPCTL_IMAGES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appctl-images}
+CACHE=${APPCTL_IMAGES_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/appctl-images}
 ENV_FILE=${APPCTL_IMAGES_ENV:-$HERE/images.env}
 REGISTRY=appctl.local
 

@@ -21,6 +21,13 @@ fi
 ENV_FILE=${APPCTL_IMAGES_ENV:-$HERE/images.env}
 # shellcheck source=/dev/null
 . "$ENV_FILE"
+for var in DB_IMAGE GATEWAY_IMAGE NODE_20_IMAGE PYTHON_IMAGE; do
+    if [ -z "${!var:-}" ] || ! docker image inspect "${!var}" >/dev/null 2>&1; then
+        echo "images/test.sh: $var (${!var:-not in $ENV_FILE}) is not built; run images/build.sh"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+done
 
 PSQL=${PSQL:-$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)}
 [ -x "$PSQL" ] || { echo "images/test.sh: psql is needed on the host (Debian: apt-get install postgresql-client)"; exit 1; }
