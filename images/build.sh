@@ -88,10 +88,11 @@ mkdir -p "$CACHE/dl"
 # name carries a hash of everything that went into it.
 
 # dumb-init: PID 1 that forwards (and for db rewrites) signals. ca-certificates: TLS for the
-# gateway and functions. tzdata, netbase: what programs expect of a system. The lib* packages:
+# gateway and functions. tzdata, netbase: what programs expect of a system. xz-utils, zstd: the
+# db's compressed init scripts (*.sql.xz, *.sql.zst), as upstream. The lib* packages:
 # the shared libraries CPython's extension modules link (ssl, ctypes, sqlite3, bz2, lzma,
 # readline, curses, uuid, dbm); PostgreSQL from the wheel needs only libc and zlib (in minbase).
-BASE_PACKAGES=(dumb-init ca-certificates tzdata netbase
+BASE_PACKAGES=(dumb-init ca-certificates tzdata netbase xz-utils zstd
     libssl3 libffi8 libsqlite3-0 libbz2-1.0 liblzma5 libreadline8 libncursesw6 libuuid1
     libgdbm6 libgdbm-compat4 libexpat1)
 # Documentation, manual pages and translations are left out of the root filesystem (copyright

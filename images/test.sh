@@ -92,6 +92,10 @@ set -e
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -c "INSERT INTO init_runs (source) VALUES ('sh')"
 EOF
 chmod 0755 "$TMP/initdb/20-more.sh"
+echo "INSERT INTO init_runs (source) VALUES ('gz');" | gzip >"$TMP/initdb/30-data.sql.gz"
+echo "INSERT INTO init_runs (source) VALUES ('zst');" | zstd -q >"$TMP/initdb/40-data.sql.zst"
+echo "this file is not a script" >"$TMP/initdb/50-notes.txt"
+chmod 0644 "$TMP/initdb"/*.gz "$TMP/initdb"/*.zst "$TMP/initdb"/*.txt
 chmod 0755 "$TMP/initdb"
 
 docker volume create --label "$LABEL" "$DBVOL" >/dev/null
@@ -122,7 +126,8 @@ expect "CREATE EXTENSION vector, an HNSW index, and a nearest-neighbour query" "
 PLAN=$(sql -c "SET enable_seqscan = off" -c "EXPLAIN SELECT id FROM items ORDER BY embedding <=> '[1,0,0]' LIMIT 2" 2>&1)
 check "the query plan uses the HNSW index" grep -q items_embedding_hnsw <<<"$PLAN"
 expect "pgvector version matches the tag" "${DB_IMAGE##*pgvector}" "$(sql -c "select extversion from pg_extension where extname = 'vector'" 2>&1)"
-expect "the initdb.d .sql and .sh scripts ran once each" "sql,sh" "$(sql -c "select string_agg(source, ',' order by source desc) from init_runs" 2>&1)"
+expect "the initdb.d .sql, .sh, .sql.gz and .sql.zst scripts ran once each, in name order" "sql,sh,gz,zst" \
+    "$(sql -c "select string_agg(source, ',' order by at, ctid) from init_runs" 2>&1)"
 expect "the server runs as uid 999 (postgres)" "999" \
     "$(docker exec "$DB" sh -c 'stat -c %u /proc/$(head -1 "$PGDATA/postmaster.pid")' 2>&1)"
 expect "PGDATA is /var/lib/postgresql/data" "/var/lib/postgresql/data" "$(sql -c 'show data_directory' 2>&1)"
@@ -134,7 +139,7 @@ if wait_until 60 is_healthy "$DB"; then pass "db is healthy again after docker r
 DBPORT=$(host_port "$DB" 5432)
 wait_until 20 sql -c 'select 1'
 expect "data survives docker restart" "kept" "$(sql -c 'select v from survives' 2>&1)"
-expect "the second start skipped init (init scripts did not run again)" "2" "$(sql -c 'select count(*) from init_runs' 2>&1)"
+expect "the second start skipped init (init scripts did not run again)" "4" "$(sql -c 'select count(*) from init_runs' 2>&1)"
 check "the second start logged 'Skipping initialization'" bash -c "docker logs '$DB' 2>&1 | grep -q 'Skipping initialization'"
 
 # A client holds a session open: SIGTERM must still stop the server promptly (fast shutdown, which
