@@ -132,6 +132,8 @@ expect "the server runs as uid 999 (postgres)" "999" \
     "$(docker exec "$DB" sh -c 'stat -c %u /proc/$(head -1 "$PGDATA/postmaster.pid")' 2>&1)"
 expect "PGDATA is /var/lib/postgresql/data" "/var/lib/postgresql/data" "$(sql -c 'show data_directory' 2>&1)"
 check "pg_isready inside the image" docker exec "$DB" pg_isready -q -h 127.0.0.1 -p 5432
+check "an initdb.d file that is no script is ignored, and logged so" \
+    bash -c "docker logs '$DB' 2>&1 | grep -q 'ignoring /docker-entrypoint-initdb.d/50-notes.txt'"
 
 sql -c "create table survives (v text); insert into survives values ('kept')" >/dev/null 2>&1
 docker restart -t 20 "$DB" >/dev/null
