@@ -30,7 +30,8 @@ Images: ${ALL_IMAGES[*]}
 Options:
   --only NAME...        build only these images (default: all)
   --force               rebuild the selected images even when an up-to-date one is present
-  --refresh-base        rebuild the cached Debian root filesystem (new security updates)
+  --refresh-base        rebuild the cached Debian root filesystem (new security updates),
+                        and the selected images on it
   --appctl-bin PATH     the appctl binary for the gateway image
                         (default: target/release/appctl, then target/debug/appctl)
   --node-bin PATH|npm   a Node.js 20 binary (default: the host's node if it is v20, else the
@@ -70,6 +71,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ ${#ONLY[@]} -gt 0 ] || ONLY=("${ALL_IMAGES[@]}")
+# A new base means new images, though their recipe (which names the base's packages) is the same.
+[ "$REFRESH_BASE" = 0 ] || FORCE=1
 for name in "${ONLY[@]}"; do
     case " ${ALL_IMAGES[*]} " in *" $name "*) ;; *) echo "error: unknown image '$name'; images are: ${ALL_IMAGES[*]}" >&2; exit 2 ;; esac
 done
@@ -115,7 +118,8 @@ ensure_base() {
     local key
     key=$(printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "${pkgs[@]}" "${DPKG_OPTS[@]}" "$MERGED_USR_HOOK" | sha256 | cut -c1-16)
     BASE_TAR="$CACHE/base-$SUITE-$key.tar"
-    if [ -s "$BASE_TAR" ] && [ "$REFRESH_BASE" = 0 ]; then
+    # --refresh-base rebuilds each base once per run (the marker is seen by every image's subshell).
+    if [ -s "$BASE_TAR" ] && { [ "$REFRESH_BASE" = 0 ] || [ -e "$WORK/refreshed-$key" ]; }; then
         return 0
     fi
     command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (Debian: apt-get install mmdebstrap)"
@@ -136,6 +140,7 @@ ensure_base() {
         >"$CACHE/mmdebstrap.log" 2>&1 \
         || { tail -30 "$CACHE/mmdebstrap.log" >&2; rm -f "$BASE_TAR.tmp"; die "mmdebstrap failed (is $MIRROR reachable?); log: $CACHE/mmdebstrap.log"; }
     mv "$BASE_TAR.tmp" "$BASE_TAR"
+    touch "$WORK/refreshed-$key"
     BASE_SECONDS=$(elapsed "$t0")
     log "base root filesystem: $(du -h "$BASE_TAR" | cut -f1) in ${BASE_SECONDS}s -> $BASE_TAR"
 }
