@@ -52,6 +52,8 @@ LIST=0
 APPCTL_BIN=${APPCTL_BIN:-}
 NODE_BIN=${APPCTL_NODE_BIN:-}
 PYTHON_PREFIX=${APPCTL_PYTHON_PREFIX:-}
+# NODE_BIN and PYTHON_PREFIX are read by the image scripts build.sh sources.
+# shellcheck disable=SC2034
 while [ $# -gt 0 ]; do
     case "$1" in
         --only)
@@ -218,7 +220,6 @@ for name in "${ONLY[@]}"; do
     set +e
     (
         set -euo pipefail
-        IMAGE_NAME=$name
         IMAGE_INPUTS=()
         IMAGE_CHANGES=()
         IMAGE_EXTRA_PACKAGES=()

@@ -89,7 +89,7 @@ setup_hba_conf() {
 
 process_sql() {
     local query_runner=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
-    PGHOST= PGHOSTADDR= "${query_runner[@]}" "$@"
+    PGHOST='' PGHOSTADDR='' "${query_runner[@]}" "$@"
 }
 
 # A server on the Unix socket only, for the init scripts; nothing outside the container sees it.

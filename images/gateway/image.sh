@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by build.sh, which reads the IMAGE_* variables
 # gateway: the appctl binary (`appctl gateway`) on the base root filesystem.
 # Sourced by images/build.sh; see docs/images.md.
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by build.sh, which reads the IMAGE_* variables
 # node-20: a Node.js 20 runtime for functions. The binary is the host's node when that is v20
 # (on this project's machines: NodeSource's nodejs package, whose apt source is not reachable
 # here, and Debian bookworm's nodejs is 18), else the official build carried by the npm

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by build.sh, which reads the IMAGE_* variables
 # python: a CPython runtime for functions. appctl's project file names `python-3.12`; Debian
 # bookworm has 3.11 only, and no package registry reachable here carries a relocatable CPython
 # 3.12 (the PyPI and npm packages that provide one download it from GitHub at install time). So:
@@ -13,7 +14,7 @@ image_prepare() {
         prefix=
     elif [ -z "$prefix" ]; then
         local root=${PYENV_ROOT:-$HOME/.pyenv}
-        prefix=$(ls -d "$root"/versions/3.12.* 2>/dev/null | grep -E '/3\.12\.[0-9]+$' | sort -V | tail -1 || true)
+        prefix=$(printf '%s\n' "$root"/versions/3.12.* | grep -E '/3\.12\.[0-9]+$' | sort -V | tail -1 || true)
     fi
     if [ -n "$prefix" ]; then
         [ -x "$prefix/bin/python3" ] || die "python: $prefix/bin/python3 does not exist"
