@@ -213,10 +213,11 @@ total0=$(now)
 for name in "${ONLY[@]}"; do
     t0=$(now)
     # Each image script runs in a subshell of its own, so its functions and variables stay its own.
-    # It defines: image_prepare (fetch/locate inputs; sets IMAGE_VERSION and IMAGE_INPUTS, files
-    # whose bytes go into the image), image_base_packages (extra Debian packages, normally none),
-    # image_layer ROOTFS, and IMAGE_CHANGES (docker import --change lines).
-    # Run in a subshell whose errors stop it (set -e is off in a subshell on the left of ||).
+    # It defines image_prepare, which finds or fetches its inputs and sets IMAGE_VERSION,
+    # IMAGE_INPUTS (files whose bytes go into the image), IMAGE_CHANGES (docker import --change
+    # lines) and, rarely, IMAGE_EXTRA_PACKAGES (Debian packages for a base of its own); and
+    # image_layer ROOTFS, which adds its files. The subshell is not on the left of || (which
+    # would turn its set -e off); its status is read after it.
     set +e
     (
         set -euo pipefail
