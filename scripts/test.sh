@@ -9,4 +9,14 @@ scripts/install-test-deps.sh
 export APPCTL_REQUIRE_PG18=1
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+
+# The local stack's tests run against a real engine with images built here (no registry): the
+# gateway image carries this build of appctl.
+scripts/start-docker.sh
+export APPCTL_REQUIRE_DOCKER=1
+cargo build --locked
+objcopy --strip-debug target/debug/appctl target/appctl-gateway-bin
+images/build.sh --appctl-bin target/appctl-gateway-bin
+images/test.sh --no-build
+
 cargo test --locked --all-targets --no-fail-fast

@@ -326,12 +326,14 @@ impl Engine {
                 );
             }
             let healthy = match &spec.health.check {
-                HealthCheck::Command(_) => {
+                HealthCheck::Command(test) => {
                     let status = state.health.and_then(|h| h.status);
                     if status == Some(HealthStatusEnum::UNHEALTHY) {
                         bail!("{} reports itself unhealthy", spec.name);
                     }
-                    status == Some(HealthStatusEnum::HEALTHY)
+                    // Docker runs the check once a second (20.10 has no faster start interval);
+                    // running it here too notices health up to a second sooner.
+                    status == Some(HealthStatusEnum::HEALTHY) || self.exec_succeeds(id, test).await
                 }
                 HealthCheck::Tcp => match spec.port {
                     Some(port) => tokio::net::TcpStream::connect(("127.0.0.1", port.host))
@@ -362,6 +364,29 @@ impl Engine {
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Runs `command` in the container and says whether it exited 0.
+    async fn exec_succeeds(&self, id: &str, command: &[String]) -> bool {
+        let options = bollard::exec::CreateExecOptions {
+            cmd: Some(command.to_vec()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let Ok(exec) = self.docker.create_exec(id, options).await else {
+            return false;
+        };
+        match self.docker.start_exec(&exec.id, None).await {
+            Ok(bollard::exec::StartExecResults::Attached { mut output, .. }) => {
+                while let Some(Ok(_)) = output.next().await {}
+            }
+            _ => return false,
+        }
+        self.docker
+            .inspect_exec(&exec.id)
+            .await
+            .is_ok_and(|i| i.exit_code == Some(0))
     }
 
     /// The last `lines` lines a container wrote.
