@@ -6,7 +6,8 @@ use clap::Args;
 
 use super::{FileArg, GlobalArgs, database};
 use crate::output::Output;
-use crate::stack::docker::Engine;
+use crate::stack::docker::{self, Engine};
+use crate::stack::spec::HealthCheck;
 use crate::stack::status;
 use crate::stack::up::stack_of;
 
@@ -21,7 +22,21 @@ pub fn run(args: StatusArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     let stack = stack_of(&project)?;
     let existing = database::runtime()?.block_on(async {
         let engine = Engine::connect().await?;
-        engine.containers(&stack.project).await
+        let mut existing = engine.containers(&stack.project).await?;
+        // Services checked from the host (TCP, HTTP) are probed now, as `up` does.
+        let client = docker::probe_client();
+        for container in existing
+            .iter_mut()
+            .filter(|c| c.running && c.health.is_none())
+        {
+            if let Some(spec) = stack.service(&container.service)
+                && matches!(spec.health.check, HealthCheck::Tcp | HealthCheck::Http(_))
+            {
+                let healthy = docker::probe(spec, &client).await;
+                container.health = Some(if healthy { "healthy" } else { "unhealthy" }.to_string());
+            }
+        }
+        anyhow::Ok(existing)
     })?;
     let rows = status::rows(&stack, &existing);
     if output.json {

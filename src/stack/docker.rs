@@ -299,10 +299,7 @@ impl Engine {
     pub async fn wait_healthy(&self, spec: &ServiceSpec, id: &str) -> anyhow::Result<()> {
         let started = Instant::now();
         let deadline = started + spec.health.timeout;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .no_proxy()
-            .build()?;
+        let client = probe_client();
         loop {
             let info = self
                 .docker
@@ -335,20 +332,7 @@ impl Engine {
                     // running it here too notices health up to a second sooner.
                     status == Some(HealthStatusEnum::HEALTHY) || self.exec_succeeds(id, test).await
                 }
-                HealthCheck::Tcp => match spec.port {
-                    Some(port) => tokio::net::TcpStream::connect(("127.0.0.1", port.host))
-                        .await
-                        .is_ok(),
-                    None => true,
-                },
-                HealthCheck::Http(path) => match spec.port {
-                    Some(port) => client
-                        .get(format!("http://127.0.0.1:{}{path}", port.host))
-                        .send()
-                        .await
-                        .is_ok_and(|r| r.status().as_u16() < 500),
-                    None => true,
-                },
+                HealthCheck::Tcp | HealthCheck::Http(_) => probe(spec, &client).await,
                 HealthCheck::Running => true,
             };
             if healthy {
@@ -463,6 +447,32 @@ impl Engine {
             .await
             .with_context(|| format!("cannot remove volume {name}"))
     }
+}
+
+/// The host-side probe of a TCP or HTTP health check, once: the published port accepts a
+/// connection, or answers the path below 500.
+pub async fn probe(spec: &ServiceSpec, client: &reqwest::Client) -> bool {
+    let Some(port) = spec.port else { return true };
+    match &spec.health.check {
+        HealthCheck::Tcp => tokio::net::TcpStream::connect(("127.0.0.1", port.host))
+            .await
+            .is_ok(),
+        HealthCheck::Http(path) => client
+            .get(format!("http://127.0.0.1:{}{path}", port.host))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().as_u16() < 500),
+        HealthCheck::Command(_) | HealthCheck::Running => true,
+    }
+}
+
+/// A client for health probes: short timeout, no proxy (loopback only).
+pub fn probe_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .no_proxy()
+        .build()
+        .expect("a plain HTTP client builds")
 }
 
 fn existing(summary: ContainerSummary) -> Option<Existing> {

@@ -31,7 +31,6 @@ pub fn rows(stack: &StackSpec, existing: &[Existing]) -> Vec<StatusRow> {
                 let health = match (&c.health, &service.health.check) {
                     (Some(h), _) => h.clone(),
                     (None, HealthCheck::Command(_)) => "-".to_string(),
-                    (None, _) if c.running => "probe on up".to_string(),
                     (None, _) => "-".to_string(),
                 };
                 (c.state.clone(), health)
