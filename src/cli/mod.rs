@@ -6,6 +6,7 @@ mod access;
 mod completions;
 mod database;
 mod deploy;
+mod functions;
 mod init;
 mod not_built;
 mod plan;
@@ -79,7 +80,7 @@ pub enum Command {
     /// Show the logs of the local stack
     Logs(not_built::LogsArgs),
     /// Package, list and invoke functions
-    Functions(not_built::FunctionsArgs),
+    Functions(functions::FunctionsArgs),
     /// Write every table, file, user and function of an instance to one archive
     Export(not_built::ExportArgs),
     /// Load an archive made by `appctl export` into an instance
@@ -149,7 +150,7 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Down(_) => not_built::run("down"),
         Command::Status(_) => not_built::run("status"),
         Command::Logs(_) => not_built::run("logs"),
-        Command::Functions(_) => not_built::run("functions"),
+        Command::Functions(args) => functions::run(args, global, output),
         Command::Export(_) => not_built::run("export"),
         Command::Import(_) => not_built::run("import"),
     }

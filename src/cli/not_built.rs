@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use super::FileArg;
 use super::database::ConnectionArgs;
@@ -52,14 +52,6 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct FunctionsArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(subcommand)]
-    pub command: FunctionsCommand,
-}
-
-#[derive(Debug, Args)]
 pub struct LogsArgs {
     /// The project file (`-f` means --follow here, as in `docker compose logs -f`)
     #[arg(long = "file", value_name = "FILE")]
@@ -72,27 +64,6 @@ pub struct LogsArgs {
     /// How many lines to show from the end
     #[arg(long, value_name = "N")]
     pub tail: Option<usize>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum FunctionsCommand {
-    /// Write a deterministic tar.gz per function
-    Package {
-        /// The function [default: all]
-        name: Option<String>,
-    },
-    /// List the project's functions
-    List,
-    /// Call a function through the gateway
-    Invoke {
-        name: String,
-        /// The JSON body
-        #[arg(long)]
-        data: Option<String>,
-        /// Who calls: anon, service or user:<uuid>
-        #[arg(long = "as", default_value = "anon")]
-        caller: String,
-    },
 }
 
 #[derive(Debug, Args)]
