@@ -93,10 +93,7 @@ pub fn lower_function(function: &file::Function) -> crate::model::Function {
     crate::model::Function {
         version: None,
         runtime,
-        entrypoint: function
-            .entrypoint
-            .trim_start_matches("./")
-            .to_string(),
+        entrypoint: function.entrypoint.trim_start_matches("./").to_string(),
         timeout_ms: function
             .timeout
             .as_deref()

@@ -525,22 +525,6 @@ fn create_policy(schema: &str, table: &str, policy: &Policy) -> String {
     sql
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_every_identifier() {
-        assert_eq!(ident("user"), "\"user\"");
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(
-            qualified("public", "Émoji table"),
-            "\"public\".\"Émoji table\""
-        );
-        assert_eq!(literal("it's"), "'it''s'");
-    }
-}
-
 /// Upserts a function's record. A version of `None` (not read from the sources) keeps the recorded one.
 fn record_function(schema: &str, name: &str, function: &crate::model::Function) -> String {
     let optional = |value: Option<String>| value.unwrap_or_else(|| "NULL".into());
@@ -559,4 +543,20 @@ fn record_function(schema: &str, name: &str, function: &crate::model::Function) 
         optional(function.schedule.as_deref().map(literal)),
         literal(&serde_json::to_string(&function.env).expect("strings serialize")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_every_identifier() {
+        assert_eq!(ident("user"), "\"user\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(
+            qualified("public", "Émoji table"),
+            "\"public\".\"Émoji table\""
+        );
+        assert_eq!(literal("it's"), "'it''s'");
+    }
 }

@@ -117,7 +117,11 @@ fn same_sources_give_the_same_bytes_whatever_order_time_mode_owner_and_place() {
     write_files(first.path(), TREE);
     set_mode(&first.path().join("fn/run.sh"), 0o755);
     let a = pack_ok(first.path());
-    assert_eq!(a, pack_ok(first.path()), "packing twice gives the same bytes");
+    assert_eq!(
+        a,
+        pack_ok(first.path()),
+        "packing twice gives the same bytes"
+    );
 
     // Another checkout: files written in reverse order, other mtimes, other modes (umask 077 and
     // group-writable), another owner, elsewhere on disk.
@@ -158,13 +162,20 @@ fn any_change_to_the_sources_changes_the_bytes() {
 
     set_mode(&dir.path().join("fn/lib/util.js"), 0o755);
     let executable = pack_ok(dir.path());
-    assert_ne!(content, executable, "the executable bit is part of the package");
+    assert_ne!(
+        content, executable,
+        "the executable bit is part of the package"
+    );
 
     fs::write(dir.path().join("fn/new.txt"), "").unwrap();
     let added = pack_ok(dir.path());
     assert_ne!(executable, added, "a new empty file changes the package");
 
-    fs::rename(dir.path().join("fn/new.txt"), dir.path().join("fn/renamed.txt")).unwrap();
+    fs::rename(
+        dir.path().join("fn/new.txt"),
+        dir.path().join("fn/renamed.txt"),
+    )
+    .unwrap();
     assert_ne!(added, pack_ok(dir.path()), "a rename changes the package");
 }
 
@@ -201,7 +212,12 @@ fn headers_are_normalised_and_entries_sorted() {
     for entry in &read {
         assert_eq!((entry.uid, entry.gid), (0, 0), "{}", entry.path);
         assert_eq!(entry.mtime, PACKAGE_MTIME, "{}", entry.path);
-        assert_eq!(entry.names, (String::new(), String::new()), "{}", entry.path);
+        assert_eq!(
+            entry.names,
+            (String::new(), String::new()),
+            "{}",
+            entry.path
+        );
     }
     assert_eq!(read[1].contents, b"console.log('hi')\n");
 }
@@ -214,7 +230,10 @@ fn the_format_is_pinned() {
     let dir = tempfile::tempdir().unwrap();
     write_files(
         dir.path(),
-        &[("fn/index.js", "export default 1\n"), ("fn/lib/a.js", "a\n")],
+        &[
+            ("fn/index.js", "export default 1\n"),
+            ("fn/lib/a.js", "a\n"),
+        ],
     );
     let (info, bytes) = package::pack(
         "chat",
@@ -292,18 +311,15 @@ fn dependency_folders_are_left_out_unless_asked_for() {
             ("fn/lib/a.py", "x"),
         ],
     );
-    symlink("left-pad/index.js", dir.path().join("fn/node_modules/.bin-left-pad")).unwrap();
+    symlink(
+        "left-pad/index.js",
+        dir.path().join("fn/node_modules/.bin-left-pad"),
+    )
+    .unwrap();
     let without = paths(&pack_ok(dir.path()));
     assert_eq!(without, [".gitignore", "index.js", "lib/", "lib/a.py"]);
 
-    let with = paths(
-        &pack(
-            dir.path(),
-            "fn",
-            PackageOptions { include_deps: true },
-        )
-        .unwrap(),
-    );
+    let with = paths(&pack(dir.path(), "fn", PackageOptions { include_deps: true }).unwrap());
     assert_eq!(
         with,
         [
@@ -333,7 +349,11 @@ fn symbolic_links_inside_the_source_are_kept_relative_and_escaping_ones_refused(
     let dir = tempfile::tempdir().unwrap();
     write_files(
         dir.path(),
-        &[("fn/index.js", "x"), ("fn/lib/real.js", "x"), ("outside.txt", "secret")],
+        &[
+            ("fn/index.js", "x"),
+            ("fn/lib/real.js", "x"),
+            ("outside.txt", "secret"),
+        ],
     );
     let fn_dir = dir.path().join("fn");
     symlink("lib/real.js", fn_dir.join("alias.js")).unwrap();
@@ -348,7 +368,11 @@ fn symbolic_links_inside_the_source_are_kept_relative_and_escaping_ones_refused(
     assert_eq!(
         links,
         [
-            ("alias.js".to_string(), Some("lib/real.js".to_string()), 0o777),
+            (
+                "alias.js".to_string(),
+                Some("lib/real.js".to_string()),
+                0o777
+            ),
             ("lib/abs.js".into(), Some("real.js".into()), 0o777),
         ]
     );
@@ -370,7 +394,10 @@ fn symbolic_links_inside_the_source_are_kept_relative_and_escaping_ones_refused(
     let error = pack(dir.path(), "fn", PackageOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(error.contains("fn/dangling.js") && error.contains("does not exist"), "{error}");
+    assert!(
+        error.contains("fn/dangling.js") && error.contains("does not exist"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -396,7 +423,10 @@ fn errors_name_the_function_the_path_and_what_to_do() {
         "{error}"
     );
 
-    write_files(dir.path(), &[("fn/index.js", "x"), ("fn/.appctlignore", "index.js\n")]);
+    write_files(
+        dir.path(),
+        &[("fn/index.js", "x"), ("fn/.appctlignore", "index.js\n")],
+    );
     let error = pack(dir.path(), "fn", PackageOptions::default())
         .unwrap_err()
         .to_string();
@@ -554,12 +584,18 @@ fn list_shows_runtime_version_schedule_and_execute() {
     .version;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines[0].starts_with("NAME") && !lines[0].contains("DEPLOYED"), "{text}");
+    assert!(
+        lines[0].starts_with("NAME") && !lines[0].contains("DEPLOYED"),
+        "{text}"
+    );
     let chat: Vec<&str> = lines[1].split_whitespace().collect();
     assert_eq!(chat, ["chat", "node-20", &chat_version[..12], "-", "users"]);
     let ingest: Vec<&str> = lines[2].split_whitespace().collect();
     assert_eq!(&ingest[..2], ["ingest", "python-3.12"]);
-    assert!(lines[2].contains("*/5 * * * *"), "cron spelled with single spaces: {text}");
+    assert!(
+        lines[2].contains("*/5 * * * *"),
+        "cron spelled with single spaces: {text}"
+    );
 
     let output = appctl(dir.path())
         .args(["functions", "list", "--json"])
@@ -571,7 +607,10 @@ fn list_shows_runtime_version_schedule_and_execute() {
     assert_eq!(chat["version"], chat_version);
     assert_eq!(chat["timeout_ms"], 30000);
     assert_eq!(chat["env"], serde_json::json!(["API_KEY"]));
-    assert!(chat.get("deployed").is_none(), "no database, no deployed field");
+    assert!(
+        chat.get("deployed").is_none(),
+        "no database, no deployed field"
+    );
     assert!(!stdout(output.get_output()).contains("value-that-must-never-show"));
 }
 

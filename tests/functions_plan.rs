@@ -69,7 +69,10 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let files = [
             ("functions/chat/index.js", "console.log('chat')\n"),
-            ("functions/chat/lib/prompt.js", "module.exports = 'be brief'\n"),
+            (
+                "functions/chat/lib/prompt.js",
+                "module.exports = 'be brief'\n",
+            ),
             ("functions/ingest/main.py", "print('ingest')\n"),
         ];
         for (path, contents) in files {
@@ -199,7 +202,10 @@ fn new_functions_are_created_recorded_and_converge() {
          SELECT string_agg(f::text, ' ') FROM appctl.functions f",
     );
     assert!(!everything.contains(SECRET), "{everything}");
-    assert!(!everything.contains("gpt-4o-mini"), "env values are not recorded: {everything}");
+    assert!(
+        !everything.contains("gpt-4o-mini"),
+        "env values are not recorded: {everything}"
+    );
 }
 
 #[test]
@@ -220,12 +226,20 @@ fn a_function_changes_exactly_when_its_code_config_or_env_names_change() {
     let old_chat = fx.version("chat");
     fs::create_dir_all(fx.path("functions/chat/node_modules/dep")).unwrap();
     fs::write(fx.path("functions/chat/node_modules/dep/index.js"), "x").unwrap();
-    fs::write(fx.path("functions/chat/.env"), format!("OPENAI_API_KEY={SECRET}")).unwrap();
+    fs::write(
+        fx.path("functions/chat/.env"),
+        format!("OPENAI_API_KEY={SECRET}"),
+    )
+    .unwrap();
     assert!(fx.plan(BASE, SECRET).is_empty());
     assert_eq!(old_chat, fx.version("chat"));
 
     // The code.
-    fs::write(fx.path("functions/chat/lib/prompt.js"), "module.exports = 'be kind'\n").unwrap();
+    fs::write(
+        fx.path("functions/chat/lib/prompt.js"),
+        "module.exports = 'be kind'\n",
+    )
+    .unwrap();
     let new_chat = fx.version("chat");
     let plan = fx.plan(BASE, SECRET);
     assert_eq!(
@@ -241,7 +255,11 @@ fn a_function_changes_exactly_when_its_code_config_or_env_names_change() {
     // Config and env names, each alone.
     for (from, to, words) in [
         ("timeout: 30s", "timeout: 1m", "timeout 30s → 1m"),
-        ("runtime: node-20", "runtime: node-22", "runtime node-20 → node-22"),
+        (
+            "runtime: node-20",
+            "runtime: node-22",
+            "runtime node-20 → node-22",
+        ),
         (
             "entrypoint: index.js",
             "entrypoint: lib/prompt.js",
@@ -285,7 +303,11 @@ fn a_function_changes_exactly_when_its_code_config_or_env_names_change() {
 fn combined_changes_and_a_removal_render_in_words() {
     let fx = Fixture::new("functions_words");
     fx.converge(BASE, SECRET);
-    fs::write(fx.path("functions/chat/index.js"), "console.log('chat v2')\n").unwrap();
+    fs::write(
+        fx.path("functions/chat/index.js"),
+        "console.log('chat v2')\n",
+    )
+    .unwrap();
     let changed = BASE
         .replace("timeout: 30s", "timeout: 2m")
         .replace("      MODEL: gpt-4o-mini\n", "      TEMPERATURE: \"0.2\"\n")
@@ -301,7 +323,10 @@ fn combined_changes_and_a_removal_render_in_words() {
     // Removing a function is not destructive: only its record goes (no data lives in it).
     assert_eq!(plan.summary().destructive, 0);
     fx.converge(without_ingest, SECRET);
-    assert_eq!(fx.sql("SELECT string_agg(name, ',') FROM appctl.functions"), "chat");
+    assert_eq!(
+        fx.sql("SELECT string_agg(name, ',') FROM appctl.functions"),
+        "chat"
+    );
 }
 
 #[test]
@@ -320,7 +345,10 @@ fn a_record_from_an_older_appctl_is_upgraded() {
             && lines[0].contains("runtime  → node-20"),
         "{lines:?}"
     );
-    assert!(lines[1].starts_with("+ function ingest: python-3.12 main.py"), "{lines:?}");
+    assert!(
+        lines[1].starts_with("+ function ingest: python-3.12 main.py"),
+        "{lines:?}"
+    );
     fx.converge(BASE, SECRET);
 }
 
@@ -364,7 +392,10 @@ fn plan_deploy_and_list_from_the_command_line() {
         .unwrap();
     let listing = output_text(&output);
     assert!(output.status.success(), "{listing}");
-    assert!(listing.lines().next().unwrap().ends_with("DEPLOYED"), "{listing}");
+    assert!(
+        listing.lines().next().unwrap().ends_with("DEPLOYED"),
+        "{listing}"
+    );
     assert_eq!(listing.matches("not deployed").count(), 2, "{listing}");
 
     let output = appctl(dir)
@@ -373,7 +404,10 @@ fn plan_deploy_and_list_from_the_command_line() {
         .unwrap();
     let plan = output_text(&output);
     assert_eq!(output.status.code(), Some(2), "{plan}");
-    assert!(plan.contains("+ function chat: node-20 index.js, version "), "{plan}");
+    assert!(
+        plan.contains("+ function chat: node-20 index.js, version "),
+        "{plan}"
+    );
     assert!(!plan.contains(SECRET), "{plan}");
 
     let output = appctl(dir)
@@ -427,6 +461,9 @@ fn plan_deploy_and_list_from_the_command_line() {
         .unwrap();
     let error = output_text(&output);
     assert_eq!(output.status.code(), Some(1), "{error}");
-    assert!(error.contains("cannot read the deployed functions"), "{error}");
+    assert!(
+        error.contains("cannot read the deployed functions"),
+        "{error}"
+    );
     assert!(!error.contains(":pw@"), "the password is redacted: {error}");
 }

@@ -68,7 +68,10 @@ pub fn run(args: FunctionsArgs, global: &GlobalArgs, output: Output) -> anyhow::
 }
 
 /// The names asked for, checked against the file: all when `None`.
-fn selected(project: &crate::project::Project, name: Option<String>) -> anyhow::Result<Vec<String>> {
+fn selected(
+    project: &crate::project::Project,
+    name: Option<String>,
+) -> anyhow::Result<Vec<String>> {
     let declared: Vec<String> = project.file.functions.keys().cloned().collect();
     match name {
         None => {
@@ -82,9 +85,10 @@ fn selected(project: &crate::project::Project, name: Option<String>) -> anyhow::
         }
         Some(name) if declared.contains(&name) => Ok(vec![name]),
         Some(name) => {
-            let hint = crate::project::suggest::did_you_mean(&name, declared.iter().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
+            let hint =
+                crate::project::suggest::did_you_mean(&name, declared.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
             bail!(
                 "no function `{name}` in {}; {hint}declared: {}",
                 project.path.display(),
@@ -173,8 +177,7 @@ fn list(
         let schema = project.file.schema.clone();
         let records = database::runtime()?.block_on(async {
             let mut conn =
-                crate::deploy::connect(&url, &database::application_name("functions list"))
-                    .await?;
+                crate::deploy::connect(&url, &database::application_name("functions list")).await?;
             crate::inspect::deployed_functions(&mut conn, &schema)
                 .await
                 .map_err(anyhow::Error::from)

@@ -47,7 +47,10 @@ pub fn differences(from: &Function, to: &Function) -> Vec<String> {
         parts.push(format!("runtime {} → {}", from.runtime, to.runtime));
     }
     if from.entrypoint != to.entrypoint {
-        parts.push(format!("entrypoint {} → {}", from.entrypoint, to.entrypoint));
+        parts.push(format!(
+            "entrypoint {} → {}",
+            from.entrypoint, to.entrypoint
+        ));
     }
     if from.timeout_ms != to.timeout_ms {
         parts.push(format!(

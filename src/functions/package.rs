@@ -288,7 +288,8 @@ pub fn pack<W: Write>(
                 header.set_entry_type(tar::EntryType::Regular);
                 header.set_mode(if *executable { 0o755 } else { 0o644 });
                 header.set_size(*size);
-                let file = File::open(&entry.disk).map_err(|e| source.read_error(&entry.path, e))?;
+                let file =
+                    File::open(&entry.disk).map_err(|e| source.read_error(&entry.path, e))?;
                 let mut reader = Exact {
                     inner: file.take(*size),
                     remaining: *size,
@@ -343,13 +344,11 @@ fn locate<'a>(
     if !root.is_dir() {
         return Err(missing());
     }
-    let project_dir = project_dir
-        .canonicalize()
-        .map_err(|e| PackageError::Read {
-            function: name.to_string(),
-            path: project_dir.display().to_string(),
-            source: e,
-        })?;
+    let project_dir = project_dir.canonicalize().map_err(|e| PackageError::Read {
+        function: name.to_string(),
+        path: project_dir.display().to_string(),
+        source: e,
+    })?;
     Ok(Source {
         function: name,
         display: function.source.trim_end_matches('/').to_string(),
@@ -514,8 +513,7 @@ fn entry(source: &Source<'_>, path: &Path) -> Result<Entry, PackageError> {
         }
     }
     let relative_text = parts.join("/");
-    let metadata =
-        fs::symlink_metadata(path).map_err(|e| source.read_error(&relative_text, e))?;
+    let metadata = fs::symlink_metadata(path).map_err(|e| source.read_error(&relative_text, e))?;
     let file_type = metadata.file_type();
     let kind = if file_type.is_dir() {
         Kind::Dir
@@ -570,7 +568,8 @@ fn relative_link(from: &Path, to: &Path) -> String {
     let from: Vec<Component> = from.components().collect();
     let to: Vec<Component> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), from.len() - common).collect();
+    let mut parts: Vec<String> =
+        std::iter::repeat_n("..".to_string(), from.len() - common).collect();
     parts.extend(
         to[common..]
             .iter()
