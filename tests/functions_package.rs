@@ -625,3 +625,19 @@ fn invoke_is_not_built_yet_and_says_so() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("is not built yet"), "{stderr}");
 }
+
+#[test]
+fn appctl_state_is_never_packed_even_when_the_source_is_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("index.js", "x"),
+            ("appctl.yaml", "version: 1\n"),
+            (".appctl/secrets.json", "{\"jwt_secret\": \"x\"}"),
+            (".env", "KEY=x"),
+        ],
+    );
+    let listed = paths(&pack(dir.path(), ".", PackageOptions::default()).unwrap());
+    assert_eq!(listed, ["appctl.yaml", "index.js"]);
+}

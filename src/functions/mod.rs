@@ -168,3 +168,60 @@ pub fn by_name<'a>(
         .map(|n| (n, declared.get(n), deployed.get(n)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Function {
+        Function {
+            version: Some("a".repeat(64)),
+            runtime: "node-20".into(),
+            entrypoint: "index.js".into(),
+            timeout_ms: Some(30_000),
+            execute: vec!["users".into()],
+            env: ["KEY".to_string()].into(),
+            ..Function::default()
+        }
+    }
+
+    #[test]
+    fn an_unread_version_is_not_compared() {
+        let recorded = record();
+        let lowered_without_sources = Function {
+            version: None,
+            ..record()
+        };
+        assert!(!differs(&recorded, &lowered_without_sources));
+        let new_code = Function {
+            version: Some("b".repeat(64)),
+            ..record()
+        };
+        assert_eq!(
+            differences(&recorded, &new_code),
+            ["version aaaaaaaaaaaa → bbbbbbbbbbbb"]
+        );
+    }
+
+    #[test]
+    fn differences_are_worded_and_env_shows_names_only() {
+        let to = Function {
+            timeout_ms: Some(90_000),
+            env: ["KEY".to_string(), "NEW".to_string()].into(),
+            execute: vec![],
+            ..record()
+        };
+        assert_eq!(
+            differences(&record(), &to),
+            [
+                "timeout 30s → 1m 30s",
+                "env +NEW",
+                "execute: nobody (was users)"
+            ]
+        );
+        assert_eq!(
+            summary(&record()),
+            "node-20 index.js, version aaaaaaaaaaaa, execute: users, timeout 30s, env KEY"
+        );
+    }
+}

@@ -13,7 +13,7 @@
 //! What goes in: the files of `source`, minus what `.gitignore` and `.appctlignore` files exclude
 //! (those in `source` and below, and those in the directories between `appctl.yaml` and `source`;
 //! never the user's global excludes, so another machine packs the same files), minus version-control
-//! folders, bytecode caches and `.env` files (always), minus dependency folders (`node_modules`,
+//! folders, `.appctl/`, bytecode caches and `.env` files (always), minus dependency folders (`node_modules`,
 //! `.venv`, any virtualenv) unless [`PackageOptions::include_deps`]. A symbolic link must point inside
 //! `source`; one that escapes is refused.
 
@@ -42,9 +42,12 @@ pub const IGNORE_FILE: &str = ".appctlignore";
 /// `pyvenv.cfg` is a virtualenv whatever its name, and counts too.
 pub const DEPENDENCY_DIRS: &[&str] = &["node_modules", ".venv"];
 
-/// Never packaged: version control, and caches that hold machine-specific bytes (Python's bytecode
-/// records the source's mtime), so including them would break determinism.
+/// Never packaged: appctl's local state (`.appctl/` holds the local stack's secrets and the packages
+/// themselves, when `source` is the project directory), version control, and caches that hold
+/// machine-specific bytes (Python's bytecode records the source's mtime), so including them would
+/// break determinism.
 pub const EXCLUDED_DIRS: &[&str] = &[
+    ".appctl",
     ".git",
     ".hg",
     ".svn",
