@@ -641,3 +641,43 @@ fn appctl_state_is_never_packed_even_when_the_source_is_the_project() {
     let listed = paths(&pack(dir.path(), ".", PackageOptions::default()).unwrap());
     assert_eq!(listed, ["appctl.yaml", "index.js"]);
 }
+
+#[test]
+fn sources_are_found_relative_to_the_project_file_not_the_current_directory() {
+    let dir = project();
+    let here = appctl(dir.path())
+        .args(["functions", "list", "--json"])
+        .assert()
+        .success();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = dir.path().join("appctl.yaml");
+    let there = appctl(elsewhere.path())
+        .args(["-f", file.to_str().unwrap(), "functions", "list", "--json"])
+        .assert()
+        .success();
+    assert_eq!(stdout(here.get_output()), stdout(there.get_output()));
+    appctl(elsewhere.path())
+        .args([
+            "functions",
+            "-f",
+            file.to_str().unwrap(),
+            "package",
+            "chat",
+            "-o",
+            "out",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(elsewhere.path().join("out/chat.tar.gz")).unwrap(),
+        package::pack(
+            "chat",
+            &function("functions/chat", "index.js"),
+            dir.path(),
+            PackageOptions::default(),
+            Vec::new()
+        )
+        .unwrap()
+        .1
+    );
+}
