@@ -681,3 +681,33 @@ fn sources_are_found_relative_to_the_project_file_not_the_current_directory() {
         .1
     );
 }
+
+#[test]
+fn packaging_and_listing_need_no_secret() {
+    let dir = project();
+    fs::remove_file(dir.path().join(".env")).unwrap();
+    let output = appctl(dir.path()).args(["validate"]).assert().code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("variable `API_KEY` is not set"), "{stderr}");
+    appctl(dir.path())
+        .args(["functions", "package"])
+        .assert()
+        .success();
+    appctl(dir.path())
+        .args(["functions", "list"])
+        .assert()
+        .success();
+    // Other mistakes are still reported.
+    fs::write(
+        dir.path().join("appctl.yaml"),
+        PROJECT.replace("timeout: 30s", "timeout: 30"),
+    )
+    .unwrap();
+    let output = appctl(dir.path())
+        .args(["functions", "package"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("timeout"), "{stderr}");
+    assert!(!stderr.contains("API_KEY"), "{stderr}");
+}

@@ -13,6 +13,7 @@ use super::{FileArg, GlobalArgs};
 use crate::functions::package::{self, PackageOptions};
 use crate::functions::{self, short_version};
 use crate::output::Output;
+use crate::project::vars::{self, Variables};
 
 #[derive(Debug, Args)]
 pub struct FunctionsArgs {
@@ -67,6 +68,41 @@ pub fn run(args: FunctionsArgs, global: &GlobalArgs, output: Output) -> anyhow::
     }
 }
 
+/// Loads and checks the project file like every command, except that `${VAR}`s need not be set:
+/// packaging and listing use env names, never values, so CI can package without production secrets.
+/// Unset variables are checked as if set to an empty value that nothing reads (the connection URL
+/// of `list --env` is resolved on its own, and a missing variable there is still an error).
+fn load_without_secrets(
+    global: &GlobalArgs,
+    file: &FileArg,
+    output: Output,
+) -> anyhow::Result<crate::project::Project> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let path = crate::project::locate(global.project_file(file).as_deref(), &cwd)?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let source = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let known = Variables::from_env(&dir)
+        .with_context(|| format!("cannot read {}", dir.join(".env").display()))?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for line in source.lines() {
+        for reference in vars::references(line).unwrap_or_default() {
+            if !known.is_set(&reference.name) {
+                pairs.push((reference.name, String::new()));
+            }
+        }
+    }
+    let variables = known.with(pairs);
+    let options = crate::project::LoadOptions {
+        environment: global.env.clone(),
+        variables: Some(variables),
+    };
+    database::load_with(&path, &options, output)
+}
+
 /// The names asked for, checked against the file: all when `None`.
 fn selected(
     project: &crate::project::Project,
@@ -110,7 +146,7 @@ fn package(
     global: &GlobalArgs,
     output: Output,
 ) -> anyhow::Result<ExitCode> {
-    let project = database::load_project(global, file, output)?;
+    let project = load_without_secrets(global, file, output)?;
     let names = selected(&project, name)?;
     let out_dir = out.unwrap_or_else(|| {
         let packages = PathBuf::from(".appctl").join("packages");
@@ -170,7 +206,7 @@ fn list(
     global: &GlobalArgs,
     output: Output,
 ) -> anyhow::Result<ExitCode> {
-    let project = database::load_project(global, file, output)?;
+    let project = load_without_secrets(global, file, output)?;
     let declared = functions::lower_with_versions(&project)?.functions;
     let deployed = if connection.database_url.is_some() || global.env.is_some() {
         let url = database::database_url(connection, global, &project)?;
