@@ -711,3 +711,21 @@ fn packaging_and_listing_need_no_secret() {
     assert!(stderr.contains("timeout"), "{stderr}");
     assert!(!stderr.contains("API_KEY"), "{stderr}");
 }
+
+#[test]
+fn a_package_is_never_written_into_its_own_sources() {
+    let dir = project();
+    let output = appctl(dir.path())
+        .args(["functions", "package", "chat", "-o", "functions/chat/dist"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("is inside its source directory `functions/chat`"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("functions/chat/dist").exists(),
+        "nothing is written"
+    );
+}

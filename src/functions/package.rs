@@ -136,6 +136,14 @@ pub enum PackageError {
         "function `{function}`: `{path}` changed while it was packed; run the command again when nothing is writing to the source directory"
     )]
     Changed { function: String, path: String },
+    #[error(
+        "function `{function}`: the output directory `{out_dir}` is inside its source directory `{source_dir}`, so the package would pack itself; write it elsewhere with -o"
+    )]
+    OutputInSource {
+        function: String,
+        out_dir: String,
+        source_dir: String,
+    },
     #[error("function `{function}`: {message}; fix the rule or the file")]
     Walk { function: String, message: String },
     #[error("function `{function}`: cannot read `{path}`: {source}")]
@@ -221,6 +229,21 @@ pub fn write(
         path: path.display().to_string(),
         source,
     };
+    // A package written into its own sources would be packed by the next run (and its half-written
+    // temporary file by this one): refused, unless under a folder that is never packed.
+    let source = locate(name, function, project_dir)?;
+    if let Some(out) = resolve(out_dir)
+        && let Ok(inside) = out.strip_prefix(&source.root)
+        && !inside
+            .components()
+            .any(|c| EXCLUDED_DIRS.contains(&c.as_os_str().to_str().unwrap_or("")))
+    {
+        return Err(PackageError::OutputInSource {
+            function: name.to_string(),
+            out_dir: out_dir.display().to_string(),
+            source_dir: source.display,
+        });
+    }
     fs::create_dir_all(out_dir).map_err(|e| write_error(out_dir, e))?;
     let target = out_dir.join(format!("{name}.tar.gz"));
     let temporary = out_dir.join(format!(".{name}.tar.gz.{}.tmp", std::process::id()));
@@ -244,6 +267,23 @@ pub fn write(
         let _ = fs::remove_file(&temporary);
     }
     result.map(|info| (info, target))
+}
+
+/// `path` with its longest existing ancestor canonicalised and the rest appended: where a directory
+/// not created yet will be.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    for ancestor in absolute.ancestors() {
+        if let Ok(existing) = ancestor.canonicalize() {
+            let rest = absolute.strip_prefix(ancestor).ok()?;
+            return Some(existing.join(rest));
+        }
+    }
+    None
 }
 
 /// Packs the function into `out`; returns what was packed and `out`.
