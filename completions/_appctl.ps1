@@ -280,14 +280,17 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('package', 'package', [CompletionResultType]::ParameterValue, 'Write a deterministic tar.gz per function')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the project''s functions')
+            [CompletionResult]::new('package', 'package', [CompletionResultType]::ParameterValue, 'Write a deterministic tar.gz per function; its sha256 is the function''s version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the project''s functions; with a database, what is deployed there')
             [CompletionResult]::new('invoke', 'invoke', [CompletionResultType]::ParameterValue, 'Call a function through the gateway')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'appctl;functions;package' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write <name>.tar.gz [default: .appctl/packages beside appctl.yaml]')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write <name>.tar.gz [default: .appctl/packages beside appctl.yaml]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
+            [CompletionResult]::new('--include-deps', '--include-deps', [CompletionResultType]::ParameterName, 'Also pack dependency folders (node_modules, .venv, virtualenvs)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
@@ -303,6 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             break
         }
         'appctl;functions;list' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Postgres connection URL [default: DATABASE_URL, else the environment''s database_url]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
@@ -337,8 +341,8 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             break
         }
         'appctl;functions;help' {
-            [CompletionResult]::new('package', 'package', [CompletionResultType]::ParameterValue, 'Write a deterministic tar.gz per function')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the project''s functions')
+            [CompletionResult]::new('package', 'package', [CompletionResultType]::ParameterValue, 'Write a deterministic tar.gz per function; its sha256 is the function''s version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the project''s functions; with a database, what is deployed there')
             [CompletionResult]::new('invoke', 'invoke', [CompletionResultType]::ParameterValue, 'Call a function through the gateway')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -484,8 +488,8 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             break
         }
         'appctl;help;functions' {
-            [CompletionResult]::new('package', 'package', [CompletionResultType]::ParameterValue, 'Write a deterministic tar.gz per function')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the project''s functions')
+            [CompletionResult]::new('package', 'package', [CompletionResultType]::ParameterValue, 'Write a deterministic tar.gz per function; its sha256 is the function''s version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the project''s functions; with a database, what is deployed there')
             [CompletionResult]::new('invoke', 'invoke', [CompletionResultType]::ParameterValue, 'Call a function through the gateway')
             break
         }

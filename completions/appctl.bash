@@ -466,12 +466,16 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__functions__subcmd__list)
-            opts="-y -v -q -h -V --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-y -v -q -h -V --database-url --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -484,12 +488,20 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__functions__subcmd__package)
-            opts="-y -v -q -h -V --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-o -y -v -q -h -V --out --include-deps --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

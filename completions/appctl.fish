@@ -178,11 +178,13 @@ complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -s q -l quiet -d 'Print only errors and requested data'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -s h -l help -d 'Print help'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -s V -l version -d 'Print version'
-complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -f -a "package" -d 'Write a deterministic tar.gz per function'
-complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -f -a "list" -d 'List the project\'s functions'
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -f -a "package" -d 'Write a deterministic tar.gz per function; its sha256 is the function\'s version'
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -f -a "list" -d 'List the project\'s functions; with a database, what is deployed there'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -f -a "invoke" -d 'Call a function through the gateway'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and not __fish_seen_subcommand_from package list invoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -s o -l out -d 'Where to write <name>.tar.gz [default: .appctl/packages beside appctl.yaml]' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -l env -d 'The environment of appctl.yaml to work on' -r
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -l include-deps -d 'Also pack dependency folders (node_modules, .venv, virtualenvs)'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'
@@ -190,6 +192,7 @@ complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -s q -l quiet -d 'Print only errors and requested data'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -s h -l help -d 'Print help'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from package" -s V -l version -d 'Print version'
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from list" -l database-url -d 'Postgres connection URL [default: DATABASE_URL, else the environment\'s database_url]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from list" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
@@ -208,8 +211,8 @@ complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -s q -l quiet -d 'Print only errors and requested data'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -s h -l help -d 'Print help'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -s V -l version -d 'Print version'
-complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "package" -d 'Write a deterministic tar.gz per function'
-complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the project\'s functions'
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "package" -d 'Write a deterministic tar.gz per function; its sha256 is the function\'s version'
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the project\'s functions; with a database, what is deployed there'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "invoke" -d 'Call a function through the gateway'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -s f -l file -d 'The project file [default: appctl.yaml in this directory or the nearest parent]' -r -F
@@ -275,6 +278,6 @@ complete -c appctl -n "__fish_appctl_using_subcommand help; and not __fish_seen_
 complete -c appctl -n "__fish_appctl_using_subcommand help; and not __fish_seen_subcommand_from init validate plan deploy pull access up down status logs functions export import completions schema help" -f -a "completions" -d 'Print shell completions'
 complete -c appctl -n "__fish_appctl_using_subcommand help; and not __fish_seen_subcommand_from init validate plan deploy pull access up down status logs functions export import completions schema help" -f -a "schema" -d 'Print the JSON Schema of appctl.yaml'
 complete -c appctl -n "__fish_appctl_using_subcommand help; and not __fish_seen_subcommand_from init validate plan deploy pull access up down status logs functions export import completions schema help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c appctl -n "__fish_appctl_using_subcommand help; and __fish_seen_subcommand_from functions" -f -a "package" -d 'Write a deterministic tar.gz per function'
-complete -c appctl -n "__fish_appctl_using_subcommand help; and __fish_seen_subcommand_from functions" -f -a "list" -d 'List the project\'s functions'
+complete -c appctl -n "__fish_appctl_using_subcommand help; and __fish_seen_subcommand_from functions" -f -a "package" -d 'Write a deterministic tar.gz per function; its sha256 is the function\'s version'
+complete -c appctl -n "__fish_appctl_using_subcommand help; and __fish_seen_subcommand_from functions" -f -a "list" -d 'List the project\'s functions; with a database, what is deployed there'
 complete -c appctl -n "__fish_appctl_using_subcommand help; and __fish_seen_subcommand_from functions" -f -a "invoke" -d 'Call a function through the gateway'

@@ -612,6 +612,16 @@ CREATE TABLE IF NOT EXISTS appctl.functions (
     execute jsonb NOT NULL,
     PRIMARY KEY (schema_name, name)
 );
+-- What a function's deploy depends on (see src/functions/mod.rs); added to records made before.
+ALTER TABLE appctl.functions
+    ADD COLUMN IF NOT EXISTS version text,
+    ADD COLUMN IF NOT EXISTS runtime text,
+    ADD COLUMN IF NOT EXISTS entrypoint text,
+    ADD COLUMN IF NOT EXISTS timeout_ms bigint,
+    ADD COLUMN IF NOT EXISTS memory_bytes bigint,
+    ADD COLUMN IF NOT EXISTS schedule text,
+    ADD COLUMN IF NOT EXISTS env_names jsonb NOT NULL DEFAULT '[]',
+    ADD COLUMN IF NOT EXISTS deployed_at timestamptz NOT NULL DEFAULT now();
 ";
 
 /// Platform objects, created where absent, committed before the plan is made: they only add what is
@@ -633,7 +643,7 @@ async fn run_bootstrap(conn: &mut PgConnection, schema: &str) -> Result<(), Depl
 
 async fn ensure_bookkeeping(conn: &mut PgConnection) -> Result<(), DeployError> {
     let exists: bool = sqlx::query_scalar(
-        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL",
+        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('appctl.functions') AND attname = 'deployed_at' AND NOT attisdropped)",
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -204,10 +204,16 @@ pub enum Change {
     DropStoragePolicy {
         name: String,
     },
-    /// Who may invoke a function, as recorded in `appctl.functions`.
-    SetFunctionExecute {
+    /// A function's record in `appctl.functions`: its version, configuration, env names and who may
+    /// invoke it.
+    CreateFunction {
         name: String,
-        execute: Vec<String>,
+        function: crate::model::Function,
+    },
+    ChangeFunction {
+        name: String,
+        from: crate::model::Function,
+        to: crate::model::Function,
     },
     RemoveFunction {
         name: String,
@@ -282,13 +288,23 @@ fn enum_uses_after_drops(out: &mut Diff) {
     }
 }
 
+/// Functions by name; a change when the version, the configuration or the env names differ (a
+/// desired version of `None` means "not read" and is not compared).
 fn diff_functions(desired: &Database, actual: &Database, out: &mut Diff) {
-    for (name, execute) in &desired.functions {
-        if actual.functions.get(name) != Some(execute) {
-            out.changes.push(Change::SetFunctionExecute {
+    for (name, wanted) in &desired.functions {
+        match actual.functions.get(name) {
+            None => out.changes.push(Change::CreateFunction {
                 name: name.clone(),
-                execute: execute.clone(),
-            });
+                function: wanted.clone(),
+            }),
+            Some(recorded) if crate::functions::differs(recorded, wanted) => {
+                out.changes.push(Change::ChangeFunction {
+                    name: name.clone(),
+                    from: recorded.clone(),
+                    to: wanted.clone(),
+                })
+            }
+            Some(_) => {}
         }
     }
     for name in actual.functions.keys() {

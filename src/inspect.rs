@@ -1047,32 +1047,61 @@ pub async fn policies_of(
     result
 }
 
-/// Who may invoke each function, as the last deploy recorded it in `appctl.functions`.
-async fn read_functions(
+/// The functions of `schema` as the last deploy recorded them in `appctl.functions` (empty when appctl
+/// never deployed there). Each row is read as JSON, so a record written by an older appctl (without
+/// version or configuration) reads with those fields empty and plans as a change.
+pub async fn deployed_functions(
     conn: &mut PgConnection,
-    ctx: Ctx<'_>,
-    database: &mut Database,
-) -> Result<(), InspectError> {
+    schema: &str,
+) -> Result<BTreeMap<String, crate::model::Function>, InspectError> {
+    let ctx = Ctx { schema };
     const FUNCTIONS: &str = "appctl.functions";
     let exists: bool = sqlx::query_scalar("select to_regclass('appctl.functions') is not null")
         .fetch_one(&mut *conn)
         .await
         .map_err(ctx.err(FUNCTIONS))?;
+    let mut functions = BTreeMap::new();
     if !exists {
-        return Ok(());
+        return Ok(functions);
     }
     let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(
-        "select name, execute from appctl.functions where schema_name = $1 order by name",
+        "select f.name, to_jsonb(f) from appctl.functions f where f.schema_name = $1 order by f.name",
     )
-    .bind(ctx.schema)
+    .bind(schema)
     .fetch_all(&mut *conn)
     .await
     .map_err(ctx.err(FUNCTIONS))?;
-    for (name, execute) in rows {
-        let rules: Vec<String> = serde_json::from_value(execute)
-            .map_err(|e| ctx.unexpected(FUNCTIONS, format!("execute of {name}: {e}")))?;
-        database.functions.insert(name, rules);
+    for (name, row) in rows {
+        let text = |key: &str| row.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let number = |key: &str| row.get(key).and_then(|v| v.as_u64());
+        let list = |key: &str| -> Result<Vec<String>, InspectError> {
+            match row.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+                Some(value) => serde_json::from_value(value.clone())
+                    .map_err(|e| ctx.unexpected(FUNCTIONS, format!("{key} of {name}: {e}"))),
+            }
+        };
+        let function = crate::model::Function {
+            version: text("version"),
+            runtime: text("runtime").unwrap_or_default(),
+            entrypoint: text("entrypoint").unwrap_or_default(),
+            timeout_ms: number("timeout_ms"),
+            memory_bytes: number("memory_bytes"),
+            schedule: text("schedule"),
+            execute: list("execute")?,
+            env: list("env_names")?.into_iter().collect(),
+        };
+        functions.insert(name, function);
     }
+    Ok(functions)
+}
+
+async fn read_functions(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    database: &mut Database,
+) -> Result<(), InspectError> {
+    database.functions = deployed_functions(conn, ctx.schema).await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod deploy;
 pub mod diff;
+pub mod functions;
 pub mod gateway;
 pub mod inspect;
 pub mod lower;

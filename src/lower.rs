@@ -60,7 +60,56 @@ pub fn lower(project: &ProjectFile) -> Database {
     database
         .storage_policies
         .sort_by(|a, b| a.name.cmp(&b.name));
+    for (name, function) in &project.functions {
+        database
+            .functions
+            .insert(name.clone(), lower_function(function));
+    }
     database
+}
+
+/// A function's record without its version (that needs the sources: see
+/// [`crate::functions::lower_with_versions`]). Values are spelled one way, so rewriting `30s` as
+/// `30000ms` or reordering `execute` changes nothing; env values are left out (secrets).
+pub fn lower_function(function: &file::Function) -> crate::model::Function {
+    let mut execute: Vec<String> = function
+        .execute
+        .iter()
+        .map(|rule| match rule {
+            file::RoleRule::Role(role) => role.clone(),
+            file::RoleRule::Filtered(filtered) => serde_json::json!({
+                "role": filtered.role,
+                "where": filtered.predicate,
+            })
+            .to_string(),
+        })
+        .collect();
+    execute.sort();
+    execute.dedup();
+    let runtime = serde_json::to_value(function.runtime)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    crate::model::Function {
+        version: None,
+        runtime,
+        entrypoint: function.entrypoint.trim_start_matches("./").to_string(),
+        timeout_ms: function
+            .timeout
+            .as_deref()
+            .and_then(|t| humantime::parse_duration(t).ok())
+            .and_then(|d| u64::try_from(d.as_millis()).ok()),
+        memory_bytes: function.memory.as_ref().and_then(|size| match size {
+            file::Size::Bytes(bytes) => Some(*bytes),
+            file::Size::Text(text) => crate::project::validate::parse_size(text),
+        }),
+        schedule: function
+            .schedule
+            .as_deref()
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")),
+        execute,
+        env: function.env.keys().cloned().collect(),
+    }
 }
 
 fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table {

@@ -663,19 +663,18 @@ fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, 
             format!("{} to {}", policy.command, policy.roles.join(", ")),
             vec![],
         ),
-        Change::SetFunctionExecute { name, execute } => (
+        Change::CreateFunction { name, function } => (
             12,
-            if actual.functions.contains_key(name) {
-                Action::Change
-            } else {
-                Create
-            },
+            Create,
             format!("function {name}"),
-            if execute.is_empty() {
-                "execute: nobody".to_string()
-            } else {
-                format!("execute: {}", execute.join(", "))
-            },
+            crate::functions::summary(function),
+            vec![],
+        ),
+        Change::ChangeFunction { name, from, to } => (
+            12,
+            Action::Change,
+            format!("function {name}"),
+            crate::functions::differences(from, to).join(", "),
             vec![],
         ),
         Change::RemoveFunction { name } => (

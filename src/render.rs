@@ -334,12 +334,10 @@ pub fn statements(change: &Change, schema: &str, online: bool) -> Vec<String> {
             literal(id)
         )],
         Change::CreateStoragePolicy { policy } => vec![create_policy("storage", "objects", policy)],
-        Change::SetFunctionExecute { name, execute } => vec![format!(
-            "INSERT INTO \"appctl\".\"functions\" (\"schema_name\", \"name\", \"execute\") VALUES ({}, {}, {}::jsonb) ON CONFLICT (\"schema_name\", \"name\") DO UPDATE SET \"execute\" = EXCLUDED.\"execute\"",
-            literal(schema),
-            literal(name),
-            literal(&serde_json::to_string(execute).expect("strings serialize")),
-        )],
+        Change::CreateFunction { name, function }
+        | Change::ChangeFunction {
+            name, to: function, ..
+        } => vec![record_function(schema, name, function)],
         Change::RemoveFunction { name } => vec![format!(
             "DELETE FROM \"appctl\".\"functions\" WHERE \"schema_name\" = {} AND \"name\" = {}",
             literal(schema),
@@ -525,6 +523,26 @@ fn create_policy(schema: &str, table: &str, policy: &Policy) -> String {
         sql.push_str(&format!(" WITH CHECK ({check})"));
     }
     sql
+}
+
+/// Upserts a function's record. A version of `None` (not read from the sources) keeps the recorded one.
+fn record_function(schema: &str, name: &str, function: &crate::model::Function) -> String {
+    let optional = |value: Option<String>| value.unwrap_or_else(|| "NULL".into());
+    format!(
+        "INSERT INTO \"appctl\".\"functions\" (\"schema_name\", \"name\", \"execute\", \"version\", \"runtime\", \"entrypoint\", \"timeout_ms\", \"memory_bytes\", \"schedule\", \"env_names\") \
+         VALUES ({}, {}, {}::jsonb, {}, {}, {}, {}, {}, {}, {}::jsonb) \
+         ON CONFLICT (\"schema_name\", \"name\") DO UPDATE SET \"execute\" = EXCLUDED.\"execute\", \"version\" = coalesce(EXCLUDED.\"version\", \"functions\".\"version\"), \"runtime\" = EXCLUDED.\"runtime\", \"entrypoint\" = EXCLUDED.\"entrypoint\", \"timeout_ms\" = EXCLUDED.\"timeout_ms\", \"memory_bytes\" = EXCLUDED.\"memory_bytes\", \"schedule\" = EXCLUDED.\"schedule\", \"env_names\" = EXCLUDED.\"env_names\", \"deployed_at\" = now()",
+        literal(schema),
+        literal(name),
+        literal(&serde_json::to_string(&function.execute).expect("strings serialize")),
+        optional(function.version.as_deref().map(literal)),
+        literal(&function.runtime),
+        literal(&function.entrypoint),
+        optional(function.timeout_ms.map(|v| v.to_string())),
+        optional(function.memory_bytes.map(|v| v.to_string())),
+        optional(function.schedule.as_deref().map(literal)),
+        literal(&serde_json::to_string(&function.env).expect("strings serialize")),
+    )
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ fn commands_not_built_yet_say_so_in_one_line_and_exit_1() {
         &["down"],
         &["status"],
         &["logs"],
-        &["functions", "list"],
+        &["functions", "invoke", "chat"],
         &["export", "-o", "x.tar.zst"],
         &["import", "x.tar.zst"],
     ] {

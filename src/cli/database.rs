@@ -29,7 +29,12 @@ pub fn load_project(
         environment: global.env.clone(),
         variables: None,
     };
-    match project::load(&path, &options) {
+    load_with(&path, &options, output)
+}
+
+/// [`load_project`] with the options given.
+pub fn load_with(path: &Path, options: &LoadOptions, output: Output) -> anyhow::Result<Project> {
+    match project::load(path, options) {
         Ok(project) => {
             if !project.report.diagnostics.is_empty() && !output.quiet {
                 eprint!("{}", project.report.render(output.color));

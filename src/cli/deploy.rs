@@ -99,7 +99,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         }
         None => None,
     };
-    let desired = crate::lower::lower(&project.file);
+    let desired = crate::functions::lower_with_versions(&project)?;
     let options = DeployOptions {
         allow_destructive: args.allow_destructive,
         online: args.online,

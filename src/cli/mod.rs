@@ -7,6 +7,7 @@ mod completions;
 mod database;
 mod deploy;
 mod down;
+mod functions;
 mod gateway;
 mod init;
 mod logs;
@@ -85,7 +86,7 @@ pub enum Command {
     /// Show the logs of the local stack
     Logs(logs::LogsArgs),
     /// Package, list and invoke functions
-    Functions(not_built::FunctionsArgs),
+    Functions(functions::FunctionsArgs),
     /// Write every table, file, user and function of an instance to one archive
     Export(not_built::ExportArgs),
     /// Load an archive made by `appctl export` into an instance
@@ -162,7 +163,7 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Logs(args) => logs::run(args, global, output),
         Command::Render(args) => render::run(args, global, output),
         Command::Gateway(args) => gateway::run(args),
-        Command::Functions(_) => not_built::run("functions"),
+        Command::Functions(args) => functions::run(args, global, output),
         Command::Export(_) => not_built::run("export"),
         Command::Import(_) => not_built::run("import"),
     }

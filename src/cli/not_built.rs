@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use super::FileArg;
 use super::database::ConnectionArgs;
@@ -15,35 +15,6 @@ pub fn run(command: &str) -> anyhow::Result<ExitCode> {
         "`appctl {command}` is not built yet in appctl {}; see docs/roadmap.md for what is",
         env!("CARGO_PKG_VERSION")
     )
-}
-
-#[derive(Debug, Args)]
-pub struct FunctionsArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(subcommand)]
-    pub command: FunctionsCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum FunctionsCommand {
-    /// Write a deterministic tar.gz per function
-    Package {
-        /// The function [default: all]
-        name: Option<String>,
-    },
-    /// List the project's functions
-    List,
-    /// Call a function through the gateway
-    Invoke {
-        name: String,
-        /// The JSON body
-        #[arg(long)]
-        data: Option<String>,
-        /// Who calls: anon, service or user:<uuid>
-        #[arg(long = "as", default_value = "anon")]
-        caller: String,
-    },
 }
 
 #[derive(Debug, Args)]

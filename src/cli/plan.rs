@@ -37,7 +37,7 @@ pub struct PlanArgs {
 pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
     let project = database::load_project(global, &args.file, output)?;
     let url = database::database_url(&args.connection, global, &project)?;
-    let desired = crate::lower::lower(&project.file);
+    let desired = crate::functions::lower_with_versions(&project)?;
     let plan = database::runtime()?.block_on(async {
         let mut conn = deploy::connect(&url, &database::application_name("plan")).await?;
         deploy::make_plan_with(&mut conn, &desired, args.online, args.bootstrap).await

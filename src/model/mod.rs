@@ -28,10 +28,10 @@ pub struct Database {
     /// permissions of the buckets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage_policies: Vec<Policy>,
-    /// Functions and who may invoke them (`execute`), each rule as written (`users`, `user:<uuid>`,
-    /// or `{"role":…,"where":…}` as JSON). Recorded in `appctl.functions`; the gateway enforces them.
+    /// Functions: their package's version, their configuration and who may invoke them. Recorded in
+    /// `appctl.functions` by a deploy; the gateway enforces `execute`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub functions: BTreeMap<String, Vec<String>>,
+    pub functions: BTreeMap<String, Function>,
     /// Actual only: which of [`MANAGED_ROLES`] exist in the cluster. A new table has every privilege
     /// of these roles revoked right after it is created, so default privileges (Supabase grants all
     /// to them on new tables) cannot add grants the file does not declare.
@@ -71,6 +71,36 @@ impl ObjectRef {
             | ObjectRef::Bucket(name) => name,
         }
     }
+}
+
+/// A function as a deploy records it: what decides whether it must be deployed again. Env values are
+/// never part of it (they are secrets, resolved at run time): only env names are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// sha256 (hex) of the function's package (see [`crate::functions::package`]). `None` in a state
+    /// lowered without reading the sources (then it is not compared), and in a record written before
+    /// appctl recorded versions.
+    pub version: Option<String>,
+    /// `node-20`, `python-3.12`, ...
+    pub runtime: String,
+    /// Relative to the source directory.
+    pub entrypoint: String,
+    /// Milliseconds, so `30s` and `30000ms` are the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    /// The cron expression, fields separated by one space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Who may invoke it, each rule as written (`users`, `user:<uuid>`, or `{"role":…,"where":…}`
+    /// as JSON), sorted and without duplicates.
+    #[serde(default)]
+    pub execute: Vec<String>,
+    /// The names of its environment variables, sorted; never their values.
+    #[serde(default)]
+    pub env: BTreeSet<String>,
 }
 
 /// A storage bucket, as a row of `storage.buckets`.

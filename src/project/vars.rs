@@ -133,6 +133,18 @@ impl Variables {
         }
     }
 
+    /// These variables plus `pairs` (which win).
+    pub fn with<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.values
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
     pub fn is_set(&self, name: &str) -> bool {
         self.values.contains_key(name)
     }

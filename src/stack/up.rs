@@ -346,7 +346,7 @@ async fn apply_schema(
             Err(e) => return Err(e).context("cannot connect to the local db"),
         }
     };
-    let desired = crate::lower::lower(&project.file);
+    let desired = crate::functions::lower_with_versions(project)?;
     let deploy_options = DeployOptions {
         allow_destructive: options.allow_destructive,
         bootstrap: true,

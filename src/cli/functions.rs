@@ -1,0 +1,358 @@
+//! `appctl functions`: package a function's sources, list the functions (and what is deployed), invoke
+//! one through the gateway (not built yet: it needs the local stack).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+
+use super::database::{self, ConnectionArgs};
+use super::{FileArg, GlobalArgs};
+use crate::functions::package::{self, PackageOptions};
+use crate::functions::{self, short_version};
+use crate::output::Output;
+use crate::project::vars::{self, Variables};
+
+#[derive(Debug, Args)]
+pub struct FunctionsArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(subcommand)]
+    pub command: FunctionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FunctionsCommand {
+    /// Write a deterministic tar.gz per function; its sha256 is the function's version
+    Package {
+        /// The function [default: all]
+        name: Option<String>,
+        /// Where to write <name>.tar.gz [default: .appctl/packages beside appctl.yaml]
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also pack dependency folders (node_modules, .venv, virtualenvs)
+        #[arg(long)]
+        include_deps: bool,
+    },
+    /// List the project's functions; with a database, what is deployed there
+    List {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Call a function through the gateway
+    Invoke {
+        name: String,
+        /// The JSON body
+        #[arg(long)]
+        data: Option<String>,
+        /// Who calls: anon, service or user:<uuid>
+        #[arg(long = "as", default_value = "anon")]
+        caller: String,
+    },
+}
+
+pub fn run(args: FunctionsArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    match args.command {
+        FunctionsCommand::Package {
+            name,
+            out,
+            include_deps,
+        } => package(&args.file, name, out, include_deps, global, output),
+        FunctionsCommand::List { connection } => list(&args.file, &connection, global, output),
+        FunctionsCommand::Invoke { .. } => bail!(
+            "`appctl functions invoke` is not built yet in appctl {}: it calls the function through the local stack's gateway; see docs/roadmap.md",
+            env!("CARGO_PKG_VERSION")
+        ),
+    }
+}
+
+/// Loads and checks the project file like every command, except that `${VAR}`s need not be set:
+/// packaging and listing use env names, never values, so CI can package without production secrets.
+/// Unset variables are checked as if set to an empty value that nothing reads (the connection URL
+/// of `list --env` is resolved on its own, and a missing variable there is still an error).
+fn load_without_secrets(
+    global: &GlobalArgs,
+    file: &FileArg,
+    output: Output,
+) -> anyhow::Result<crate::project::Project> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let path = crate::project::locate(global.project_file(file).as_deref(), &cwd)?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let source = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let known = Variables::from_env(&dir)
+        .with_context(|| format!("cannot read {}", dir.join(".env").display()))?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for line in source.lines() {
+        for reference in vars::references(line).unwrap_or_default() {
+            if !known.is_set(&reference.name) {
+                pairs.push((reference.name, String::new()));
+            }
+        }
+    }
+    let variables = known.with(pairs);
+    let options = crate::project::LoadOptions {
+        environment: global.env.clone(),
+        variables: Some(variables),
+    };
+    database::load_with(&path, &options, output)
+}
+
+/// The names asked for, checked against the file: all when `None`.
+fn selected(
+    project: &crate::project::Project,
+    name: Option<String>,
+) -> anyhow::Result<Vec<String>> {
+    let declared: Vec<String> = project.file.functions.keys().cloned().collect();
+    match name {
+        None => {
+            if declared.is_empty() {
+                bail!(
+                    "{} declares no functions; add one under `functions:` (see docs/functions.md)",
+                    project.path.display()
+                );
+            }
+            Ok(declared)
+        }
+        Some(name) if declared.contains(&name) => Ok(vec![name]),
+        Some(name) => {
+            let hint =
+                crate::project::suggest::did_you_mean(&name, declared.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+            bail!(
+                "no function `{name}` in {}; {hint}declared: {}",
+                project.path.display(),
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    declared.join(", ")
+                }
+            )
+        }
+    }
+}
+
+fn package(
+    file: &FileArg,
+    name: Option<String>,
+    out: Option<PathBuf>,
+    include_deps: bool,
+    global: &GlobalArgs,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    let project = load_without_secrets(global, file, output)?;
+    let names = selected(&project, name)?;
+    let out_dir = out.unwrap_or_else(|| {
+        let packages = PathBuf::from(".appctl").join("packages");
+        match project.dir() {
+            dir if dir == std::path::Path::new(".") => packages,
+            dir => dir.join(packages),
+        }
+    });
+    let options = PackageOptions { include_deps };
+    let mut written = Vec::new();
+    for name in &names {
+        let function = &project.file.functions[name];
+        let (info, path) = package::write(name, function, project.dir(), options, &out_dir)?;
+        written.push((info, path));
+    }
+    if output.json {
+        let list: Vec<serde_json::Value> = written
+            .iter()
+            .map(|(info, path)| {
+                serde_json::json!({
+                    "name": info.name,
+                    "version": info.version,
+                    "size": info.size,
+                    "files": info.files,
+                    "path": path,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "packages": list }))?
+        );
+    } else {
+        let mut table = vec![
+            ["NAME", "VERSION (sha256)", "SIZE", "FILES", "PACKAGE"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        ];
+        for (info, path) in &written {
+            table.push(vec![
+                info.name.clone(),
+                info.version.clone(),
+                format!("{} bytes", info.size),
+                info.files.to_string(),
+                path.display().to_string(),
+            ]);
+        }
+        print!("{}", render_table(&table));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(
+    file: &FileArg,
+    connection: &ConnectionArgs,
+    global: &GlobalArgs,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    let project = load_without_secrets(global, file, output)?;
+    let declared = functions::lower_with_versions(&project)?.functions;
+    let deployed = if connection.database_url.is_some() || global.env.is_some() {
+        let url = database::database_url(connection, global, &project)?;
+        let schema = project.file.schema.clone();
+        let records = database::runtime()?.block_on(async {
+            let mut conn =
+                crate::deploy::connect(&url, &database::application_name("functions list")).await?;
+            crate::inspect::deployed_functions(&mut conn, &schema)
+                .await
+                .map_err(anyhow::Error::from)
+        });
+        Some(records.with_context(|| {
+            format!(
+                "cannot read the deployed functions from {}",
+                crate::deploy::redact_url(&url)
+            )
+        })?)
+    } else {
+        None
+    };
+    let empty = Default::default();
+    let rows = functions::by_name(&declared, deployed.as_ref().unwrap_or(&empty));
+    if output.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(name, wanted, recorded)| {
+                let mut row = serde_json::json!({ "name": name, "declared": wanted.is_some() });
+                if let Some(f) = wanted {
+                    row["runtime"] = f.runtime.clone().into();
+                    row["entrypoint"] = f.entrypoint.clone().into();
+                    row["version"] = f.version.clone().into();
+                    row["schedule"] = f.schedule.clone().into();
+                    row["timeout_ms"] = f.timeout_ms.into();
+                    row["memory_bytes"] = f.memory_bytes.into();
+                    row["execute"] = f.execute.clone().into();
+                    row["env"] = f.env.iter().cloned().collect::<Vec<_>>().into();
+                }
+                if deployed.is_some() {
+                    row["deployed"] = match recorded {
+                        None => serde_json::Value::Null,
+                        Some(r) => {
+                            let differences = match wanted {
+                                Some(w) => functions::differences(r, w),
+                                None => vec!["no longer declared".to_string()],
+                            };
+                            serde_json::json!({
+                                "version": r.version,
+                                "differs": !differences.is_empty(),
+                                "differences": differences,
+                            })
+                        }
+                    };
+                }
+                row
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "functions": list }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("No functions declared in {}.", project.path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table: Vec<Vec<String>> = vec![
+        ["NAME", "RUNTIME", "VERSION", "SCHEDULE", "EXECUTE"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    ];
+    if deployed.is_some() {
+        table[0].push("DEPLOYED".into());
+    }
+    for (name, wanted, recorded) in &rows {
+        let mut row = match wanted {
+            Some(f) => vec![
+                name.to_string(),
+                f.runtime.clone(),
+                short_version(f.version.as_deref()),
+                f.schedule.clone().unwrap_or_else(|| "-".into()),
+                if f.execute.is_empty() {
+                    "nobody".into()
+                } else {
+                    f.execute.join(", ")
+                },
+            ],
+            None => vec![
+                name.to_string(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ],
+        };
+        if deployed.is_some() {
+            row.push(match (wanted, recorded) {
+                (_, None) => "not deployed".into(),
+                (None, Some(r)) => format!(
+                    "{} (no longer declared; the next deploy removes it)",
+                    short_version(r.version.as_deref())
+                ),
+                (Some(w), Some(r)) => {
+                    let differences = functions::differences(r, w);
+                    if differences.is_empty() {
+                        format!("{} (up to date)", short_version(r.version.as_deref()))
+                    } else {
+                        format!(
+                            "{} (differs: {})",
+                            short_version(r.version.as_deref()),
+                            differences.join(", ")
+                        )
+                    }
+                }
+            });
+        }
+        table.push(row);
+    }
+    print!("{}", render_table(&table));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Columns padded to their widest cell, two spaces apart; the last one is not padded.
+fn render_table(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<width$}  ", width = widths[c]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
