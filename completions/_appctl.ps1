@@ -49,8 +49,10 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('functions', 'functions', [CompletionResultType]::ParameterValue, 'Package, list and invoke functions')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every table, file, user and function of an instance to one archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load an archive made by `appctl export` into an instance')
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Write the local stack in another form (a Compose file)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of appctl.yaml')
+            [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'The stack''s gateway (runs in its container)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -192,6 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The project file [default: appctl.yaml in this directory or the nearest parent]')
             [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'When to pull images')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
+            [CompletionResult]::new('--allow-destructive', '--allow-destructive', [CompletionResultType]::ParameterName, 'Apply schema changes that drop tables, columns or data in the local db')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Restart a function when its files change')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
@@ -201,8 +204,8 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -406,6 +409,56 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'appctl;render' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (NO_COLOR is honoured too)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Write the stack as a Docker Compose file (secrets as ${APPCTL_...} variables)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'appctl;render;compose' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The project file [default: appctl.yaml in this directory or the nearest parent]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The project file [default: appctl.yaml in this directory or the nearest parent]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write it [default: stdout]')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write it [default: stdout]')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Also write the local stack''s secrets (.appctl/secrets.json) as a .env file for Compose')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (NO_COLOR is honoured too)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'appctl;render;help' {
+            [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Write the stack as a Docker Compose file (secrets as ${APPCTL_...} variables)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'appctl;render;help;compose' {
+            break
+        }
+        'appctl;render;help;help' {
+            break
+        }
         'appctl;completions' {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
@@ -438,6 +491,22 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'appctl;gateway' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (NO_COLOR is honoured too)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more; repeat for even more')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and requested data')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'appctl;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a project from a template')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check appctl.yaml and report every problem with its line and column')
@@ -452,8 +521,10 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('functions', 'functions', [CompletionResultType]::ParameterValue, 'Package, list and invoke functions')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every table, file, user and function of an instance to one archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load an archive made by `appctl export` into an instance')
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Write the local stack in another form (a Compose file)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of appctl.yaml')
+            [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'The stack''s gateway (runs in its container)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -508,10 +579,20 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
         'appctl;help;import' {
             break
         }
+        'appctl;help;render' {
+            [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Write the stack as a Docker Compose file (secrets as ${APPCTL_...} variables)')
+            break
+        }
+        'appctl;help;render;compose' {
+            break
+        }
         'appctl;help;completions' {
             break
         }
         'appctl;help;schema' {
+            break
+        }
+        'appctl;help;gateway' {
             break
         }
         'appctl;help;help' {

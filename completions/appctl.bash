@@ -34,6 +34,9 @@ _appctl() {
             appctl,functions)
                 cmd="appctl__subcmd__functions"
                 ;;
+            appctl,gateway)
+                cmd="appctl__subcmd__gateway"
+                ;;
             appctl,help)
                 cmd="appctl__subcmd__help"
                 ;;
@@ -51,6 +54,9 @@ _appctl() {
                 ;;
             appctl,pull)
                 cmd="appctl__subcmd__pull"
+                ;;
+            appctl,render)
+                cmd="appctl__subcmd__render"
                 ;;
             appctl,schema)
                 cmd="appctl__subcmd__schema"
@@ -106,6 +112,9 @@ _appctl() {
             appctl__subcmd__help,functions)
                 cmd="appctl__subcmd__help__subcmd__functions"
                 ;;
+            appctl__subcmd__help,gateway)
+                cmd="appctl__subcmd__help__subcmd__gateway"
+                ;;
             appctl__subcmd__help,help)
                 cmd="appctl__subcmd__help__subcmd__help"
                 ;;
@@ -123,6 +132,9 @@ _appctl() {
                 ;;
             appctl__subcmd__help,pull)
                 cmd="appctl__subcmd__help__subcmd__pull"
+                ;;
+            appctl__subcmd__help,render)
+                cmd="appctl__subcmd__help__subcmd__render"
                 ;;
             appctl__subcmd__help,schema)
                 cmd="appctl__subcmd__help__subcmd__schema"
@@ -145,6 +157,21 @@ _appctl() {
             appctl__subcmd__help__subcmd__functions,package)
                 cmd="appctl__subcmd__help__subcmd__functions__subcmd__package"
                 ;;
+            appctl__subcmd__help__subcmd__render,compose)
+                cmd="appctl__subcmd__help__subcmd__render__subcmd__compose"
+                ;;
+            appctl__subcmd__render,compose)
+                cmd="appctl__subcmd__render__subcmd__compose"
+                ;;
+            appctl__subcmd__render,help)
+                cmd="appctl__subcmd__render__subcmd__help"
+                ;;
+            appctl__subcmd__render__subcmd__help,compose)
+                cmd="appctl__subcmd__render__subcmd__help__subcmd__compose"
+                ;;
+            appctl__subcmd__render__subcmd__help,help)
+                cmd="appctl__subcmd__render__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -152,7 +179,7 @@ _appctl() {
 
     case "${cmd}" in
         appctl)
-            opts="-f -y -v -q -h -V --file --env --json --yes --no-color --verbose --quiet --help --version init validate plan deploy pull access up down status logs functions export import completions schema help"
+            opts="-f -y -v -q -h -V --file --env --json --yes --no-color --verbose --quiet --help --version init validate plan deploy pull access up down status logs functions export import render completions schema gateway help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,8 +540,26 @@ _appctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appctl__subcmd__gateway)
+            opts="-y -v -q -h -V --env --json --yes --no-color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appctl__subcmd__help)
-            opts="init validate plan deploy pull access up down status logs functions export import completions schema help"
+            opts="init validate plan deploy pull access up down status logs functions export import render completions schema gateway help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -653,6 +698,20 @@ _appctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appctl__subcmd__help__subcmd__gateway)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appctl__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -726,6 +785,34 @@ _appctl() {
         appctl__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appctl__subcmd__help__subcmd__render)
+            opts="compose"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appctl__subcmd__help__subcmd__render__subcmd__compose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -971,6 +1058,104 @@ _appctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appctl__subcmd__render)
+            opts="-y -v -q -h -V --env --json --yes --no-color --verbose --quiet --help --version compose help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appctl__subcmd__render__subcmd__compose)
+            opts="-f -o -y -v -q -h -V --file --out --env-file --env --json --yes --no-color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appctl__subcmd__render__subcmd__help)
+            opts="compose help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appctl__subcmd__render__subcmd__help__subcmd__compose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appctl__subcmd__render__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appctl__subcmd__schema)
             opts="-y -v -q -h -V --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1016,7 +1201,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__up)
-            opts="-f -y -v -q -h -V --file --pull --watch --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -y -v -q -h -V --file --pull --allow-destructive --watch --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1031,7 +1216,7 @@ _appctl() {
                     return 0
                     ;;
                 --pull)
-                    COMPREPLY=($(compgen -W "never missing always" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "missing always never" -- "${cur}"))
                     return 0
                     ;;
                 --env)
