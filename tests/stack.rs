@@ -414,7 +414,10 @@ fn up_applies_the_project_reruns_touch_nothing_and_down_leaves_nothing() {
     assert_eq!(services[0]["service"], "db");
     assert_eq!(services[0]["state"], "running");
     assert_eq!(services[0]["health"], "healthy");
-    assert_eq!(services[1]["health"], "healthy", "the gateway is probed on /health");
+    assert_eq!(
+        services[1]["health"], "healthy",
+        "the gateway is probed on /health"
+    );
     let table = project.appctl(&["status"]);
     assert!(text(&table).contains(&format!("http://127.0.0.1:{}", project.gateway_port)));
     let logs = project.appctl(&["logs", "db", "--tail", "50"]);
