@@ -10,6 +10,60 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
+use appctl::gateway::{Caller, FunctionRoute, GatewayConfig, may_execute};
+
+const SECRET: &str = "a test secret of the stack";
+
+fn sign(claims: serde_json::Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[test]
+fn execute_rules_decide_who_may_call() {
+    let rules = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let anon = Caller {
+        role: "anon".into(),
+        sub: None,
+    };
+    let alice = Caller {
+        role: "authenticated".into(),
+        sub: Some("11111111-1111-1111-1111-111111111111".into()),
+    };
+    let service = Caller {
+        role: "service_role".into(),
+        sub: None,
+    };
+    assert!(may_execute(&rules(&["any"]), &anon));
+    assert!(may_execute(&rules(&["guests"]), &anon));
+    assert!(!may_execute(&rules(&["users"]), &anon));
+    assert!(may_execute(&rules(&["users"]), &alice));
+    assert!(!may_execute(&rules(&["guests"]), &alice));
+    assert!(may_execute(
+        &rules(&["user:11111111-1111-1111-1111-111111111111"]),
+        &alice
+    ));
+    assert!(!may_execute(
+        &rules(&["user:22222222-2222-2222-2222-222222222222"]),
+        &alice
+    ));
+    assert!(
+        may_execute(&rules(&[]), &service),
+        "the service role passes, as it bypasses RLS"
+    );
+    assert!(!may_execute(
+        &rules(&["any"]),
+        &Caller {
+            role: "postgres".into(),
+            sub: None
+        }
+    ));
+}
+
 /// An upstream that echoes what it received as JSON, and answers 418 on /teapot.
 async fn echo(request: Request) -> axum::response::Response {
     let (parts, body) = request.into_parts();
@@ -53,9 +107,34 @@ fn the_gateway_passes_requests_to_the_services_that_run() {
 
         let gateway = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let gateway_url = format!("http://{}", gateway.local_addr().unwrap());
-        let routes = BTreeMap::from([("/rest/v1".to_string(), upstream_url.clone())]);
+        let functions = BTreeMap::from([
+            (
+                "hello".to_string(),
+                FunctionRoute {
+                    url: format!("{upstream_url}/fn"),
+                    execute: vec!["users".to_string()],
+                    timeout_ms: 5000,
+                    schedule: None,
+                },
+            ),
+            (
+                "open".to_string(),
+                FunctionRoute {
+                    url: format!("{upstream_url}/open"),
+                    execute: vec!["any".to_string()],
+                    timeout_ms: 5000,
+                    schedule: None,
+                },
+            ),
+        ]);
+        let config = GatewayConfig {
+            listen: gateway.local_addr().unwrap(),
+            upstreams: BTreeMap::from([("/rest/v1".to_string(), upstream_url.clone())]),
+            functions,
+            jwt_secret: Some(SECRET.to_string()),
+        };
         let (stop_gateway, gateway_stopped) = tokio::sync::oneshot::channel::<()>();
-        let gateway_task = tokio::spawn(appctl::gateway::serve_on(gateway, routes, async {
+        let gateway_task = tokio::spawn(appctl::gateway::serve_on(gateway, config, async {
             let _ = gateway_stopped.await;
         }));
 
@@ -115,6 +194,41 @@ fn the_gateway_passes_requests_to_the_services_that_run() {
             .await
             .unwrap();
         assert_eq!(echoed["body"].as_str().unwrap().len(), big.len());
+
+        // Functions: the token is checked against `execute` before the function is reached.
+        let anon = sign(serde_json::json!({ "role": "anon" }), SECRET);
+        let user = sign(
+            serde_json::json!({ "role": "authenticated", "sub": "11111111-1111-1111-1111-111111111111" }),
+            SECRET,
+        );
+        let forged = sign(serde_json::json!({ "role": "service_role" }), "another secret");
+        let call = |token: Option<String>, path: &str| {
+            let mut request = client.post(format!("{gateway_url}/functions/v1/{path}")).body("{}");
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        assert_eq!(call(None, "hello").await.unwrap().status(), 401);
+        assert_eq!(call(Some(forged), "hello").await.unwrap().status(), 401);
+        let denied = call(Some(anon.clone()), "hello").await.unwrap();
+        assert_eq!(denied.status(), 403);
+        assert!(denied.text().await.unwrap().contains("role `anon` may not execute `hello`"));
+        let allowed = call(Some(user), "hello/sub/path?x=1").await.unwrap();
+        assert_eq!(allowed.status(), 200);
+        let echoed: serde_json::Value = allowed.json().await.unwrap();
+        assert_eq!(echoed["uri"], "/fn/sub/path?x=1");
+        assert_eq!(echoed["headers"]["x-appctl-role"], "authenticated");
+        assert!(echoed["headers"]["authorization"].as_str().unwrap().starts_with("Bearer "));
+        // The anon key sent as `apikey` (as Supabase clients do) is enough for `any`.
+        let open = client
+            .post(format!("{gateway_url}/functions/v1/open"))
+            .header("apikey", anon)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(open.status(), 200);
+        assert_eq!(call(None, "missing").await.unwrap().status(), 404);
 
         // A service left out of the stack, an unknown path, and a dead upstream.
         let auth = client

@@ -488,6 +488,9 @@ pub struct ServiceOverride {
     /// The image to run instead of the pinned default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// `functions` only: the image of each runtime, e.g. `node-20: appctl.local/node-20:20.20.2`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub images: IndexMap<String, String>,
     /// The host port the service is published on (loopback only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]

@@ -1088,6 +1088,32 @@ impl Checker<'_> {
             if let Some(image) = &overrides.image {
                 self.check_variables(&path.key("image"), image, true);
             }
+            for (runtime, image) in &overrides.images {
+                let runtime_path = path.key("images").key(runtime.clone());
+                if service != "functions" {
+                    self.push(
+                        Finding::error(
+                            "stack",
+                            runtime_path.clone(),
+                            format!("`images` is for functions only; `{service}` has one image"),
+                        )
+                        .hint(format!("write `stack.{service}.image`")),
+                    );
+                } else if !crate::stack::spec::RUNTIMES.contains(&runtime.as_str()) {
+                    self.push(
+                        Finding::error(
+                            "stack",
+                            runtime_path.clone(),
+                            format!("`{runtime}` is not a runtime"),
+                        )
+                        .hint(format!(
+                            "runtimes: {}",
+                            crate::stack::spec::RUNTIMES.join(", ")
+                        )),
+                    );
+                }
+                self.check_variables(&runtime_path, image, true);
+            }
             for (var, value) in &overrides.env {
                 let var_path = path.key("env").key(var.clone());
                 self.check_env_name(&var_path, var);

@@ -17,6 +17,9 @@ pub const LABEL_PROJECT: &str = "dev.appctl.project";
 pub const LABEL_SERVICE: &str = "dev.appctl.service";
 pub const LABEL_SPEC_HASH: &str = "dev.appctl.spec-hash";
 
+/// Function runtimes, as appctl.yaml spells them.
+pub const RUNTIMES: &[&str] = &["node-20", "node-22", "python-3.12", "deno-2"];
+
 /// The order services are listed and started in; `functions` expands to one service per function.
 pub const SERVICE_ORDER: &[&str] = &["db", "rest", "auth", "storage", "functions", "gateway"];
 
@@ -257,7 +260,8 @@ pub fn build(
                     container: format!("appctl-{project}-{host}"),
                     host,
                     image: overrides
-                        .and_then(|o| o.image.clone())
+                        .and_then(|o| o.images.get(runtime).or(o.image.as_ref()))
+                        .cloned()
                         .unwrap_or_else(|| image.clone()),
                     command: command
                         .iter()
@@ -293,6 +297,9 @@ pub fn build(
             }),
             (None, _) => None,
         };
+        if name == "gateway" && enabled("functions") && !file.functions.is_empty() {
+            env.insert("APPCTL_FUNCTIONS".to_string(), function_routes(file));
+        }
         services.push(ServiceSpec {
             name: name.to_string(),
             host: name.to_string(),
@@ -319,6 +326,33 @@ pub fn build(
         network: format!("appctl-{project}"),
         services,
     })
+}
+
+/// What the gateway needs to know of each function, as JSON in its env: where it runs, who may
+/// call it, its timeout and schedule.
+fn function_routes(file: &ProjectFile) -> String {
+    let routes: serde_json::Map<String, serde_json::Value> = file
+        .functions
+        .iter()
+        .map(|(name, function)| {
+            let timeout = function
+                .timeout
+                .as_deref()
+                .and_then(|t| humantime::parse_duration(t).ok())
+                .unwrap_or(Duration::from_secs(60));
+            let execute: Vec<&str> = function.execute.iter().map(|r| r.role()).collect();
+            (
+                name.clone(),
+                serde_json::json!({
+                    "url": format!("http://functions-{name}:8000"),
+                    "execute": execute,
+                    "timeout_ms": timeout.as_millis() as u64,
+                    "schedule": function.schedule,
+                }),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(routes).to_string()
 }
 
 fn check_ports(services: &[ServiceSpec]) -> Result<(), SpecError> {
