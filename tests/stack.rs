@@ -39,6 +39,8 @@ fn image(name: &str) -> Option<String> {
 struct Images {
     db: String,
     gateway: String,
+    node: String,
+    python: String,
 }
 
 /// The db image, and a gateway image holding the appctl under test (built once per test run on
@@ -61,12 +63,15 @@ fn images() -> Option<&'static Images> {
             if !info.is_ok_and(|o| o.status.success()) {
                 return missing("no Docker engine answers (start dockerd)".into());
             }
-            let (Some(db), Some(base)) = (image("DB_IMAGE"), image("GATEWAY_IMAGE")) else {
-                return missing(
-                    "images/images.env names no db or gateway image (run images/build.sh)".into(),
-                );
+            let (Some(db), Some(base), Some(node), Some(python)) = (
+                image("DB_IMAGE"),
+                image("GATEWAY_IMAGE"),
+                image("NODE_20_IMAGE"),
+                image("PYTHON_IMAGE"),
+            ) else {
+                return missing("images/images.env lacks an image (run images/build.sh)".into());
             };
-            for tag in [&db, &base] {
+            for tag in [&db, &base, &node, &python] {
                 if !docker(&["image", "inspect", tag]).status.success() {
                     return missing(format!("image {tag} is not built (run images/build.sh)"));
                 }
@@ -74,6 +79,8 @@ fn images() -> Option<&'static Images> {
             Some(Images {
                 db,
                 gateway: gateway_image_with_this_appctl(&base),
+                node,
+                python,
             })
         })
         .as_ref()
@@ -549,4 +556,226 @@ fn reqwest_get(port: u16, path: &str) -> String {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     panic!("nothing answers on 127.0.0.1:{port}");
+}
+
+const ECHO_JS: &str = r#"
+const http = require('node:http');
+const VERSION = 'one';
+http.createServer((req, res) => {
+  const trigger = req.headers['x-appctl-trigger'] || 'http';
+  console.log(`echo called trigger=${trigger}`);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ runtime: 'node', version: VERSION, role: req.headers['x-appctl-role'], path: req.url, secret_set: !!process.env.ECHO_SECRET }));
+}).listen(Number(process.env.PORT), '0.0.0.0');
+"#;
+
+const TICK_PY: &str = r#"
+import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        trigger = self.headers.get("x-appctl-trigger", "http")
+        print(f"tick called trigger={trigger}", flush=True)
+        body = json.dumps({"runtime": "python", "version": sys.version.split()[0], "role": self.headers.get("x-appctl-role")}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+"#;
+
+/// A project with a node function (`echo`, users only) and a python one (`tick`, anyone, every
+/// minute), on the runtime images of images/build.sh.
+fn functions_project(images: &Images) -> (tempfile::TempDir, PathBuf, String, u16) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app");
+    std::fs::create_dir_all(path.join("functions/echo")).unwrap();
+    std::fs::create_dir_all(path.join("functions/tick")).unwrap();
+    std::fs::write(path.join("functions/echo/index.js"), ECHO_JS).unwrap();
+    std::fs::write(path.join("functions/tick/main.py"), TICK_PY).unwrap();
+    std::fs::write(
+        path.join(".env"),
+        "ECHO_SECRET=s3cr3t-value-never-printed\n",
+    )
+    .unwrap();
+    let name = format!("e2e-fn-{}", std::process::id());
+    let (db_port, gateway_port) = (free_port(), free_port());
+    std::fs::write(
+        path.join("appctl.yaml"),
+        format!(
+            "version: 1\nproject: {name}\nfunctions:\n  echo:\n    runtime: node-20\n    source: functions/echo\n    \
+             entrypoint: index.js\n    env: {{ ECHO_SECRET: \"${{ECHO_SECRET}}\" }}\n    execute: [users]\n  tick:\n    \
+             runtime: python-3.12\n    source: functions/tick\n    entrypoint: main.py\n    schedule: \"* * * * *\"\n    \
+             execute: [any]\nstack:\n  db: {{ image: \"{}\", port: {db_port} }}\n  gateway: {{ image: \"{}\", port: {gateway_port} }}\n  \
+             functions: {{ images: {{ node-20: \"{}\", python-3.12: \"{}\" }} }}\n  rest: {{ enabled: false }}\n  \
+             auth: {{ enabled: false }}\n  storage: {{ enabled: false }}\n",
+            images.db, images.gateway, images.node, images.python
+        ),
+    )
+    .unwrap();
+    (dir, path, name, gateway_port)
+}
+
+#[test]
+fn functions_run_behind_the_gateway_with_execute_checks_and_schedules() {
+    let Some(images) = images() else { return };
+    let (_dir, path, name, gateway_port) = functions_project(images);
+    struct Down(PathBuf);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = appctl(&self.0, &["down", "--volumes"]);
+        }
+    }
+    let _down = Down(path.clone());
+
+    let up = appctl(&path, &["up", "--json"]);
+    let report = json(&up);
+    let services: Vec<&str> = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        services,
+        ["db", "functions.echo", "functions.tick", "gateway"]
+    );
+
+    // execute: [users] — anon is refused by the gateway, a user gets through to node.
+    let denied = appctl(&path, &["functions", "invoke", "echo", "--as", "anon"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(text(&denied).contains("HTTP 403"), "{}", text(&denied));
+    let user = "11111111-1111-1111-1111-111111111111";
+    let allowed = appctl(
+        &path,
+        &[
+            "functions",
+            "invoke",
+            "echo",
+            "--as",
+            &format!("user:{user}"),
+            "--data",
+            "{\"q\": 1}",
+        ],
+    );
+    assert!(allowed.status.success(), "{}", text(&allowed));
+    let body: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(body["runtime"], "node");
+    assert_eq!(body["role"], "authenticated");
+    assert_eq!(
+        body["secret_set"], true,
+        "the function got its env from .env"
+    );
+    assert!(!text(&allowed).contains("s3cr3t-value-never-printed"));
+    // No token at all: 401 before the function.
+    let raw = reqwest_post(gateway_port, "/functions/v1/echo");
+    assert!(raw.starts_with("HTTP/1.1 401"), "{raw}");
+
+    // execute: [any] — python answers anon.
+    let tick = appctl(&path, &["functions", "invoke", "tick", "--as", "anon"]);
+    assert!(tick.status.success(), "{}", text(&tick));
+    let body: serde_json::Value = serde_json::from_slice(&tick.stdout).unwrap();
+    assert_eq!(body["runtime"], "python");
+    assert!(body["version"].as_str().unwrap().starts_with("3."));
+
+    // The gateway's record of each invocation.
+    let gateway_logs = text(&appctl(&path, &["logs", "gateway"]));
+    assert!(
+        gateway_logs.contains("\"function\":\"echo\""),
+        "{gateway_logs}"
+    );
+    assert!(gateway_logs.contains("\"status\":403"), "{gateway_logs}");
+    assert!(gateway_logs.contains("\"status\":401"), "{gateway_logs}");
+
+    // The per-minute schedule fires (bounded: at most 75 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
+    loop {
+        let logs = text(&appctl(&path, &["logs", "functions.tick"]));
+        if logs.contains("tick called trigger=schedule") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the schedule did not fire within 75 s:\n{logs}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+
+    // Changing one function's code replaces only its container.
+    let ids = |path: &Path| {
+        let text = docker_text(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=dev.appctl.project={name}"),
+            "--format",
+            "{{.Label \"dev.appctl.service\"}} {{.ID}}",
+        ]);
+        let mut list: Vec<String> = text.lines().map(str::to_string).collect();
+        list.sort();
+        let _ = path;
+        list
+    };
+    let before = ids(&path);
+    std::fs::write(
+        path.join("functions/echo/index.js"),
+        ECHO_JS.replace("'one'", "'two'"),
+    )
+    .unwrap();
+    let again = json(&appctl(&path, &["up", "--json"]));
+    let actions: Vec<(String, String)> = again["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap().to_string(),
+                s["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let replaced: Vec<&str> = actions
+        .iter()
+        .filter(|(_, a)| a != "kept")
+        .map(|(s, _)| s.as_str())
+        .collect();
+    assert_eq!(replaced, ["functions.echo"], "{actions:?}");
+    let after = ids(&path);
+    assert_eq!(before.len(), after.len());
+    let changed: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert_eq!(changed.len(), 1);
+    assert!(changed[0].starts_with("functions.echo "));
+    let v2 = appctl(
+        &path,
+        &[
+            "functions",
+            "invoke",
+            "echo",
+            "--as",
+            &format!("user:{user}"),
+        ],
+    );
+    let body: serde_json::Value = serde_json::from_slice(&v2.stdout).unwrap();
+    assert_eq!(body["version"], "two");
+}
+
+fn reqwest_post(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
 }

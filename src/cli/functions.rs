@@ -61,10 +61,9 @@ pub fn run(args: FunctionsArgs, global: &GlobalArgs, output: Output) -> anyhow::
             include_deps,
         } => package(&args.file, name, out, include_deps, global, output),
         FunctionsCommand::List { connection } => list(&args.file, &connection, global, output),
-        FunctionsCommand::Invoke { .. } => bail!(
-            "`appctl functions invoke` is not built yet in appctl {}: it calls the function through the local stack's gateway; see docs/roadmap.md",
-            env!("CARGO_PKG_VERSION")
-        ),
+        FunctionsCommand::Invoke { name, data, caller } => {
+            invoke(&args.file, &name, data.as_deref(), &caller, global, output)
+        }
     }
 }
 
@@ -355,4 +354,77 @@ fn render_table(rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `appctl functions invoke`: calls a function through the local stack's gateway as `caller`
+/// (`anon`, `service` or `user:<uuid>`, with a token signed by the stack's secret), prints the
+/// status on stderr and the body on stdout, and exits 1 unless the status is 2xx.
+fn invoke(
+    file: &FileArg,
+    name: &str,
+    data: Option<&str>,
+    caller: &str,
+    global: &GlobalArgs,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    let project = database::load_project(global, file, output)?;
+    if !project.file.functions.contains_key(name) {
+        let known: Vec<&String> = project.file.functions.keys().collect();
+        bail!("no function `{name}` in appctl.yaml (functions: {known:?})");
+    }
+    let stack = crate::stack::up::stack_of(&project)?;
+    let port = stack.service("gateway").and_then(|g| g.port).context(
+        "the stack has no gateway (`stack.gateway.enabled: false`), so nothing routes functions",
+    )?;
+    let secrets = crate::stack::secrets::Secrets::load_or_create(project.dir())?;
+    let token = match caller {
+        "anon" => secrets.anon_key.clone(),
+        "service" => secrets.service_key.clone(),
+        other => match other.strip_prefix("user:") {
+            Some(id) if uuid::Uuid::parse_str(id).is_ok() => {
+                crate::stack::secrets::sign_user_token(id, &secrets.jwt_secret)?
+            }
+            _ => bail!("--as takes anon, service or user:<uuid>, not `{other}`"),
+        },
+    };
+    let body = match data {
+        Some(text) => {
+            serde_json::from_str::<serde_json::Value>(text).context("--data is not JSON")?;
+            text.to_string()
+        }
+        None => "{}".to_string(),
+    };
+    let url = format!("http://127.0.0.1:{}/functions/v1/{name}", port.host);
+    let (status, answer) = database::runtime()?.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        let response = client
+            .post(&url)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .with_context(|| {
+                format!(
+                    "the gateway at 127.0.0.1:{} does not answer; is the stack up (`appctl up`)?",
+                    port.host
+                )
+            })?;
+        let status = response.status();
+        anyhow::Ok((status, response.text().await?))
+    })?;
+    if output.json {
+        println!(
+            "{}",
+            serde_json::json!({ "status": status.as_u16(), "body": answer })
+        );
+    } else {
+        output.status(format!("HTTP {status}"));
+        println!("{answer}");
+    }
+    Ok(if status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -112,6 +112,26 @@ pub fn sign_role_key(role: &str, jwt_secret: &str) -> anyhow::Result<String> {
     .context("cannot sign a key")
 }
 
+/// A short-lived token of one user (`role: authenticated`, `sub: <id>`), as Auth would issue it:
+/// what `functions invoke --as user:<id>` sends.
+pub fn sign_user_token(user_id: &str, jwt_secret: &str) -> anyhow::Result<String> {
+    let issued = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "iss": "appctl",
+        "role": "authenticated",
+        "aud": "authenticated",
+        "sub": user_id,
+        "iat": issued,
+        "exp": issued + 3600,
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(jwt_secret.as_bytes()),
+    )
+    .context("cannot sign a token")
+}
+
 fn random_hex(bytes: usize) -> anyhow::Result<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;

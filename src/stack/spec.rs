@@ -251,7 +251,7 @@ pub fn build(
                     runtime: runtime.to_string(),
                 };
                 let image = images.runtimes.get(runtime).ok_or_else(unknown)?;
-                let command = template.runtimes.get(runtime).ok_or_else(unknown)?;
+                let runtime_template = template.runtimes.get(runtime).ok_or_else(unknown)?;
                 let mut env = env.clone();
                 env.extend(def.env.iter().map(|(k, v)| (k.clone(), env_text(v))));
                 let host = format!("functions-{function}");
@@ -263,7 +263,8 @@ pub fn build(
                         .and_then(|o| o.images.get(runtime).or(o.image.as_ref()))
                         .cloned()
                         .unwrap_or_else(|| image.clone()),
-                    command: command
+                    command: runtime_template
+                        .command
                         .iter()
                         .map(|part| part.replace("{{entrypoint}}", &def.entrypoint))
                         .collect(),
@@ -271,7 +272,7 @@ pub fn build(
                     port: None,
                     volume: None,
                     health: Health {
-                        check: HealthCheck::Running,
+                        check: HealthCheck::Command(runtime_template.health.clone()),
                         timeout,
                     },
                     depends_on: depends_on.clone(),

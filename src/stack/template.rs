@@ -14,8 +14,15 @@ const IMAGES_YAML: &str = include_str!("../../templates/stack/images.yaml");
 #[serde(deny_unknown_fields)]
 pub struct StackTemplate {
     pub services: IndexMap<String, ServiceTemplate>,
-    /// Runtime name → the command that starts `{{entrypoint}}`.
-    pub runtimes: IndexMap<String, Vec<String>>,
+    pub runtimes: IndexMap<String, RuntimeTemplate>,
+}
+
+/// How a function runtime starts `{{entrypoint}}` and checks that it listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeTemplate {
+    pub command: Vec<String>,
+    pub health: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
