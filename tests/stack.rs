@@ -692,6 +692,18 @@ fn functions_run_behind_the_gateway_with_execute_checks_and_schedules() {
     assert!(gateway_logs.contains("\"status\":403"), "{gateway_logs}");
     assert!(gateway_logs.contains("\"status\":401"), "{gateway_logs}");
 
+    // A function's logs: its output and the gateway's record of the calls to it, no one else's.
+    let echo_logs = text(&appctl(&path, &["logs", "functions.echo"]));
+    assert!(
+        echo_logs.contains("echo called trigger=http"),
+        "{echo_logs}"
+    );
+    assert!(
+        echo_logs.contains("\"function\":\"echo\",\"role\":\"authenticated\",\"status\":200"),
+        "{echo_logs}"
+    );
+    assert!(!echo_logs.contains("\"function\":\"tick\""), "{echo_logs}");
+
     // The per-minute schedule fires (bounded: at most 75 s).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
     loop {

@@ -37,9 +37,15 @@ pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
     database::runtime()?.block_on(async {
         let engine = Engine::connect().await?;
         let mut containers = engine.containers(&name).await?;
+        // A function's logs are its own output and the gateway's record of each call to it.
+        let function = args
+            .service
+            .as_deref()
+            .and_then(|s| s.strip_prefix("functions."))
+            .map(str::to_string);
         if let Some(service) = &args.service {
-            containers.retain(|c| &c.service == service);
-            if containers.is_empty() {
+            containers.retain(|c| &c.service == service || (function.is_some() && c.service == "gateway"));
+            if !containers.iter().any(|c| &c.service == service) {
                 bail!(
                     "the stack of {name} has no container for `{service}`; `appctl status` lists its services"
                 );
@@ -48,7 +54,8 @@ pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         if containers.is_empty() {
             bail!("the stack of {name} is not running; start it with `appctl up`");
         }
-        let prefix = args.service.is_none();
+        let prefix = args.service.is_none() || function.is_some();
+        let invocation_of = function.map(|f| format!("\"function\":\"{f}\""));
         let width = containers.iter().map(|c| c.service.len()).max().unwrap_or(0);
         let streams = containers.iter().map(|c| {
             let label = format!("{:<width$} | ", c.service);
@@ -64,6 +71,13 @@ pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             let mut out = stdout.lock();
             if prefix {
                 for line in String::from_utf8_lossy(&bytes).lines() {
+                    let from_gateway = label.split(' ').next() == Some("gateway");
+                    if let Some(needle) = &invocation_of
+                        && from_gateway
+                        && !line.contains(needle.as_str())
+                    {
+                        continue;
+                    }
                     writeln!(out, "{label}{line}")?;
                 }
             } else {
