@@ -774,6 +774,83 @@ fn functions_run_behind_the_gateway_with_execute_checks_and_schedules() {
     );
     let body: serde_json::Value = serde_json::from_slice(&v2.stdout).unwrap();
     assert_eq!(body["version"], "two");
+
+    // up --watch: editing one function's file restarts that function and nothing else.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut watcher = Kill(
+        Command::new(env!("CARGO_BIN_EXE_appctl"))
+            .args(["up", "--watch"])
+            .current_dir(&path)
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .env("APPCTL_PULL", "never")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = watcher.0.stderr.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline {
+            if let Ok(line) = lines.recv_timeout(std::time::Duration::from_millis(500)) {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(needle) {
+                    return seen;
+                }
+            }
+        }
+        panic!("`{needle}` did not appear within 60 s:\n{seen}");
+    };
+    wait_for("Watching");
+    let before = ids(&path);
+    std::fs::write(
+        path.join("functions/echo/index.js"),
+        ECHO_JS.replace("'one'", "'three'"),
+    )
+    .unwrap();
+    let applied = wait_for("Change applied");
+    assert!(
+        applied.contains("Change applied: functions.echo restarted"),
+        "{applied}"
+    );
+    let v3 = appctl(
+        &path,
+        &[
+            "functions",
+            "invoke",
+            "echo",
+            "--as",
+            &format!("user:{user}"),
+        ],
+    );
+    let body: serde_json::Value = serde_json::from_slice(&v3.stdout).unwrap();
+    assert_eq!(body["version"], "three");
+    let after = ids(&path);
+    let changed: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert_eq!(changed.len(), 1, "{before:?} -> {after:?}");
+    assert!(changed[0].starts_with("functions.echo "));
+    drop(watcher);
 }
 
 fn reqwest_post(port: u16, path: &str) -> String {

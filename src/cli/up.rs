@@ -33,7 +33,7 @@ pub struct UpArgs {
     /// Apply schema changes that drop tables, columns or data in the local db
     #[arg(long)]
     pub allow_destructive: bool,
-    /// Restart a function when its files change
+    /// Keep running: when a function's files, appctl.yaml or .env change, apply just that change
     #[arg(long)]
     pub watch: bool,
 }
@@ -96,11 +96,6 @@ impl UpListener for Terminal {
 }
 
 pub fn run(args: UpArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
-    if args.watch {
-        anyhow::bail!(
-            "`appctl up --watch` is not built yet (it comes with functions, issue #6); run `appctl up` again after a change"
-        );
-    }
     let project = database::load_project(global, &args.file, output)?;
     let options = UpOptions {
         pull: match args.pull {
@@ -121,13 +116,127 @@ pub fn run(args: UpArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<
         pulls: HashMap::new(),
     };
     output.status(format!("Starting the stack of {}...", project.file.project));
-    let report = database::runtime()?.block_on(up::up(&project, &options, &mut listener))?;
+    let runtime = database::runtime()?;
+    let report = runtime.block_on(up::up(&project, &options, &mut listener))?;
     if output.json {
         println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
     } else {
         output.status(summary(&report));
     }
+    if args.watch {
+        watch(
+            project,
+            global,
+            &args.file,
+            &options,
+            &mut listener,
+            &runtime,
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `up --watch`: when a function's files, appctl.yaml or .env change, `up` runs again, which
+/// replaces only the containers whose spec changed (a function whose files changed) and applies
+/// only the schema change. Polls twice a second: the same on bind mounts and network file systems
+/// as on a local disk. Runs until interrupted; the stack stays up.
+fn watch(
+    mut project: crate::project::Project,
+    global: &GlobalArgs,
+    file: &FileArg,
+    options: &UpOptions,
+    listener: &mut Terminal,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
+    let output = listener.output;
+    output.status("Watching appctl.yaml, .env and the functions' files; Ctrl-C stops watching (the stack stays up).");
+    let mut last = fingerprint(&project);
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = fingerprint(&project);
+        if now == last {
+            continue;
+        }
+        last = now;
+        match database::load_project(global, file, output) {
+            Ok(reloaded) => project = reloaded,
+            Err(error) => {
+                eprintln!("error: {error:#}\n(still watching; the stack was left as it was)");
+                continue;
+            }
+        }
+        last = fingerprint(&project);
+        match runtime.block_on(up::up(&project, options, listener)) {
+            Ok(report) => {
+                let changed: Vec<&str> = report
+                    .actions
+                    .iter()
+                    .filter(|(_, a)| !matches!(a, Action::Keep { .. }))
+                    .map(|(name, _)| name.as_str())
+                    .collect();
+                let schema = report.schema.as_ref().map(|p| p.summary());
+                let line = serde_json::json!({ "restarted": changed, "removed": report.removed, "schema": schema });
+                if output.json {
+                    println!("{line}");
+                } else {
+                    output.status(format!(
+                        "Change applied: {} restarted{}.",
+                        if changed.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            changed.join(", ")
+                        },
+                        match schema {
+                            Some(s) if s.create + s.change + s.drop > 0 => format!(
+                                "; database: {} created, {} changed, {} dropped",
+                                s.create, s.change, s.drop
+                            ),
+                            _ => String::new(),
+                        }
+                    ));
+                }
+            }
+            Err(error) => eprintln!("error: {error:#}\n(still watching)"),
+        }
+    }
+}
+
+/// Paths, sizes and modification times of everything `--watch` follows.
+fn fingerprint(
+    project: &crate::project::Project,
+) -> Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut roots = vec![project.path.clone(), project.dir().join(".env")];
+    roots.extend(
+        project
+            .file
+            .functions
+            .values()
+            .map(|f| project.dir().join(&f.source)),
+    );
+    let mut seen = Vec::new();
+    let mut stack = roots;
+    // Bounded: a function directory with more than 100,000 entries is not watched past that.
+    while let Some(path) = stack.pop() {
+        if seen.len() > 100_000 {
+            break;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                stack.extend(
+                    entries
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|p| !p.ends_with(".git")),
+                );
+            }
+        }
+        seen.push((path, meta.len(), meta.modified().ok()));
+    }
+    seen.sort();
+    seen
 }
 
 fn report_json(report: &UpReport) -> serde_json::Value {
