@@ -690,6 +690,10 @@ create index on shapes using brin (ts);
     );
     let mut conn = connect(&url).await;
     let found = inspect(&mut conn, "app").await.expect("inspect");
+    // The search path inspection reads under: names of the schema print unqualified.
+    conn.execute("set search_path to app, public")
+        .await
+        .expect("search_path");
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "select c.relname::text, ic.relname::text, pg_get_indexdef(i.indexrelid)
          from pg_index i join pg_class ic on ic.oid = i.indexrelid
