@@ -1004,4 +1004,28 @@ mod tests {
             "postgres://h/db?user=u&password=***&sslmode=require"
         );
     }
+
+    #[test]
+    fn guesses_the_schema_from_a_top_level_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let guess = |text: &str| {
+            let path = dir.path().join("appctl.yaml");
+            std::fs::write(&path, text).unwrap();
+            guess_schema(Some(&path))
+        };
+        assert_eq!(guess("version: 1\nproject: p\n"), "public");
+        assert_eq!(guess("version: 1\nschema: app # ours\n"), "app");
+        assert_eq!(guess("schema: \"my app\"\n"), "my app");
+        assert_eq!(guess("schema: 'x'\n"), "x");
+        // Not top level: a column called schema.
+        assert_eq!(
+            guess("tables:\n  t:\n    columns:\n      schema: { type: text }\n"),
+            "public"
+        );
+        assert_eq!(guess_schema(None), "public");
+        assert_eq!(
+            guess_schema(Some(&dir.path().join("missing.yaml"))),
+            "public"
+        );
+    }
 }
