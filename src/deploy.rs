@@ -170,6 +170,104 @@ async fn normalize_and_plan(
     Ok((plan, normalized))
 }
 
+/// The schema a project file most likely declares: the value of a top-level `schema:` line, else
+/// `public`. Only a guess, for reading the database before the file is loaded
+/// ([`plan_while_loading`]); a wrong guess costs one more inspection, never a wrong plan.
+pub fn guess_schema(path: Option<&std::path::Path>) -> String {
+    let declared = path
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|source| {
+            source.lines().find_map(|line| {
+                let value = line.strip_prefix("schema:")?;
+                let value = value.split(" #").next().unwrap_or(value).trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    .unwrap_or(value);
+                (!value.is_empty()).then(|| value.to_string())
+            })
+        });
+    declared.unwrap_or_else(|| "public".to_string())
+}
+
+/// [`make_plan_with`] for a database known before the project file is loaded: `load` (reading,
+/// checking and lowering the file: a quarter of a plan's time or more) runs on a thread of its own
+/// while two connections are opened; one inspects `guessed_schema`, the other reads the
+/// normalisation cache and, once the file is loaded, normalises the desired state while the
+/// inspection may still run. Then the plan is made as [`make_plan_with`] makes it.
+///
+/// The outer error is `load`'s: a file with errors is reported as without the overlap (the database
+/// work is abandoned), and a database error only when the file is valid. When the file declares
+/// another schema than `guessed_schema`, that one is inspected afterwards.
+pub fn plan_while_loading<E: Send>(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    application_name: &str,
+    guessed_schema: &str,
+    load: impl FnOnce() -> Result<Database, E> + Send,
+    online: bool,
+    bootstrap: bool,
+) -> Result<Result<Plan, DeployError>, E> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // The receiver is gone only when planning already failed.
+            let _ = sender.send(load());
+        });
+        runtime.block_on(async {
+            let inspecting = tokio::spawn({
+                let (url, name, schema) = (
+                    url.to_string(),
+                    application_name.to_string(),
+                    guessed_schema.to_string(),
+                );
+                async move {
+                    let mut conn = connect(&url, &name).await?;
+                    let actual = inspect::inspect(&mut conn, &schema).await;
+                    Ok::<_, DeployError>((conn, actual))
+                }
+            });
+            let caching = tokio::spawn({
+                let (url, name, schema) = (
+                    url.to_string(),
+                    application_name.to_string(),
+                    guessed_schema.to_string(),
+                );
+                async move {
+                    let mut conn = connect(&url, &name).await?;
+                    let cache = normalize::Cache::load(&mut conn, &schema).await;
+                    Ok::<_, DeployError>((conn, cache))
+                }
+            });
+            let desired = match receiver.await.expect("the loader thread sends its result") {
+                Ok(desired) => desired,
+                Err(error) => return Err(error),
+            };
+            Ok(async {
+                let (mut conn, cache) = caching.await.expect("the cache task runs to its end")?;
+                if desired.schema != guessed_schema {
+                    return make_plan_with(&mut conn, &desired, online, bootstrap).await;
+                }
+                let prelude = if bootstrap {
+                    crate::bootstrap::statements(&desired.schema)
+                } else {
+                    Vec::new()
+                };
+                // Runs while the inspection task goes on on the other connection.
+                let normalized =
+                    normalize::normalize_cached(&mut conn, &desired, &prelude, &cache).await;
+                let (_, actual) = inspecting
+                    .await
+                    .expect("the inspection task runs to its end")?;
+                let actual = actual?;
+                plan_between(&mut conn, &normalized?, &actual, online).await
+            }
+            .await)
+        })
+    })
+}
+
 async fn plan_between(
     conn: &mut PgConnection,
     normalized: &Database,
@@ -914,6 +1012,30 @@ mod tests {
         assert_eq!(
             redact_url("postgres://h/db?user=u&password=secret&sslmode=require"),
             "postgres://h/db?user=u&password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn guesses_the_schema_from_a_top_level_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let guess = |text: &str| {
+            let path = dir.path().join("appctl.yaml");
+            std::fs::write(&path, text).unwrap();
+            guess_schema(Some(&path))
+        };
+        assert_eq!(guess("version: 1\nproject: p\n"), "public");
+        assert_eq!(guess("version: 1\nschema: app # ours\n"), "app");
+        assert_eq!(guess("schema: \"my app\"\n"), "my app");
+        assert_eq!(guess("schema: 'x'\n"), "x");
+        // Not top level: a column called schema.
+        assert_eq!(
+            guess("tables:\n  t:\n    columns:\n      schema: { type: text }\n"),
+            "public"
+        );
+        assert_eq!(guess_schema(None), "public");
+        assert_eq!(
+            guess_schema(Some(&dir.path().join("missing.yaml"))),
+            "public"
         );
     }
 }

@@ -35,13 +35,45 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
-    let project = database::load_project(global, &args.file, output)?;
-    let url = database::database_url(&args.connection, global, &project)?;
-    let desired = crate::functions::lower_with_versions(&project)?;
-    let plan = database::runtime()?.block_on(async {
-        let mut conn = deploy::connect(&url, &database::application_name("plan")).await?;
-        deploy::make_plan_with(&mut conn, &desired, args.online, args.bootstrap).await
-    })?;
+    let runtime = database::runtime()?;
+    let application_name = database::application_name("plan");
+    let (url, plan) = match args.connection.database_url.clone() {
+        // The database is known before the file is read: connect and inspect while another thread
+        // loads and checks the file (a quarter of a plan's time or more).
+        Some(url) => {
+            let cwd = std::env::current_dir().ok();
+            let path = global.project_file(&args.file).or_else(|| {
+                cwd.as_deref()
+                    .and_then(|cwd| crate::project::locate(None, cwd).ok())
+            });
+            let guessed = deploy::guess_schema(path.as_deref());
+            let load = || {
+                database::load_project(global, &args.file, output).and_then(|project| {
+                    Ok(crate::functions::lower_with_versions(&project)?)
+                })
+            };
+            let plan = deploy::plan_while_loading(
+                &runtime,
+                &url,
+                &application_name,
+                &guessed,
+                load,
+                args.online,
+                args.bootstrap,
+            )??;
+            (url, plan)
+        }
+        None => {
+            let project = database::load_project(global, &args.file, output)?;
+            let url = database::database_url(&args.connection, global, &project)?;
+            let desired = crate::functions::lower_with_versions(&project)?;
+            let plan = runtime.block_on(async {
+                let mut conn = deploy::connect(&url, &application_name).await?;
+                deploy::make_plan_with(&mut conn, &desired, args.online, args.bootstrap).await
+            })?;
+            (url, plan)
+        }
+    };
     if let Some(path) = &args.out {
         database::write_file(path, &(serde_json::to_string_pretty(&plan)? + "\n"))?;
         output.status(format!(
