@@ -353,6 +353,13 @@ async fn apply_schema(
         actor: format!("{} (appctl up)", deploy::actor()),
         ..DeployOptions::default()
     };
+    // Most reruns change nothing: a read-only plan answers that without the deploy's lock and
+    // bookkeeping writes.
+    if let Ok(plan) = deploy::make_plan_with(&mut conn, &desired, false, true).await
+        && plan.steps.is_empty()
+    {
+        return Ok(plan);
+    }
     let mut relay = Relay { listener };
     let outcome = deploy::deploy(&mut conn, &desired, None, &deploy_options, &mut relay)
         .await
