@@ -48,9 +48,8 @@ pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             });
             let guessed = deploy::guess_schema(path.as_deref());
             let load = || {
-                database::load_project(global, &args.file, output).and_then(|project| {
-                    Ok(crate::functions::lower_with_versions(&project)?)
-                })
+                database::load_project(global, &args.file, output)
+                    .and_then(|project| Ok(crate::functions::lower_with_versions(&project)?))
             };
             let plan = deploy::plan_while_loading(
                 &runtime,
