@@ -223,15 +223,15 @@ fn fingerprint(
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
-        if meta.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&path) {
-                stack.extend(
-                    entries
-                        .flatten()
-                        .map(|e| e.path())
-                        .filter(|p| !p.ends_with(".git")),
-                );
-            }
+        if meta.is_dir()
+            && let Ok(entries) = std::fs::read_dir(&path)
+        {
+            stack.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| !p.ends_with(".git")),
+            );
         }
         seen.push((path, meta.len(), meta.modified().ok()));
     }
