@@ -868,3 +868,87 @@ fn reqwest_post(port: u16, path: &str) -> String {
     let _ = stream.read_to_string(&mut answer);
     answer
 }
+
+/// A real registry on loopback (Debian's docker-registry, the CNCF distribution server): a missing
+/// image is pulled with `--pull missing`, refused with `--pull never`.
+#[test]
+fn a_missing_image_is_pulled_from_a_registry_and_never_means_never() {
+    let Some(images) = images() else { return };
+    let registry_bin = Path::new("/usr/bin/docker-registry");
+    if !registry_bin.is_file() {
+        assert!(
+            std::env::var("APPCTL_REQUIRE_DOCKER").as_deref() != Ok("1"),
+            "docker-registry is not installed (scripts/install-test-deps.sh installs it)"
+        );
+        eprintln!("skipping: docker-registry is not installed");
+        return;
+    }
+    struct Registry(std::process::Child, tempfile::TempDir);
+    impl Drop for Registry {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let port = free_port();
+    let storage = tempfile::tempdir().unwrap();
+    let config = storage.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            storage.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let registry = Registry(
+        Command::new(registry_bin)
+            .arg("serve")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+        storage,
+    );
+    let _ = reqwest_get(port, "/v2/");
+    // The registry holds the db image; the engine does not (127.0.0.0/8 needs no TLS for Docker).
+    let remote = format!(
+        "127.0.0.1:{port}/appctl-test/db:pull-{}",
+        std::process::id()
+    );
+    docker_text(&["tag", &images.db, &remote]);
+    docker_text(&["push", &remote]);
+    docker_text(&["rmi", &remote]);
+
+    let project = Project::new("pull", images);
+    let file = project.path.join("appctl.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap().replace(
+        &format!("image: \"{}\"", images.db),
+        &format!("image: \"{remote}\""),
+    );
+    std::fs::write(&file, yaml).unwrap();
+
+    let never = project.appctl(&["up", "--pull", "never"]);
+    assert_eq!(never.status.code(), Some(1));
+    let message = text(&never);
+    assert!(
+        message.contains(&format!("image {remote} is not on the engine")),
+        "{message}"
+    );
+    assert!(message.contains("images/build.sh"), "{message}");
+    assert!(project.containers().is_empty());
+
+    let pulled = project.appctl(&["up", "--pull", "missing"]);
+    assert!(pulled.status.success(), "{}", text(&pulled));
+    assert!(
+        text(&pulled).contains(&format!("Pulled {remote}")),
+        "{}",
+        text(&pulled)
+    );
+    assert!(docker(&["image", "inspect", &remote]).status.success());
+    let down = project.appctl(&["down", "--volumes"]);
+    assert!(down.status.success(), "{}", text(&down));
+    let _ = docker(&["rmi", &remote]);
+    drop(registry);
+}
