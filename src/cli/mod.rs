@@ -6,6 +6,8 @@ mod access;
 mod completions;
 mod database;
 mod deploy;
+mod export;
+mod import;
 mod init;
 mod not_built;
 mod plan;
@@ -81,9 +83,9 @@ pub enum Command {
     /// Package, list and invoke functions
     Functions(not_built::FunctionsArgs),
     /// Write every table, file, user and function of an instance to one archive
-    Export(not_built::ExportArgs),
+    Export(export::ExportArgs),
     /// Load an archive made by `appctl export` into an instance
-    Import(not_built::ImportArgs),
+    Import(import::ImportArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
     /// Print the JSON Schema of appctl.yaml
@@ -150,8 +152,8 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Status(_) => not_built::run("status"),
         Command::Logs(_) => not_built::run("logs"),
         Command::Functions(_) => not_built::run("functions"),
-        Command::Export(_) => not_built::run("export"),
-        Command::Import(_) => not_built::run("import"),
+        Command::Export(args) => export::run(args, global, output),
+        Command::Import(args) => import::run(args, global, output),
     }
 }
 

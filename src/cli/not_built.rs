@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::FileArg;
-use super::database::ConnectionArgs;
 
 /// Says that `command` is not built yet.
 pub fn run(command: &str) -> anyhow::Result<ExitCode> {
@@ -93,54 +92,4 @@ pub enum FunctionsCommand {
         #[arg(long = "as", default_value = "anon")]
         caller: String,
     },
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-    /// The archive to write
-    #[arg(short, long, value_name = "FILE")]
-    pub out: PathBuf,
-    /// Only these tables
-    #[arg(long, value_delimiter = ',')]
-    pub tables: Vec<String>,
-    /// Leave out these tables
-    #[arg(long, value_delimiter = ',')]
-    pub exclude: Vec<String>,
-    /// Leave out storage files
-    #[arg(long)]
-    pub no_files: bool,
-    /// Leave out auth users
-    #[arg(long)]
-    pub no_users: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OnConflict {
-    Fail,
-    Skip,
-    Upsert,
-    Replace,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    #[command(flatten)]
-    pub file: FileArg,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-    /// The archive to read
-    pub archive: PathBuf,
-    /// What to do with a row whose key already exists
-    #[arg(long, value_enum, default_value = "fail")]
-    pub on_conflict: OnConflict,
-    /// Check everything and show what would be written, write nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Only verify the archive; no database needed
-    #[arg(long)]
-    pub verify_only: bool,
 }
