@@ -64,8 +64,6 @@ fn commands_not_built_yet_say_so_in_one_line_and_exit_1() {
         &["status"],
         &["logs"],
         &["functions", "list"],
-        &["export", "-o", "x.tar.zst"],
-        &["import", "x.tar.zst"],
     ] {
         let output = appctl(dir.path()).args(args).assert().code(1);
         let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
