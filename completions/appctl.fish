@@ -214,12 +214,14 @@ complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -s f -l file -d 'The project file [default: appctl.yaml in this directory or the nearest parent]' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l database-url -d 'Postgres connection URL [default: DATABASE_URL, else the environment\'s database_url]' -r
-complete -c appctl -n "__fish_appctl_using_subcommand export" -s o -l out -d 'The archive to write' -r -F
+complete -c appctl -n "__fish_appctl_using_subcommand export" -s o -l out -d 'The archive to write (`.tar.zst`; a name ending in `.tar` is written uncompressed)' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l tables -d 'Only these tables' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l exclude -d 'Leave out these tables' -r
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l jobs -d 'Connections reading tables at once' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l env -d 'The environment of appctl.yaml to work on' -r
-complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-files -d 'Leave out storage files'
-complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-users -d 'Leave out auth users'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-files -d 'Leave out storage files (and their metadata, storage.objects)'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-users -d 'Leave out auth users and identities'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l force -d 'Overwrite the archive if it exists'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'

@@ -49,6 +49,8 @@ pub struct ExportReport {
     pub manifest: Manifest,
     /// Size of the archive file.
     pub archive_bytes: u64,
+    /// Rows of `storage.objects` left out with their files (`files: false`).
+    pub objects_left_out: i64,
 }
 
 enum Item {
@@ -96,6 +98,16 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     let yaml = crate::pull::to_yaml(&pulled.file).context("cannot write the project file")?;
     let schema_sql = schema_sql(&inspection.database);
     let found = catalog::tables(&mut tx, &options.selection).await?;
+    let objects_left_out: i64 = if options.selection.files {
+        0
+    } else {
+        sqlx::query_scalar(
+            "SELECT CASE WHEN to_regclass('storage.objects') IS NULL THEN 0 ELSE (SELECT count(*) FROM storage.objects) END",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap_or(0)
+    };
 
     let mut writer =
         Writer::create(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -176,6 +188,7 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     Ok(ExportReport {
         manifest,
         archive_bytes,
+        objects_left_out,
     })
 }
 
