@@ -83,8 +83,14 @@ fn deploy(server: &PgServer, url: &str, yaml: &str) {
     support::engine::runtime()
         .block_on(async {
             let mut conn = appctl::deploy::connect(url, "test").await?;
-            appctl::deploy::deploy(&mut conn, &desired, None, &options, &mut support::engine::Yes)
-                .await
+            appctl::deploy::deploy(
+                &mut conn,
+                &desired,
+                None,
+                &options,
+                &mut support::engine::Yes,
+            )
+            .await
         })
         .unwrap_or_else(|e| panic!("deploy failed: {e}\n{}", server.log_tail(20)));
 }
@@ -171,7 +177,10 @@ fn sequences(server: &PgServer, url: &str, tables: &[(&str, &str)]) -> String {
                 url,
                 &format!(
                     "SELECT last_value || ' ' || is_called FROM {}",
-                    server.psql(url, &format!("SELECT pg_get_serial_sequence('{table}', '{column}')"))
+                    server.psql(
+                        url,
+                        &format!("SELECT pg_get_serial_sequence('{table}', '{column}')")
+                    )
                 ),
             )
         })
@@ -216,11 +225,24 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
         std::fs::create_dir_all(dir.path().join("functions").join(function)).unwrap();
         std::fs::copy(from, dir.path().join("functions").join(function).join(file)).unwrap();
     }
-    std::fs::write(dir.path().join(".env"), "OPENAI_API_KEY=sk-secret-never-archived\n").unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "OPENAI_API_KEY=sk-secret-never-archived\n",
+    )
+    .unwrap();
     let archive = dir.path().join("backup.tar.zst");
-    run_ok(appctl(dir.path()).args(["export", "--database-url", &source, "-o"]).arg(&archive));
+    run_ok(
+        appctl(dir.path())
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
 
-    let stderr = run_ok(appctl(dir.path()).arg("import").arg("--verify-only").arg(&archive));
+    let stderr = run_ok(
+        appctl(dir.path())
+            .arg("import")
+            .arg("--verify-only")
+            .arg(&archive),
+    );
     assert!(stderr.contains("is valid"), "{stderr}");
     let listing = tar_listing(&archive);
     for entry in [
@@ -232,16 +254,33 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
         "rows/public/messages/000001.jsonl",
         "manifest.json",
     ] {
-        assert!(listing.iter().any(|(p, _)| p == entry), "{entry} missing: {listing:?}");
+        assert!(
+            listing.iter().any(|(p, _)| p == entry),
+            "{entry} missing: {listing:?}"
+        );
     }
-    assert_eq!(listing.last().unwrap().0, "manifest.json", "the manifest comes last");
+    assert_eq!(
+        listing.last().unwrap().0,
+        "manifest.json",
+        "the manifest comes last"
+    );
     for (path, bytes) in &listing {
         let text = String::from_utf8_lossy(bytes);
-        assert!(!text.contains("sk-secret-never-archived"), "{path} holds a secret");
-        assert!(!text.contains(server.password()), "{path} holds the database password");
+        assert!(
+            !text.contains("sk-secret-never-archived"),
+            "{path} holds a secret"
+        );
+        assert!(
+            !text.contains(server.password()),
+            "{path} holds the database password"
+        );
     }
 
-    run_ok(appctl(dir.path()).args(["import", "--database-url", &target]).arg(&archive));
+    run_ok(
+        appctl(dir.path())
+            .args(["import", "--database-url", &target])
+            .arg(&archive),
+    );
     assert_eq!(
         snapshot(&server, &source, AI_CHAT_TABLES),
         snapshot(&server, &target, AI_CHAT_TABLES)
@@ -249,8 +288,16 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
     // Password hashes byte for byte, compared on their own for a clear failure.
     let hashes = "SELECT string_agg(id || ':' || coalesce(encrypted_password, '<null>'), ',' ORDER BY id) FROM auth.users";
     assert_eq!(server.psql(&source, hashes), server.psql(&target, hashes));
-    let counters = [("messages", "id"), ("chunks", "id"), ("tool_calls", "id"), ("extras", "id")];
-    assert_eq!(sequences(&server, &source, &counters), sequences(&server, &target, &counters));
+    let counters = [
+        ("messages", "id"),
+        ("chunks", "id"),
+        ("tool_calls", "id"),
+        ("extras", "id"),
+    ];
+    assert_eq!(
+        sequences(&server, &source, &counters),
+        sequences(&server, &target, &counters)
+    );
     // Indexes and foreign keys dropped for the load are back, and the schema is the archive's.
     let indexes = "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'";
     assert_eq!(server.psql(&source, indexes), server.psql(&target, indexes));
@@ -268,7 +315,11 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
     // A second import: fail refuses duplicates and changes nothing; skip writes nothing new;
     // upsert and replace end with the same rows.
     let before = snapshot(&server, &target, AI_CHAT_TABLES);
-    let stderr = run_err(appctl(dir.path()).args(["import", "--database-url", &target]).arg(&archive));
+    let stderr = run_err(
+        appctl(dir.path())
+            .args(["import", "--database-url", &target])
+            .arg(&archive),
+    );
     assert!(stderr.contains("--on-conflict"), "{stderr}");
     assert_eq!(before, snapshot(&server, &target, AI_CHAT_TABLES));
     for mode in ["skip", "upsert", "replace"] {
@@ -277,7 +328,11 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
                 .args(["import", "--on-conflict", mode, "--database-url", &target])
                 .arg(&archive),
         );
-        assert_eq!(before, snapshot(&server, &target, AI_CHAT_TABLES), "--on-conflict {mode}");
+        assert_eq!(
+            before,
+            snapshot(&server, &target, AI_CHAT_TABLES),
+            "--on-conflict {mode}"
+        );
     }
 }
 
@@ -309,7 +364,9 @@ fn write_tar(path: &Path, entries: &[(String, Vec<u8>)]) {
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
-        builder.append_data(&mut header, name, bytes.as_slice()).unwrap();
+        builder
+            .append_data(&mut header, name, bytes.as_slice())
+            .unwrap();
     }
     builder.finish().unwrap();
 }
@@ -331,7 +388,11 @@ fn postgres_15_to_18_and_corrupt_archives_are_refused_before_any_write() {
     );
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("plain.tar");
-    run_ok(appctl(dir.path()).args(["export", "--database-url", &source, "-o"]).arg(&archive));
+    run_ok(
+        appctl(dir.path())
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
 
     // Corrupt copies, each refused before anything is written to the target.
     let good = tar_listing(&archive);
@@ -343,27 +404,43 @@ fn postgres_15_to_18_and_corrupt_archives_are_refused_before_any_write() {
 
     let flipped = dir.path().join("flipped.tar");
     let mut entries = good.clone();
-    let row_file = entries.iter_mut().find(|(p, _)| p.starts_with("rows/public/extras/")).unwrap();
+    let row_file = entries
+        .iter_mut()
+        .find(|(p, _)| p.starts_with("rows/public/extras/"))
+        .unwrap();
     let middle = row_file.1.len() / 2;
     row_file.1[middle] ^= 0x01;
     write_tar(&flipped, &entries);
     corrupt.push(("altered", flipped));
 
     let missing = dir.path().join("missing.tar");
-    let entries: Vec<_> = good.iter().filter(|(p, _)| !p.starts_with("rows/public/notes/")).cloned().collect();
+    let entries: Vec<_> = good
+        .iter()
+        .filter(|(p, _)| !p.starts_with("rows/public/notes/"))
+        .cloned()
+        .collect();
     write_tar(&missing, &entries);
     corrupt.push(("is missing", missing));
 
     let newer = dir.path().join("newer.tar");
     let mut entries = good.clone();
-    let manifest = entries.iter_mut().find(|(p, _)| p == "manifest.json").unwrap();
+    let manifest = entries
+        .iter_mut()
+        .find(|(p, _)| p == "manifest.json")
+        .unwrap();
     let text = String::from_utf8(manifest.1.clone()).unwrap();
-    manifest.1 = text.replacen("\"format\": 1", "\"format\": 2", 1).into_bytes();
+    manifest.1 = text
+        .replacen("\"format\": 1", "\"format\": 2", 1)
+        .into_bytes();
     write_tar(&newer, &entries);
     corrupt.push(("upgrade appctl", newer));
 
     let compressed_truncated = dir.path().join("truncated.tar.zst");
-    run_ok(appctl(dir.path()).args(["export", "--database-url", &source, "-o"]).arg(&compressed_truncated));
+    run_ok(
+        appctl(dir.path())
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(&compressed_truncated),
+    );
     let bytes = std::fs::read(&compressed_truncated).unwrap();
     std::fs::write(&compressed_truncated, &bytes[..bytes.len() - 100]).unwrap();
     corrupt.push(("truncated", compressed_truncated));
@@ -374,11 +451,29 @@ fn postgres_15_to_18_and_corrupt_archives_are_refused_before_any_write() {
     let everything = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')";
     let untouched = target_server.psql(&target, everything);
     for (expected, path) in &corrupt {
-        let stderr = run_err(appctl(dir.path()).arg("import").arg("--verify-only").arg(path));
+        let stderr = run_err(
+            appctl(dir.path())
+                .arg("import")
+                .arg("--verify-only")
+                .arg(path),
+        );
         assert!(stderr.contains(expected), "{}: {stderr}", path.display());
-        let stderr = run_err(appctl(dir.path()).args(["import", "--database-url", &target]).arg(path));
-        assert!(stderr.contains(expected) && stderr.contains("nothing was written"), "{}: {stderr}", path.display());
-        assert_eq!(target_server.psql(&target, everything), untouched, "{} wrote to the target", path.display());
+        let stderr = run_err(
+            appctl(dir.path())
+                .args(["import", "--database-url", &target])
+                .arg(path),
+        );
+        assert!(
+            stderr.contains(expected) && stderr.contains("nothing was written"),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert_eq!(
+            target_server.psql(&target, everything),
+            untouched,
+            "{} wrote to the target",
+            path.display()
+        );
     }
 
     // --dry-run writes nothing either.
@@ -392,7 +487,11 @@ fn postgres_15_to_18_and_corrupt_archives_are_refused_before_any_write() {
     assert_eq!(target_server.psql(&target, everything), untouched);
 
     // Across versions: PostgreSQL 15 → 18 (or 15 → 15 when 18 is not installed).
-    run_ok(appctl(dir.path()).args(["import", "--database-url", &target]).arg(&archive));
+    run_ok(
+        appctl(dir.path())
+            .args(["import", "--database-url", &target])
+            .arg(&archive),
+    );
     assert_eq!(
         snapshot(&pg15, &source, PLAIN_TABLES),
         snapshot(target_server, &target, PLAIN_TABLES)
@@ -413,7 +512,11 @@ fn an_import_killed_with_sigkill_and_rerun_has_no_duplicates() {
     );
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("big.tar.zst");
-    run_ok(appctl(dir.path()).args(["export", "--database-url", &source, "-o"]).arg(&archive));
+    run_ok(
+        appctl(dir.path())
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
 
     let binary = assert_cmd::cargo::cargo_bin("appctl");
     let mut child = std::process::Command::new(binary)
@@ -445,13 +548,26 @@ fn an_import_killed_with_sigkill_and_rerun_has_no_duplicates() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert!(saw_copy, "the import finished before it could be killed; make the data larger");
+    assert!(
+        saw_copy,
+        "the import finished before it could be killed; make the data larger"
+    );
     // Nothing half-loaded is visible.
     assert_eq!(server.psql(&target, "SELECT count(*) FROM extras"), "0");
 
-    run_ok(appctl(dir.path()).args(["import", "--database-url", &target]).arg(&archive));
-    assert_eq!(server.psql(&target, "SELECT count(*) FROM extras"), "300000");
-    assert_eq!(server.psql(&target, "SELECT count(DISTINCT id) FROM extras"), "300000");
+    run_ok(
+        appctl(dir.path())
+            .args(["import", "--database-url", &target])
+            .arg(&archive),
+    );
+    assert_eq!(
+        server.psql(&target, "SELECT count(*) FROM extras"),
+        "300000"
+    );
+    assert_eq!(
+        server.psql(&target, "SELECT count(DISTINCT id) FROM extras"),
+        "300000"
+    );
     assert_eq!(server.psql(&target, "SELECT count(*) FROM notes"), "300000");
     assert_eq!(
         snapshot(&server, &source, &["extras"]),

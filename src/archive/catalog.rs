@@ -41,7 +41,10 @@ pub struct FoundTable {
 }
 
 /// The tables to export, referenced tables first.
-pub async fn tables(conn: &mut PgConnection, selection: &Selection) -> anyhow::Result<Vec<FoundTable>> {
+pub async fn tables(
+    conn: &mut PgConnection,
+    selection: &Selection,
+) -> anyhow::Result<Vec<FoundTable>> {
     let mut wanted: Vec<(String, String, TableRole)> = Vec::new();
     let platform: [(&str, &str, TableRole, bool); 5] = [
         ("auth", "users", TableRole::Auth, selection.users),
@@ -63,7 +66,10 @@ pub async fn tables(conn: &mut PgConnection, selection: &Selection) -> anyhow::R
     .fetch_all(&mut *conn)
     .await
     .context("cannot list the tables")?;
-    for name in [&selection.tables, &selection.exclude].into_iter().flatten() {
+    for name in [&selection.tables, &selection.exclude]
+        .into_iter()
+        .flatten()
+    {
         let bare = name
             .strip_prefix(&format!("{}.", selection.schema))
             .unwrap_or(name);
@@ -205,10 +211,7 @@ async fn order_by_foreign_keys(
     .context("cannot read foreign keys")?;
     let mut depends: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
     for (from, to) in edges {
-        depends
-            .entry(from as u32)
-            .or_default()
-            .insert(to as u32);
+        depends.entry(from as u32).or_default().insert(to as u32);
     }
     Ok(topological(tables, &depends))
 }
@@ -222,7 +225,10 @@ fn rank(role: TableRole) -> u8 {
     }
 }
 
-fn topological(mut pending: Vec<FoundTable>, depends: &BTreeMap<u32, BTreeSet<u32>>) -> Vec<FoundTable> {
+fn topological(
+    mut pending: Vec<FoundTable>,
+    depends: &BTreeMap<u32, BTreeSet<u32>>,
+) -> Vec<FoundTable> {
     pending.sort_by(|a, b| {
         (rank(a.entry.role), &a.entry.name).cmp(&(rank(b.entry.role), &b.entry.name))
     });
@@ -231,9 +237,10 @@ fn topological(mut pending: Vec<FoundTable>, depends: &BTreeMap<u32, BTreeSet<u3
     // Bounded: each round moves at least one table.
     while !pending.is_empty() {
         let ready = pending.iter().position(|t| {
-            depends
-                .get(&t.oid)
-                .is_none_or(|d| d.iter().all(|o| done.contains(o) || !pending.iter().any(|p| p.oid == *o)))
+            depends.get(&t.oid).is_none_or(|d| {
+                d.iter()
+                    .all(|o| done.contains(o) || !pending.iter().any(|p| p.oid == *o))
+            })
         });
         let next = pending.remove(ready.unwrap_or(0));
         done.insert(next.oid);

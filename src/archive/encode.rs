@@ -73,7 +73,12 @@ fn err<T>(message: impl Into<String>) -> Result<T, EncodeError> {
 pub fn keys(columns: &[String]) -> Vec<String> {
     columns
         .iter()
-        .map(|c| format!("{}:", serde_json::to_string(c).expect("a string serialises")))
+        .map(|c| {
+            format!(
+                "{}:",
+                serde_json::to_string(c).expect("a string serialises")
+            )
+        })
         .collect()
 }
 
@@ -473,7 +478,9 @@ fn array_literal(
         }
         match item {
             serde_json::Value::Null => out.push_str("NULL"),
-            serde_json::Value::Array(_) if !matches!(element, Encoding::Json | Encoding::Vector) => {
+            serde_json::Value::Array(_)
+                if !matches!(element, Encoding::Json | Encoding::Vector) =>
+            {
                 array_literal(item, element, out)?
             }
             other => {
@@ -535,19 +542,32 @@ mod tests {
     fn round_trip(fields: &[&str], encodings: &[Encoding], expected_json: &str) {
         let json = to_json(fields, encodings);
         assert_eq!(json.trim_end(), expected_json);
-        assert_eq!(back(&json, fields.len(), encodings), fields.join("\t") + "\n");
+        assert_eq!(
+            back(&json, fields.len(), encodings),
+            fields.join("\t") + "\n"
+        );
     }
 
     #[test]
     fn scalars_are_exact() {
         use Encoding::*;
         round_trip(
-            &["t", "42", "-9223372036854775808", "12345678901234567890.000000000000000001"],
+            &[
+                "t",
+                "42",
+                "-9223372036854775808",
+                "12345678901234567890.000000000000000001",
+            ],
             &[Bool, Number, String, String],
             r#"{"c0":true,"c1":42,"c2":"-9223372036854775808","c3":"12345678901234567890.000000000000000001"}"#,
         );
         round_trip(
-            &["NaN", "-Infinity", "1e+300", "2024-02-29 23:59:59.123456+05:30"],
+            &[
+                "NaN",
+                "-Infinity",
+                "1e+300",
+                "2024-02-29 23:59:59.123456+05:30",
+            ],
             &[Number, Number, Number, String],
             r#"{"c0":"NaN","c1":"-Infinity","c2":1e+300,"c3":"2024-02-29 23:59:59.123456+05:30"}"#,
         );
@@ -556,11 +576,7 @@ mod tests {
     #[test]
     fn null_is_an_absent_key_and_empty_is_empty() {
         use Encoding::*;
-        round_trip(
-            &["\\N", "", "\\N"],
-            &[String, String, Json],
-            r#"{"c1":""}"#,
-        );
+        round_trip(&["\\N", "", "\\N"], &[String, String, Json], r#"{"c1":""}"#);
         // A jsonb document that is JSON null is not SQL NULL.
         round_trip(&["null", "\\N"], &[Json, Json], r#"{"c0":null}"#);
     }
@@ -586,7 +602,10 @@ mod tests {
     #[test]
     fn json_and_vectors_are_embedded() {
         round_trip(
-            &[r#"{"a": [1, 2.50, "x\\\\ny"], "b": null}"#, "[1,-2.5,3e-05]"],
+            &[
+                r#"{"a": [1, 2.50, "x\\\\ny"], "b": null}"#,
+                "[1,-2.5,3e-05]",
+            ],
             &[Encoding::Json, Encoding::Vector],
             r#"{"c0":{"a": [1, 2.50, "x\\ny"], "b": null},"c1":[1,-2.5,3e-05]}"#,
         );

@@ -94,7 +94,11 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
             redact_url(&options.database_url)
         );
     }
-    let pulled = crate::pull::pull(&inspection.database, &options.project, &inspection.unsupported);
+    let pulled = crate::pull::pull(
+        &inspection.database,
+        &options.project,
+        &inspection.unsupported,
+    );
     let yaml = crate::pull::to_yaml(&pulled.file).context("cannot write the project file")?;
     let schema_sql = schema_sql(&inspection.database);
     let found = catalog::tables(&mut tx, &options.selection).await?;
@@ -112,29 +116,39 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     let mut writer =
         Writer::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let (sender, receiver) = mpsc::channel::<Item>(QUEUE);
-    let writer_thread = std::thread::spawn(move || write_items(&mut writer, receiver).map(|()| writer));
+    let writer_thread =
+        std::thread::spawn(move || write_items(&mut writer, receiver).map(|()| writer));
 
     let result = async {
-        send(&sender, Item::Bytes {
-            path: "project/appctl.yaml".into(),
-            bytes: yaml.into_bytes(),
-            rows: None,
-        })
+        send(
+            &sender,
+            Item::Bytes {
+                path: "project/appctl.yaml".into(),
+                bytes: yaml.into_bytes(),
+                rows: None,
+            },
+        )
         .await?;
-        send(&sender, Item::Bytes {
-            path: "schema/schema.sql".into(),
-            bytes: schema_sql.into_bytes(),
-            rows: None,
-        })
+        send(
+            &sender,
+            Item::Bytes {
+                path: "schema/schema.sql".into(),
+                bytes: schema_sql.into_bytes(),
+                rows: None,
+            },
+        )
         .await?;
         for (name, dir) in &options.functions {
             for (relative, disk) in function_files(dir)
                 .with_context(|| format!("function `{name}`: cannot read {}", dir.display()))?
             {
-                send(&sender, Item::File {
-                    path: format!("functions/{}/{relative}", path_segment(name)),
-                    disk,
-                })
+                send(
+                    &sender,
+                    Item::File {
+                        path: format!("functions/{}/{relative}", path_segment(name)),
+                        disk,
+                    },
+                )
                 .await?;
             }
         }
@@ -350,8 +364,9 @@ async fn read_table(
         let mut rows = 0u64;
         while let Some(offset) = memchr_newline(&data[start..]) {
             let line = &data[start..start + offset];
-            encode::copy_line_to_json(line, &keys, &encodings, &mut part)
-                .map_err(|e| anyhow::anyhow!("{label}, row {}: {e}", entry.rows + part_rows + rows + 1))?;
+            encode::copy_line_to_json(line, &keys, &encodings, &mut part).map_err(|e| {
+                anyhow::anyhow!("{label}, row {}: {e}", entry.rows + part_rows + rows + 1)
+            })?;
             rows += 1;
             start += offset + 1;
         }
@@ -390,11 +405,14 @@ async fn flush_part(
     let path = format!("{directory}/{:06}.jsonl", entry.parts.len() + 1);
     entry.parts.push(path.clone());
     let bytes = std::mem::replace(part, Vec::with_capacity(PART_BYTES + (1 << 16)));
-    send(sender, Item::Bytes {
-        path,
-        bytes,
-        rows: Some(rows),
-    })
+    send(
+        sender,
+        Item::Bytes {
+            path,
+            bytes,
+            rows: Some(rows),
+        },
+    )
     .await
 }
 
@@ -448,7 +466,9 @@ fn function_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
                     .join("/");
                 files.push((relative, entry.path()));
                 if files.len() > MAX_FUNCTION_FILES {
-                    bail!("more than {MAX_FUNCTION_FILES} files; is a dependency directory inside the source?");
+                    bail!(
+                        "more than {MAX_FUNCTION_FILES} files; is a dependency directory inside the source?"
+                    );
                 }
             }
         }
@@ -462,7 +482,11 @@ fn function_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 pub fn path_segment(name: &str) -> String {
     let mut out = String::new();
     for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && name != ".." && name != ".") {
+        if b.is_ascii_alphanumeric()
+            || b == b'_'
+            || b == b'-'
+            || (b == b'.' && name != ".." && name != ".")
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));

@@ -114,8 +114,9 @@ struct Target {
 /// Imports the archive at `path`.
 pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<ImportReport> {
     let verified = verify::verify(path)?;
-    let file: crate::project::file::ProjectFile = serde_yaml_ng::from_str(&verified.project_file)
-        .context("the archived project file (project/appctl.yaml) cannot be read")?;
+    let file: crate::project::file::ProjectFile =
+        serde_yaml_ng::from_str(&verified.project_file)
+            .context("the archived project file (project/appctl.yaml) cannot be read")?;
     let desired = crate::lower::lower(&file);
     let schema = desired.schema.clone();
     let mut conn = deploy::connect(&options.database_url, "appctl import").await?;
@@ -228,7 +229,9 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             _ if buckets => None,
             (OnConflict::Replace, _, Load::Direct) => Some(archived),
             (_, _, Load::Direct) => Some(target.before + archived),
-            (OnConflict::Skip, _, Load::Staged { .. }) => Some(target.before + target.written as i64),
+            (OnConflict::Skip, _, Load::Staged { .. }) => {
+                Some(target.before + target.written as i64)
+            }
             _ => None,
         };
         if let Some(expected) = expected
@@ -388,7 +391,11 @@ async fn count_if_exists(conn: &mut PgConnection, entry: &TableEntry) -> anyhow:
         .bind(qualified(&entry.schema, &entry.name))
         .fetch_one(&mut *conn)
         .await?;
-    if exists { count(conn, entry).await } else { Ok(0) }
+    if exists {
+        count(conn, entry).await
+    } else {
+        Ok(0)
+    }
 }
 
 /// Drops the foreign keys of every archived table and the non-unique indexes of the project's tables
@@ -410,9 +417,12 @@ async fn drop_deferrable(
         .fetch_all(&mut *conn)
         .await?;
         for (name, definition) in keys {
-            sqlx::raw_sql(&format!("ALTER TABLE {table} DROP CONSTRAINT {}", ident(&name)))
-                .execute(&mut *conn)
-                .await?;
+            sqlx::raw_sql(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT {}",
+                ident(&name)
+            ))
+            .execute(&mut *conn)
+            .await?;
             foreign_keys.push(format!(
                 "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
                 ident(&name)
@@ -464,7 +474,8 @@ async fn load_rows(
         .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
         .collect();
     let wanted = by_part.clone();
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<anyhow::Result<(String, Vec<u8>)>>(QUEUE);
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<anyhow::Result<(String, Vec<u8>)>>(QUEUE);
     let archive_path = path.to_path_buf();
     let reader = std::thread::spawn(move || {
         let result = (|| -> anyhow::Result<()> {
@@ -475,7 +486,9 @@ async fn load_rows(
                 if !wanted.contains_key(&name) {
                     continue;
                 }
-                let Some((size, sha)) = sums.get(&name) else { continue };
+                let Some((size, sha)) = sums.get(&name) else {
+                    continue;
+                };
                 let mut bytes = Vec::with_capacity(*size as usize);
                 (&mut entry).take(*size + 1).read_to_end(&mut bytes)?;
                 if bytes.len() as u64 != *size || hex::encode(Sha256::digest(&bytes)) != *sha {
@@ -513,7 +526,9 @@ async fn load_rows(
     let _ = reader.join();
     result?;
     if loaded != total {
-        bail!("the archive changed since it was verified: {loaded} of {total} row files were found; nothing was imported");
+        bail!(
+            "the archive changed since it was verified: {loaded} of {total} row files were found; nothing was imported"
+        );
     }
     for target in targets.iter() {
         target.bar.finish();
@@ -611,7 +626,11 @@ async fn restore_sequences(conn: &mut PgConnection, targets: &[Target]) -> anyho
             .fetch_one(&mut *conn)
             .await?;
             let last: i64 = sequence.last_value.parse().with_context(|| {
-                format!("{}: sequence value `{}` is not a number", entry.label(), sequence.last_value)
+                format!(
+                    "{}: sequence value `{}` is not a number",
+                    entry.label(),
+                    sequence.last_value
+                )
             })?;
             let (value, called) = match max {
                 Some(max) if max >= last => (max, true),
@@ -624,7 +643,13 @@ async fn restore_sequences(conn: &mut PgConnection, targets: &[Target]) -> anyho
             ))
             .execute(&mut *conn)
             .await
-            .with_context(|| format!("cannot restore the sequence of {}.{}", entry.label(), sequence.column))?;
+            .with_context(|| {
+                format!(
+                    "cannot restore the sequence of {}.{}",
+                    entry.label(),
+                    sequence.column
+                )
+            })?;
         }
     }
     Ok(())
@@ -658,23 +683,40 @@ mod tests {
     #[test]
     fn conflict_modes_choose_their_load() {
         let project = entry(TableRole::Project, &["id"]);
-        assert_eq!(plan_load(&project, OnConflict::Fail, 0).unwrap(), Load::Direct);
-        assert_eq!(plan_load(&project, OnConflict::Replace, 0).unwrap(), Load::Direct);
-        let Load::Staged { insert, .. } = plan_load(&project, OnConflict::Upsert, 3).unwrap() else {
+        assert_eq!(
+            plan_load(&project, OnConflict::Fail, 0).unwrap(),
+            Load::Direct
+        );
+        assert_eq!(
+            plan_load(&project, OnConflict::Replace, 0).unwrap(),
+            Load::Direct
+        );
+        let Load::Staged { insert, .. } = plan_load(&project, OnConflict::Upsert, 3).unwrap()
+        else {
             panic!("upsert stages")
         };
-        assert!(insert.contains("ON CONFLICT (\"id\") DO UPDATE SET \"body\" = EXCLUDED.\"body\""), "{insert}");
+        assert!(
+            insert.contains("ON CONFLICT (\"id\") DO UPDATE SET \"body\" = EXCLUDED.\"body\""),
+            "{insert}"
+        );
         assert!(insert.contains("\"appctl_import_3\""));
         let Load::Staged { insert, .. } = plan_load(&project, OnConflict::Skip, 0).unwrap() else {
             panic!("skip stages")
         };
         assert!(insert.ends_with("ON CONFLICT DO NOTHING"));
         let keyless = entry(TableRole::Project, &[]);
-        let error = plan_load(&keyless, OnConflict::Upsert, 0).unwrap_err().to_string();
+        let error = plan_load(&keyless, OnConflict::Upsert, 0)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("needs a primary key"), "{error}");
-        let Load::Staged { insert, .. } = plan_load(&entry(TableRole::History, &["id"]), OnConflict::Fail, 0).unwrap() else {
+        let Load::Staged { insert, .. } =
+            plan_load(&entry(TableRole::History, &["id"]), OnConflict::Fail, 0).unwrap()
+        else {
             panic!("history stages")
         };
-        assert!(insert.contains("NOT EXISTS") && !insert.contains("(\"id\""), "{insert}");
+        assert!(
+            insert.contains("NOT EXISTS") && !insert.contains("(\"id\""),
+            "{insert}"
+        );
     }
 }

@@ -61,7 +61,10 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             }
             if name == manifest::MANIFEST {
                 if entry.size() > manifest::MAX_MANIFEST_BYTES {
-                    problems.push(format!("{name} is larger than {} bytes", manifest::MAX_MANIFEST_BYTES));
+                    problems.push(format!(
+                        "{name} is larger than {} bytes",
+                        manifest::MAX_MANIFEST_BYTES
+                    ));
                     continue;
                 }
                 let mut bytes = Vec::new();
@@ -128,7 +131,9 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         return Err(fail(problems));
     }
     let Some(project_file) = project_file.and_then(|b| String::from_utf8(b).ok()) else {
-        return Err(fail(vec![format!("{PROJECT_FILE} is missing or not UTF-8")]));
+        return Err(fail(vec![format!(
+            "{PROJECT_FILE} is missing or not UTF-8"
+        )]));
     };
     Ok(Verified {
         bytes: seen.values().map(|s| s.size).sum(),
@@ -224,9 +229,27 @@ mod tests {
             entry("rows/y", 3, "c"),
         ]);
         let mut seen = BTreeMap::new();
-        seen.insert(PROJECT_FILE.to_string(), Seen { size: 1, sha256: "a".into() });
-        seen.insert("rows/x".to_string(), Seen { size: 2, sha256: "z".into() });
-        seen.insert("extra".to_string(), Seen { size: 2, sha256: "z".into() });
+        seen.insert(
+            PROJECT_FILE.to_string(),
+            Seen {
+                size: 1,
+                sha256: "a".into(),
+            },
+        );
+        seen.insert(
+            "rows/x".to_string(),
+            Seen {
+                size: 2,
+                sha256: "z".into(),
+            },
+        );
+        seen.insert(
+            "extra".to_string(),
+            Seen {
+                size: 2,
+                sha256: "z".into(),
+            },
+        );
         let problems = compare(&manifest, &seen);
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("`rows/x` is altered"));

@@ -72,7 +72,11 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 .filter(|(_, dir)| dir.is_dir())
                 .collect(),
         ),
-        None => (super::pull::project_name_from_url(&url), "public".into(), Vec::new()),
+        None => (
+            super::pull::project_name_from_url(&url),
+            "public".into(),
+            Vec::new(),
+        ),
     };
     let options = ExportOptions {
         database_url: url,

@@ -132,7 +132,10 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 plan_output::render_text(
                     &report.plan,
                     &redact_url(&url),
-                    TextOptions { sql: false, color: output.color }
+                    TextOptions {
+                        sql: false,
+                        color: output.color
+                    }
                 )
             );
         }
@@ -160,7 +163,10 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         if report.plan.is_empty() {
             String::new()
         } else {
-            format!(", after creating the schema ({} changes)", report.plan.steps.len())
+            format!(
+                ", after creating the schema ({} changes)",
+                report.plan.steps.len()
+            )
         }
     ));
     Ok(ExitCode::SUCCESS)
