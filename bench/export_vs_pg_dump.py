@@ -247,6 +247,9 @@ def timed(cmd, env=None, what=None):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise BenchError(f"{what or ' '.join(cmd)} failed (exit {code})\n{out[-3000:]}\n{err[-3000:]}")
+    for line in err.splitlines():
+        if "time:" in line:
+            print(f"  {what or os.path.basename(cmd[0])} {cmd[1]}: {line.strip()}", flush=True)
     return seconds, usage.ru_maxrss / 1024.0
 
 
@@ -323,9 +326,9 @@ def main():
         archive = os.path.join(work, "out.tar.zst")
         results = {}
         results["pg_dump"] = timed([os.path.join(PG_BIN, "pg_dump"), "-Fc", "-f", dump, "-d", server.url("source")], pg_env)
-        results["export"] = timed([appctl, "export", "--database-url", server.url("source"), "-o", archive, "-q"], env)
+        results["export"] = timed([appctl, "export", "--database-url", server.url("source"), "-o", archive, "-v"], env)
         results["pg_restore"] = timed([os.path.join(PG_BIN, "pg_restore"), "-d", server.url("restore_pg"), dump], pg_env)
-        results["import"] = timed([appctl, "import", "--database-url", server.url("restore_appctl"), archive, "-q"], env)
+        results["import"] = timed([appctl, "import", "--database-url", server.url("restore_appctl"), archive, "-v"], env)
 
         check = "SELECT count(*) FROM messages"
         counts = {db: server.psql(check, db=db) for db in ["source", "restore_pg", "restore_appctl"]}

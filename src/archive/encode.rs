@@ -364,12 +364,8 @@ pub fn json_to_copy_line(
         }
         match object.iter().find(|(key, _)| key == column) {
             None => out.extend_from_slice(b"\\N"),
-            Some((_, raw)) => {
-                let mut text = String::new();
-                json_to_text(raw, encoding, &mut text)
-                    .map_err(|e| EncodeError(format!("column `{column}`: {e}")))?;
-                escape_copy(&text, out);
-            }
+            Some((_, raw)) => write_copy_value(raw, encoding, out)
+                .map_err(|e| EncodeError(format!("column `{column}`: {e}")))?,
         }
     }
     out.push(b'\n');
@@ -402,6 +398,47 @@ fn parse_object(line: &str) -> Result<Vec<(std::borrow::Cow<'_, str>, &RawValue)
         .end()
         .map_err(|e| EncodeError(format!("text after the JSON object: {e}")))?;
     Ok(entries)
+}
+
+/// One JSON value straight into a COPY line (the common cases without an intermediate string).
+fn write_copy_value(
+    raw: &RawValue,
+    encoding: &Encoding,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let text = raw.get();
+    match encoding {
+        Encoding::Json => escape_copy(text, out),
+        Encoding::String if text.starts_with('"') => write_string_content(text, out)?,
+        Encoding::Number if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
+            out.extend_from_slice(text.as_bytes())
+        }
+        Encoding::Bool => out.push(match text {
+            "true" => b't',
+            "false" => b'f',
+            _ => return err(format!("expected true or false, found {text}")),
+        }),
+        _ => {
+            let mut value = String::new();
+            json_to_text(raw, encoding, &mut value)?;
+            escape_copy(&value, out);
+        }
+    }
+    Ok(())
+}
+
+/// The content of a JSON string literal, COPY-escaped. Without a backslash a JSON string holds no
+/// control character and nothing to escape, so its bytes go as they are.
+fn write_string_content(literal: &str, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let inner = &literal[1..literal.len().saturating_sub(1).max(1)];
+    if !inner.contains('\\') {
+        out.extend_from_slice(inner.as_bytes());
+        return Ok(());
+    }
+    let value: String = serde_json::from_str(literal)
+        .map_err(|_| EncodeError(format!("expected a string, found {literal}")))?;
+    escape_copy(&value, out);
+    Ok(())
 }
 
 /// One JSON value back to the text input of its Postgres type.

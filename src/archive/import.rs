@@ -27,8 +27,8 @@ use crate::render::{ident, literal, qualified};
 
 /// Bytes of COPY data sent to the server at a time.
 const SEND_BYTES: usize = 1 << 20;
-/// Row files waiting to be loaded (each at most a few MiB).
-const QUEUE: usize = 2;
+/// Converted row files waiting to be sent (each about 8 MiB).
+const QUEUE: usize = 1;
 
 /// What to do with a row whose primary key (or another unique key) exists in the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct ImportReport {
     pub plan: Plan,
     pub tables: Vec<TableReport>,
     pub dry_run: bool,
+    /// Where the time went: (phase, seconds).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +115,14 @@ struct Target {
 
 /// Imports the archive at `path`.
 pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<ImportReport> {
+    let mut clock = std::time::Instant::now();
+    let mut timings = Vec::new();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let verified = verify::verify(path)?;
+    lap("verify", &mut timings);
     let file: crate::project::file::ProjectFile =
         serde_yaml_ng::from_str(&verified.project_file)
             .context("the archived project file (project/appctl.yaml) cannot be read")?;
@@ -125,28 +134,15 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     let actual = crate::inspect::inspect(&mut conn, &schema)
         .await
         .map_err(deploy::DeployError::from)?;
-    let plan = deploy::make_plan_with(&mut conn, &desired, false, true).await?;
-    if !actual.tables.is_empty() && !plan.is_empty() {
-        return Err(TargetDiffers { schema, plan }.into());
-    }
-    if options.dry_run {
-        let mut tables = Vec::new();
-        for table in &verified.manifest.tables {
-            let before = count_if_exists(&mut conn, table).await?;
-            tables.push(TableReport {
-                table: table.label(),
-                archived: table.rows,
-                before,
-                written: 0,
-                after: before,
-            });
+    // An empty schema gets the deploy straight away (its plan is made there, once).
+    if !actual.tables.is_empty() || options.dry_run {
+        let plan = deploy::make_plan_with(&mut conn, &desired, false, true).await?;
+        if !actual.tables.is_empty() && !plan.is_empty() {
+            return Err(TargetDiffers { schema, plan }.into());
         }
-        return Ok(ImportReport {
-            verified,
-            plan,
-            tables,
-            dry_run: true,
-        });
+        if options.dry_run {
+            return dry_run(&mut conn, verified, plan).await;
+        }
     }
     let deploy_options = DeployOptions {
         bootstrap: true,
@@ -155,6 +151,7 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     let outcome = deploy::deploy(&mut conn, &desired, None, &deploy_options, &mut Yes)
         .await
         .context("cannot create the archive's schema in the target")?;
+    lap("schema", &mut timings);
 
     let bars = if options.progress {
         MultiProgress::new()
@@ -197,26 +194,40 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     if options.on_conflict == OnConflict::Replace {
         let names: Vec<String> = targets
             .iter()
-            .filter(|t| t.entry.role != TableRole::History)
+            .filter(|t| t.entry.role != TableRole::History && matches!(t.load, Load::Direct))
             .map(|t| qualified(&t.entry.schema, &t.entry.name))
             .collect();
         if !names.is_empty() {
             sqlx::raw_sql(&format!("TRUNCATE {}", names.join(", ")))
                 .execute(&mut *tx)
                 .await
-                .context("--on-conflict replace cannot empty the archived tables")?;
+                .context("--on-conflict replace cannot empty the archived tables (a table left out of the archive may reference them; add it, or use --on-conflict upsert)")?;
         }
     }
     // Load first, then build indexes and validate foreign keys once each.
-    let deferred = drop_deferrable(&mut tx, &targets).await?;
+    let deferred = drop_deferrable(&mut tx, &targets, options.on_conflict).await?;
+    lap("prepare", &mut timings);
     load_rows(path, &verified, &mut tx, &mut targets).await?;
+    lap("rows", &mut timings);
     restore_sequences(&mut tx, &targets).await?;
     for statement in &deferred {
-        sqlx::raw_sql(statement)
-            .execute(&mut *tx)
-            .await
-            .with_context(|| format!("after loading the rows: {statement}"))?;
+        if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
+            let duplicate = error
+                .as_database_error()
+                .and_then(|e| e.code())
+                .is_some_and(|code| code == "23505");
+            let message = crate::normalize::database_message(&error);
+            if duplicate {
+                bail!(
+                    "the archive holds two rows with the same key ({message}); the import was rolled back"
+                );
+            }
+            bail!(
+                "after loading the rows, `{statement}` failed: {message}; the import was rolled back"
+            );
+        }
     }
+    lap("indexes and keys", &mut timings);
     let mut tables = Vec::new();
     let mut problems = Vec::new();
     for target in &targets {
@@ -262,12 +273,40 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             problems.join("\n  - ")
         );
     }
+    lap("counts", &mut timings);
     tx.commit().await.context("cannot commit the import")?;
+    lap("commit", &mut timings);
     Ok(ImportReport {
         verified,
         plan: outcome.plan,
         tables,
         dry_run: false,
+        timings,
+    })
+}
+
+async fn dry_run(
+    conn: &mut PgConnection,
+    verified: Verified,
+    plan: Plan,
+) -> anyhow::Result<ImportReport> {
+    let mut tables = Vec::new();
+    for table in &verified.manifest.tables {
+        let before = count_if_exists(conn, table).await?;
+        tables.push(TableReport {
+            table: table.label(),
+            archived: table.rows,
+            before,
+            written: 0,
+            after: before,
+        });
+    }
+    Ok(ImportReport {
+        verified,
+        plan,
+        tables,
+        dry_run: true,
+        timings: Vec::new(),
     })
 }
 
@@ -327,12 +366,11 @@ fn plan_load(entry: &TableEntry, mode: OnConflict, index: usize) -> anyhow::Resu
             }
         }
         // The deploy of the archived project file wrote its buckets already; the archive's rows win.
-        (TableRole::Storage, _) if entry.name == "buckets" && mode != OnConflict::Replace => {
-            Load::Staged {
-                insert: upsert("a bucket")?,
-                staging,
-            }
-        }
+        // storage.objects (possibly not archived) references them, so they are never emptied either.
+        (TableRole::Storage, _) if entry.name == "buckets" => Load::Staged {
+            insert: upsert("a bucket")?,
+            staging,
+        },
         (_, OnConflict::Fail | OnConflict::Replace) => Load::Direct,
         (_, OnConflict::Skip) => Load::Staged {
             insert: format!("{select} ON CONFLICT DO NOTHING"),
@@ -398,13 +436,17 @@ async fn count_if_exists(conn: &mut PgConnection, entry: &TableEntry) -> anyhow:
     }
 }
 
-/// Drops the foreign keys of every archived table and the non-unique indexes of the project's tables
-/// (in the load transaction, so nobody sees them missing) and returns the statements that restore
-/// them, foreign keys last.
+/// Drops the foreign keys of every archived table, the non-unique indexes of the project's tables,
+/// and the primary and unique keys of project tables that are loaded empty with plain COPY and that
+/// nothing references any more (as pg_restore does: load, then build each index once). All in the
+/// load transaction, so nobody sees them missing. Returns the statements that restore them: keys,
+/// then indexes, then foreign keys (validated once each, in bulk).
 async fn drop_deferrable(
     conn: &mut PgConnection,
     targets: &[Target],
+    on_conflict: OnConflict,
 ) -> anyhow::Result<Vec<String>> {
+    let mut keys_back = Vec::new();
     let mut indexes = Vec::new();
     let mut foreign_keys = Vec::new();
     for target in targets {
@@ -449,12 +491,57 @@ async fn drop_deferrable(
             indexes.push(definition);
         }
     }
-    indexes.extend(foreign_keys);
-    Ok(indexes)
+    for target in targets {
+        let empty = target.before == 0 || on_conflict == OnConflict::Replace;
+        if target.entry.role != TableRole::Project || target.load != Load::Direct || !empty {
+            continue;
+        }
+        let table = qualified(&target.entry.schema, &target.entry.name);
+        let referenced: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = to_regclass($1))",
+        )
+        .bind(&table)
+        .fetch_one(&mut *conn)
+        .await?;
+        if referenced {
+            continue; // a table left out of the archive still points at it
+        }
+        let keys: Vec<(String, String)> = sqlx::query_as(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint
+             WHERE conrelid = to_regclass($1) AND contype IN ('p', 'u') ORDER BY contype, conname",
+        )
+        .bind(&table)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, definition) in keys {
+            sqlx::raw_sql(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT {}",
+                ident(&name)
+            ))
+            .execute(&mut *conn)
+            .await?;
+            keys_back.push(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
+                ident(&name)
+            ));
+        }
+    }
+    keys_back.extend(indexes);
+    keys_back.extend(foreign_keys);
+    Ok(keys_back)
+}
+
+/// A row file converted to `COPY` text, ready to send.
+struct Converted {
+    target: usize,
+    copy: Vec<u8>,
+    rows: u64,
 }
 
 /// Reads the archive a second time and loads each row file; every file is hashed again and compared
 /// with the manifest before the transaction commits (the file may have changed since it was verified).
+/// A reader thread decompresses, hashes and converts JSON to `COPY` text while this task sends the
+/// previous file, so conversion and the server's parsing overlap.
 async fn load_rows(
     path: &Path,
     verified: &Verified,
@@ -474,8 +561,16 @@ async fn load_rows(
         .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
         .collect();
     let wanted = by_part.clone();
-    let (sender, mut receiver) =
-        tokio::sync::mpsc::channel::<anyhow::Result<(String, Vec<u8>)>>(QUEUE);
+    let shapes: Vec<(Vec<String>, Vec<Encoding>)> = targets
+        .iter()
+        .map(|t| {
+            (
+                t.entry.columns.iter().map(|c| c.name.clone()).collect(),
+                t.entry.columns.iter().map(|c| c.encoding.clone()).collect(),
+            )
+        })
+        .collect();
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<anyhow::Result<Converted>>(QUEUE);
     let archive_path = path.to_path_buf();
     let reader = std::thread::spawn(move || {
         let result = (|| -> anyhow::Result<()> {
@@ -483,9 +578,9 @@ async fn load_rows(
             for entry in archive.entries()? {
                 let mut entry = entry?;
                 let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                if !wanted.contains_key(&name) {
+                let Some(&target) = wanted.get(&name) else {
                     continue;
-                }
+                };
                 let Some((size, sha)) = sums.get(&name) else {
                     continue;
                 };
@@ -494,7 +589,21 @@ async fn load_rows(
                 if bytes.len() as u64 != *size || hex::encode(Sha256::digest(&bytes)) != *sha {
                     bail!("{name} changed since it was verified; nothing was imported");
                 }
-                if sender.blocking_send(Ok((name, bytes))).is_err() {
+                let text =
+                    std::str::from_utf8(&bytes).with_context(|| format!("{name} is not UTF-8"))?;
+                let (columns, encodings) = &shapes[target];
+                let mut copy = Vec::with_capacity(bytes.len());
+                let mut rows = 0u64;
+                for (number, line) in text.lines().enumerate() {
+                    encode::json_to_copy_line(line, columns, encodings, &mut copy)
+                        .map_err(|e| anyhow::anyhow!("{name}, line {}: {e}", number + 1))?;
+                    rows += 1;
+                }
+                drop(bytes);
+                if sender
+                    .blocking_send(Ok(Converted { target, copy, rows }))
+                    .is_err()
+                {
                     return Ok(());
                 }
             }
@@ -508,15 +617,14 @@ async fn load_rows(
     let total = by_part.len();
     let mut result = Ok(());
     while let Some(item) = receiver.recv().await {
-        let (name, bytes) = match item {
-            Ok(item) => item,
+        let converted = match item {
+            Ok(converted) => converted,
             Err(error) => {
                 result = Err(error);
                 break;
             }
         };
-        let index = by_part[&name];
-        if let Err(error) = load_part(conn, &mut targets[index], &name, &bytes).await {
+        if let Err(error) = load_part(conn, &mut targets[converted.target], converted).await {
             result = Err(error);
             break;
         }
@@ -539,18 +647,14 @@ async fn load_rows(
 async fn load_part(
     conn: &mut PgConnection,
     target: &mut Target,
-    part: &str,
-    bytes: &[u8],
+    converted: Converted,
 ) -> anyhow::Result<()> {
     let entry = &target.entry;
     let label = entry.label();
-    let columns: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
-    let encodings: Vec<Encoding> = entry.columns.iter().map(|c| c.encoding.clone()).collect();
     let into = match &target.load {
         Load::Direct => qualified(&entry.schema, &entry.name),
         Load::Staged { staging, .. } => ident(staging),
     };
-    let text = std::str::from_utf8(bytes).with_context(|| format!("{part} is not UTF-8"))?;
     let mut copy = conn
         .copy_in_raw(&format!(
             "COPY {into} ({}) FROM STDIN",
@@ -558,31 +662,16 @@ async fn load_part(
         ))
         .await
         .with_context(|| format!("cannot load {label}"))?;
-    let mut buffer = Vec::with_capacity(SEND_BYTES + (1 << 16));
-    let mut rows = 0u64;
-    for (number, line) in text.lines().enumerate() {
-        if let Err(error) = encode::json_to_copy_line(line, &columns, &encodings, &mut buffer) {
-            let _ = copy.abort("bad row").await;
-            bail!("{part}, line {}: {error}", number + 1);
+    for chunk in converted.copy.chunks(SEND_BYTES) {
+        if let Err(error) = copy.send(chunk).await {
+            return Err(conflict_hint(error, &label));
         }
-        rows += 1;
-        if buffer.len() >= SEND_BYTES {
-            if let Err(error) = copy.send(std::mem::take(&mut buffer)).await {
-                return Err(conflict_hint(error, &label));
-            }
-            buffer.reserve(SEND_BYTES + (1 << 16));
-        }
-    }
-    if !buffer.is_empty()
-        && let Err(error) = copy.send(buffer).await
-    {
-        return Err(conflict_hint(error, &label));
     }
     copy.finish()
         .await
         .map_err(|error| conflict_hint(error, &label))?;
     match &target.load {
-        Load::Direct => target.written += rows,
+        Load::Direct => target.written += converted.rows,
         Load::Staged { staging, insert } => {
             let done = sqlx::raw_sql(insert)
                 .execute(&mut *conn)
@@ -594,7 +683,7 @@ async fn load_part(
                 .await?;
         }
     }
-    target.bar.inc(rows);
+    target.bar.inc(converted.rows);
     Ok(())
 }
 

@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::Entry;
 
-/// zstd level: 3 is zstd's default, several times faster than gzip -6 at a similar ratio.
-pub const ZSTD_LEVEL: i32 = 3;
+/// zstd level 1: on JSON Lines about twice as fast as level 3 at a similar ratio (and far faster
+/// than pg_dump's gzip -6), with a smaller window, so less memory.
+pub const ZSTD_LEVEL: i32 = 1;
 
 enum Sink {
     Zstd(zstd::Encoder<'static, BufWriter<File>>),

@@ -154,6 +154,12 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             table.table, table.archived, table.written, table.after
         ));
     }
+    let timings: Vec<String> = report
+        .timings
+        .iter()
+        .map(|(phase, seconds)| format!("{phase} {seconds:.2}s"))
+        .collect();
+    output.detail(format!("  time: {}", timings.join(", ")));
     let written: u64 = report.tables.iter().map(|t| t.written).sum();
     output.status(format!(
         "Imported {} tables ({written} rows written, counts checked) into {} in {:.1}s{}.",
