@@ -573,4 +573,69 @@ fn an_import_killed_with_sigkill_and_rerun_has_no_duplicates() {
         snapshot(&server, &source, &["extras"]),
         snapshot(&server, &target, &["extras"])
     );
+
+    // Filters: --exclude and --no-users leave tables out of the archive; the schema still travels.
+    let filtered = dir.path().join("filtered.tar");
+    run_ok(
+        appctl(dir.path())
+            .args([
+                "export",
+                "--exclude",
+                "notes",
+                "--no-users",
+                "--database-url",
+                &source,
+                "-o",
+            ])
+            .arg(&filtered),
+    );
+    let manifest = tar_listing(&filtered)
+        .into_iter()
+        .find(|(p, _)| p == "manifest.json")
+        .unwrap()
+        .1;
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    let tables: Vec<String> = manifest["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{}.{}",
+                t["schema"].as_str().unwrap(),
+                t["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(tables.contains(&"public.extras".to_string()), "{tables:?}");
+    assert!(
+        !tables
+            .iter()
+            .any(|t| t == "public.notes" || t.starts_with("auth.")),
+        "{tables:?}"
+    );
+    let stderr = run_err(
+        appctl(dir.path())
+            .args([
+                "export",
+                "--tables",
+                "nope",
+                "--database-url",
+                &source,
+                "-o",
+            ])
+            .arg(dir.path().join("nope.tar")),
+    );
+    assert!(
+        stderr.contains("`nope`") && stderr.contains("extras"),
+        "{stderr}"
+    );
+    let third = server.create_database("third");
+    run_ok(
+        appctl(dir.path())
+            .args(["import", "--database-url", &third])
+            .arg(&filtered),
+    );
+    assert_eq!(server.psql(&third, "SELECT count(*) FROM extras"), "300000");
+    assert_eq!(server.psql(&third, "SELECT count(*) FROM notes"), "0");
 }
