@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::Args;
 
 use super::database::{self, ConnectionArgs};
@@ -48,7 +48,9 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     // sources and names the project.
     let project = match &args.connection.database_url {
         Some(_) => database::load_project(global, &args.file, output).ok(),
-        None => Some(database::load_project(global, &args.file, output)?),
+        None => Some(database::load_project(global, &args.file, output).context(
+            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
+        )?),
     };
     let url = match &project {
         Some(project) => database::database_url(&args.connection, global, project)?,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use super::database::{self, ConnectionArgs};
@@ -82,7 +83,9 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     let url = match &args.connection.database_url {
         Some(url) => url.clone(),
         None => {
-            let project = database::load_project(global, &args.file, output)?;
+            let project = database::load_project(global, &args.file, output).context(
+                "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
+            )?;
             database::database_url(&args.connection, global, &project)?
         }
     };
