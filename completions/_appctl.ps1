@@ -390,6 +390,7 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check everything and show what would be written, write nothing')
             [CompletionResult]::new('--verify-only', '--verify-only', [CompletionResultType]::ParameterName, 'Only verify the archive; no database needed')
+            [CompletionResult]::new('--checksum', '--checksum', [CompletionResultType]::ParameterName, 'After loading, read every table back and compare its rows with the archive''s digest (slower; counts are always checked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')

@@ -786,7 +786,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__import)
-            opts="-f -y -v -q -h -V --file --database-url --on-conflict --dry-run --verify-only --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -y -v -q -h -V --file --database-url --on-conflict --dry-run --verify-only --checksum --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

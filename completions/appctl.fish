@@ -238,6 +238,7 @@ replace\t''"
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l dry-run -d 'Check everything and show what would be written, write nothing'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l verify-only -d 'Only verify the archive; no database needed'
+complete -c appctl -n "__fish_appctl_using_subcommand import" -l checksum -d 'After loading, read every table back and compare its rows with the archive\'s digest (slower; counts are always checked)'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'

@@ -124,6 +124,7 @@ pub async fn tables(
                 rows: 0,
                 parts: Vec::new(),
                 sequences,
+                rows_digest: None,
             },
         });
     }
@@ -284,6 +285,7 @@ mod tests {
                 rows: 0,
                 parts: Vec::new(),
                 sequences: Vec::new(),
+                rows_digest: None,
             },
         }
     }

@@ -540,6 +540,22 @@ fn array_literal(
     Ok(())
 }
 
+/// One row's share of a table's order-independent digest: the first 16 bytes of the sha256 of its
+/// JSON line (newline included). A table's digest is the wrapping sum of its rows' shares, so it
+/// does not depend on the order rows are read in, and a duplicated or missing row changes it.
+pub fn row_digest(line: &[u8]) -> u128 {
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(line);
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&hash[..16]);
+    u128::from_be_bytes(first)
+}
+
+/// A table digest as written in the manifest.
+pub fn digest_hex(digest: u128) -> String {
+    format!("{digest:032x}")
+}
+
 /// A short description of an encoding, for docs and messages: `array of string`.
 pub fn describe(encoding: &Encoding) -> String {
     let mut out = String::new();
@@ -694,6 +710,21 @@ mod tests {
             json_to_copy_line("{\"a\":\"%%%\"}", &names, &[Encoding::Bytea], &mut out).is_err()
         );
         assert!(copy_line_to_json(b"x\ty", &keys(&names), &[Encoding::String], &mut out).is_err());
+    }
+
+    #[test]
+    fn table_digests_ignore_order_but_not_duplicates() {
+        let rows = [b"{\"a\":1}\n".as_slice(), b"{\"a\":2}\n", b"{}\n"];
+        let sum = |lines: &[&[u8]]| {
+            lines
+                .iter()
+                .fold(0u128, |d, l| d.wrapping_add(row_digest(l)))
+        };
+        let forward = sum(&rows);
+        assert_eq!(forward, sum(&[rows[2], rows[0], rows[1]]));
+        assert_ne!(forward, sum(&[rows[0], rows[1], rows[2], rows[2]]));
+        assert_ne!(forward, sum(&rows[..2]));
+        assert_eq!(digest_hex(1).len(), 32);
     }
 
     #[test]

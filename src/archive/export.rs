@@ -346,6 +346,7 @@ async fn read_table(
     );
     let mut part = Vec::with_capacity(PART_BYTES + (1 << 16));
     let mut part_rows = 0u64;
+    let mut digest = 0u128;
     let mut pending: Vec<u8> = Vec::new();
     let mut stream = conn
         .copy_out_raw(&catalog::copy_out_sql(&entry))
@@ -364,9 +365,11 @@ async fn read_table(
         let mut rows = 0u64;
         while let Some(offset) = memchr_newline(&data[start..]) {
             let line = &data[start..start + offset];
+            let written = part.len();
             encode::copy_line_to_json(line, &keys, &encodings, &mut part).map_err(|e| {
                 anyhow::anyhow!("{label}, row {}: {e}", entry.rows + part_rows + rows + 1)
             })?;
+            digest = digest.wrapping_add(encode::row_digest(&part[written..]));
             rows += 1;
             start += offset + 1;
         }
@@ -388,6 +391,7 @@ async fn read_table(
         entry.rows += part_rows;
         flush_part(&mut entry, &directory, &mut part, part_rows, sender).await?;
     }
+    entry.rows_digest = Some(encode::digest_hex(digest));
     Ok(entry)
 }
 

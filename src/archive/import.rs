@@ -49,6 +49,8 @@ pub struct ImportOptions {
     pub on_conflict: OnConflict,
     pub dry_run: bool,
     pub progress: bool,
+    /// After loading, read every table back and compare its rows' digest with the archive's.
+    pub checksum: bool,
 }
 
 /// The target's schema differs from the archive's and the target is not empty: import stops.
@@ -259,6 +261,20 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
                 target.entry.label()
             ));
         }
+        let loaded_alone = target.before == 0 || options.on_conflict == OnConflict::Replace;
+        if options.checksum
+            && loaded_alone
+            && target.load == Load::Direct
+            && let Some(expected) = &target.entry.rows_digest
+        {
+            let actual = read_back_digest(&mut tx, &target.entry).await?;
+            if &actual != expected {
+                problems.push(format!(
+                    "{} reads back with digest {actual}, the archive's is {expected}",
+                    target.entry.label()
+                ));
+            }
+        }
         tables.push(TableReport {
             table: target.entry.label(),
             archived: target.entry.rows,
@@ -269,7 +285,7 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     }
     if !problems.is_empty() {
         bail!(
-            "the import was rolled back: the counts do not add up:\n  - {}",
+            "the import was rolled back: the target does not hold what the archive holds:\n  - {}",
             problems.join("\n  - ")
         );
     }
@@ -412,6 +428,40 @@ async fn check_table(conn: &mut PgConnection, entry: &TableEntry) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// The rows of a table read back with `COPY TO`, encoded as export encodes them, digested as export
+/// digests them (see [`encode::row_digest`]).
+async fn read_back_digest(conn: &mut PgConnection, entry: &TableEntry) -> anyhow::Result<String> {
+    use futures_util::StreamExt as _;
+    let names: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
+    let keys = encode::keys(&names);
+    let encodings: Vec<Encoding> = entry.columns.iter().map(|c| c.encoding.clone()).collect();
+    let mut stream = conn
+        .copy_out_raw(&super::catalog::copy_out_sql(entry))
+        .await
+        .with_context(|| format!("cannot read {} back", entry.label()))?;
+    let mut digest = 0u128;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut line_json = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        pending.extend_from_slice(&chunk?);
+        let mut start = 0;
+        while let Some(offset) = pending[start..].iter().position(|&b| b == b'\n') {
+            line_json.clear();
+            encode::copy_line_to_json(
+                &pending[start..start + offset],
+                &keys,
+                &encodings,
+                &mut line_json,
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", entry.label()))?;
+            digest = digest.wrapping_add(encode::row_digest(&line_json));
+            start += offset + 1;
+        }
+        pending.drain(..start);
+    }
+    Ok(encode::digest_hex(digest))
 }
 
 async fn count(conn: &mut PgConnection, entry: &TableEntry) -> anyhow::Result<i64> {
@@ -766,6 +816,7 @@ mod tests {
             rows: 0,
             parts: Vec::new(),
             sequences: Vec::new(),
+            rows_digest: None,
         }
     }
 

@@ -93,6 +93,11 @@ pub struct TableEntry {
     /// Sequences owned by the table's columns (identity and serial), with their value at export.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sequences: Vec<SequenceValue>,
+    /// Order-independent digest of the rows: the wrapping sum (mod 2^128) of the first 16 bytes of
+    /// each row line's sha256 (newline included), 32 hex digits. `import --checksum` compares it with
+    /// the rows read back from the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_digest: Option<String>,
 }
 
 impl TableEntry {

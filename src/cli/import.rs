@@ -41,6 +41,10 @@ pub struct ImportArgs {
     /// Only verify the archive; no database needed
     #[arg(long)]
     pub verify_only: bool,
+    /// After loading, read every table back and compare its rows with the archive's digest (slower;
+    /// counts are always checked)
+    #[arg(long)]
+    pub checksum: bool,
 }
 
 pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
@@ -98,6 +102,7 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             OnConflict::Replace => archive::OnConflict::Replace,
         },
         dry_run: args.dry_run,
+        checksum: args.checksum,
         progress: !output.quiet && !output.json && std::io::stderr().is_terminal(),
     };
     let started = Instant::now();
@@ -165,8 +170,9 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     output.detail(format!("  time: {}", timings.join(", ")));
     let written: u64 = report.tables.iter().map(|t| t.written).sum();
     output.status(format!(
-        "Imported {} tables ({written} rows written, counts checked) into {} in {:.1}s{}.",
+        "Imported {} tables ({written} rows written, counts{} checked) into {} in {:.1}s{}.",
         report.tables.len(),
+        if args.checksum { " and digests" } else { "" },
         redact_url(&url),
         started.elapsed().as_secs_f64(),
         if report.plan.is_empty() {
