@@ -325,7 +325,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__export)
-            opts="-f -o -y -v -q -h -V --file --database-url --out --tables --exclude --no-files --no-users --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -o -y -v -q -h -V --file --database-url --out --tables --exclude --no-files --no-users --force --jobs --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +356,10 @@ _appctl() {
                     return 0
                     ;;
                 --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -881,7 +885,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__import)
-            opts="-f -y -v -q -h -V --file --database-url --on-conflict --dry-run --verify-only --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -y -v -q -h -V --file --database-url --on-conflict --dry-run --verify-only --checksum --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

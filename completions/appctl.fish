@@ -134,7 +134,7 @@ always\t'Every image, for the newest build of each tag'
 never\t'None; a missing image is an error'"
 complete -c appctl -n "__fish_appctl_using_subcommand up" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand up" -l allow-destructive -d 'Apply schema changes that drop tables, columns or data in the local db'
-complete -c appctl -n "__fish_appctl_using_subcommand up" -l watch -d 'Restart a function when its files change'
+complete -c appctl -n "__fish_appctl_using_subcommand up" -l watch -d 'Keep running: when a function\'s files, appctl.yaml or .env change, apply just that change'
 complete -c appctl -n "__fish_appctl_using_subcommand up" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand up" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand up" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'
@@ -220,12 +220,14 @@ complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -s f -l file -d 'The project file [default: appctl.yaml in this directory or the nearest parent]' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l database-url -d 'Postgres connection URL [default: DATABASE_URL, else the environment\'s database_url]' -r
-complete -c appctl -n "__fish_appctl_using_subcommand export" -s o -l out -d 'The archive to write' -r -F
+complete -c appctl -n "__fish_appctl_using_subcommand export" -s o -l out -d 'The archive to write (`.tar.zst`; a name ending in `.tar` is written uncompressed)' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l tables -d 'Only these tables' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l exclude -d 'Leave out these tables' -r
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l jobs -d 'Connections reading tables at once' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l env -d 'The environment of appctl.yaml to work on' -r
-complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-files -d 'Leave out storage files'
-complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-users -d 'Leave out auth users'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-files -d 'Leave out storage files (and their metadata, storage.objects)'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-users -d 'Leave out auth users and identities'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l force -d 'Overwrite the archive if it exists'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'
@@ -242,6 +244,7 @@ replace\t''"
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l dry-run -d 'Check everything and show what would be written, write nothing'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l verify-only -d 'Only verify the archive; no database needed'
+complete -c appctl -n "__fish_appctl_using_subcommand import" -l checksum -d 'After loading, read every table back and compare its rows with the archive\'s digest (slower; counts are always checked)'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'

@@ -6,6 +6,7 @@
 //! the same code the command runs.
 
 pub mod access;
+pub mod archive;
 pub mod bootstrap;
 pub mod cli;
 pub mod deploy;

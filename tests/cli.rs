@@ -56,17 +56,6 @@ fn version_prints_the_crate_version() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_in_one_line_and_exit_1() {
-    let dir = tempfile::tempdir().unwrap();
-    for args in [&["export", "-o", "x.tar.zst"][..], &["import", "x.tar.zst"]] {
-        let output = appctl(dir.path()).args(args).assert().code(1);
-        let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.contains("is not built yet"), "{args:?}: {stderr}");
-    }
-}
-
-#[test]
 fn usage_errors_exit_1_not_2() {
     let dir = tempfile::tempdir().unwrap();
     appctl(dir.path())

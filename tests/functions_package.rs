@@ -615,15 +615,18 @@ fn list_shows_runtime_version_schedule_and_execute() {
 }
 
 #[test]
-fn invoke_is_not_built_yet_and_says_so() {
+fn invoke_of_an_unknown_function_names_the_ones_there_are() {
     let dir = project();
     let output = appctl(dir.path())
-        .args(["functions", "invoke", "chat"])
+        .args(["functions", "invoke", "nope"])
         .assert()
         .code(1);
     let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("is not built yet"), "{stderr}");
+    assert!(
+        stderr.contains("no function `nope` in appctl.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("chat"), "{stderr}");
 }
 
 #[test]

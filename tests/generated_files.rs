@@ -61,3 +61,11 @@ fn schema_accepts_every_template_and_names_every_section() {
     }
     assert_eq!(schema["additionalProperties"], serde_json::json!(false));
 }
+
+#[test]
+fn archive_manifest_schema_is_current() {
+    check_generated(
+        "schemas/archive-manifest.schema.json",
+        &appctl::archive::manifest::json_schema_text(),
+    );
+}

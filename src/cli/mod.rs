@@ -7,11 +7,12 @@ mod completions;
 mod database;
 mod deploy;
 mod down;
+mod export;
 mod functions;
 mod gateway;
+mod import;
 mod init;
 mod logs;
-mod not_built;
 mod plan;
 mod pull;
 mod render;
@@ -88,9 +89,9 @@ pub enum Command {
     /// Package, list and invoke functions
     Functions(functions::FunctionsArgs),
     /// Write every table, file, user and function of an instance to one archive
-    Export(not_built::ExportArgs),
+    Export(export::ExportArgs),
     /// Load an archive made by `appctl export` into an instance
-    Import(not_built::ImportArgs),
+    Import(import::ImportArgs),
     /// Write the local stack in another form (a Compose file)
     Render(render::RenderArgs),
     /// Print shell completions
@@ -164,8 +165,8 @@ fn run(cli: Cli, output: Output) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(args, global, output),
         Command::Gateway(args) => gateway::run(args),
         Command::Functions(args) => functions::run(args, global, output),
-        Command::Export(_) => not_built::run("export"),
-        Command::Import(_) => not_built::run("import"),
+        Command::Export(args) => export::run(args, global, output),
+        Command::Import(args) => import::run(args, global, output),
     }
 }
 

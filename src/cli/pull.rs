@@ -96,7 +96,7 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
 }
 
 /// `postgres://h/my_shop?x` → `my-shop`.
-fn project_name_from_url(url: &str) -> String {
+pub(super) fn project_name_from_url(url: &str) -> String {
     let database = url
         .rsplit_once('/')
         .map(|(_, rest)| rest.split('?').next().unwrap_or(""))

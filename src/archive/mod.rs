@@ -1,0 +1,24 @@
+//! Export and import: every row, user, file and function of an instance in one archive, and back.
+//!
+//! The format is documented in docs/archive-format.md: a tar stream (zstd-compressed by default) of
+//! JSON Lines row files, the project file as inspected, schema SQL, function sources, and
+//! `manifest.json` last, listing every entry with its size and sha256.
+//!
+//! - [`encode`]: Postgres values ⇄ JSON, both ways (pure).
+//! - [`manifest`]: the manifest's model, format version and JSON Schema (pure).
+//! - [`verify`]: checking an archive against its manifest, no database needed.
+//! - [`catalog`]: which tables travel, their columns, keys, sequences and order.
+//! - [`tarball`]: the tar + zstd container.
+//! - [`export`], [`import`]: the two commands' logic.
+
+pub mod catalog;
+pub mod encode;
+pub mod export;
+pub mod import;
+pub mod manifest;
+pub mod tarball;
+pub mod verify;
+
+pub use export::{ExportOptions, ExportReport, export};
+pub use import::{ImportOptions, ImportReport, OnConflict, import};
+pub use verify::{Verified, VerifyError, verify};

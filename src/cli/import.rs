@@ -1,0 +1,188 @@
+//! `appctl import`: verify an archive, then load it into an instance (or only verify it).
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+
+use super::database::{self, ConnectionArgs};
+use super::{FileArg, GlobalArgs};
+use crate::archive::import::TargetDiffers;
+use crate::archive::{self, ImportOptions};
+use crate::deploy::redact_url;
+use crate::output::Output;
+use crate::plan_output::{self, TextOptions};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnConflict {
+    Fail,
+    Skip,
+    Upsert,
+    Replace,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The archive to read
+    pub archive: PathBuf,
+    /// What to do with a row whose key already exists
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_conflict: OnConflict,
+    /// Check everything and show what would be written, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only verify the archive; no database needed
+    #[arg(long)]
+    pub verify_only: bool,
+    /// After loading, read every table back and compare its rows with the archive's digest (slower;
+    /// counts are always checked)
+    #[arg(long)]
+    pub checksum: bool,
+}
+
+pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
+    if !args.archive.is_file() {
+        anyhow::bail!("{} is not a file", args.archive.display());
+    }
+    if args.verify_only {
+        let started = Instant::now();
+        let verified = archive::verify(&args.archive)?;
+        let manifest = &verified.manifest;
+        let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
+        if output.json {
+            let summary = serde_json::json!({
+                "valid": true,
+                "format": manifest.format,
+                "source": manifest.source,
+                "created_at": manifest.created_at,
+                "tables": manifest.tables.iter().map(|t| serde_json::json!({"table": t.label(), "rows": t.rows})).collect::<Vec<_>>(),
+                "rows": rows,
+                "entries": manifest.entries.len() + 1,
+                "bytes": verified.bytes,
+            });
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        } else {
+            output.status(format!(
+                "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} entries checked ({}) in {:.1}s.",
+                args.archive.display(),
+                manifest.format,
+                manifest.created_at,
+                manifest.source.database,
+                manifest.source.server_version,
+                manifest.tables.len(),
+                manifest.entries.len() + 1,
+                bytesize::ByteSize(verified.bytes),
+                started.elapsed().as_secs_f64()
+            ));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let url = match &args.connection.database_url {
+        Some(url) => url.clone(),
+        None => {
+            let project = database::load_project(global, &args.file, output).context(
+                "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
+            )?;
+            database::database_url(&args.connection, global, &project)?
+        }
+    };
+    let options = ImportOptions {
+        database_url: url.clone(),
+        on_conflict: match args.on_conflict {
+            OnConflict::Fail => archive::OnConflict::Fail,
+            OnConflict::Skip => archive::OnConflict::Skip,
+            OnConflict::Upsert => archive::OnConflict::Upsert,
+            OnConflict::Replace => archive::OnConflict::Replace,
+        },
+        dry_run: args.dry_run,
+        checksum: args.checksum,
+        progress: !output.quiet && !output.json && std::io::stderr().is_terminal(),
+    };
+    let started = Instant::now();
+    let report = match database::runtime()?.block_on(archive::import(&args.archive, &options)) {
+        Ok(report) => report,
+        Err(error) => {
+            if let Some(differs) = error.downcast_ref::<TargetDiffers>() {
+                let text = TextOptions {
+                    sql: false,
+                    color: output.color,
+                };
+                eprint!(
+                    "{}",
+                    plan_output::render_text(&differs.plan, &redact_url(&url), text)
+                );
+            }
+            return Err(error);
+        }
+    };
+    if output.json {
+        let summary = serde_json::json!({
+            "dry_run": report.dry_run,
+            "schema_changes": report.plan.steps.len(),
+            "tables": report.tables.iter().map(|t| serde_json::json!({
+                "table": t.table, "archived": t.archived, "before": t.before, "written": t.written, "after": t.after,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.dry_run {
+        if !report.plan.is_empty() {
+            print!(
+                "{}",
+                plan_output::render_text(
+                    &report.plan,
+                    &redact_url(&url),
+                    TextOptions {
+                        sql: false,
+                        color: output.color
+                    }
+                )
+            );
+        }
+        println!("Would load (nothing was written):");
+        for table in &report.tables {
+            println!(
+                "  {:<32} {:>12} rows in the archive, {:>12} in the target",
+                table.table, table.archived, table.before
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for table in &report.tables {
+        output.detail(format!(
+            "  {:<32} {:>12} archived {:>12} written {:>12} now",
+            table.table, table.archived, table.written, table.after
+        ));
+    }
+    let timings: Vec<String> = report
+        .timings
+        .iter()
+        .map(|(phase, seconds)| format!("{phase} {seconds:.2}s"))
+        .collect();
+    output.detail(format!("  time: {}", timings.join(", ")));
+    let written: u64 = report.tables.iter().map(|t| t.written).sum();
+    output.status(format!(
+        "Imported {} tables ({written} rows written, counts{} checked) into {} in {:.1}s{}.",
+        report.tables.len(),
+        if args.checksum { " and digests" } else { "" },
+        redact_url(&url),
+        started.elapsed().as_secs_f64(),
+        if report.plan.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", after creating the schema ({} changes)",
+                report.plan.steps.len()
+            )
+        }
+    ));
+    Ok(ExitCode::SUCCESS)
+}
