@@ -883,7 +883,7 @@ fn a_missing_image_is_pulled_from_a_registry_and_never_means_never() {
         eprintln!("skipping: docker-registry is not installed");
         return;
     }
-    struct Registry(std::process::Child, tempfile::TempDir);
+    struct Registry(std::process::Child);
     impl Drop for Registry {
         fn drop(&mut self) {
             let _ = self.0.kill();
@@ -909,7 +909,6 @@ fn a_missing_image_is_pulled_from_a_registry_and_never_means_never() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap(),
-        storage,
     );
     let _ = reqwest_get(port, "/v2/");
     // The registry holds the db image; the engine does not (127.0.0.0/8 needs no TLS for Docker).
