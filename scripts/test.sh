@@ -14,6 +14,8 @@ cargo clippy --locked --all-targets -- -D warnings
 # gateway image carries this build of appctl.
 scripts/start-docker.sh
 export APPCTL_REQUIRE_DOCKER=1
+APPCTL_PODMAN_HOST=$(scripts/start-podman.sh)
+export APPCTL_PODMAN_HOST
 cargo build --locked
 objcopy --strip-debug target/debug/appctl target/appctl-gateway-bin
 images/build.sh --appctl-bin target/appctl-gateway-bin

@@ -951,3 +951,81 @@ fn a_missing_image_is_pulled_from_a_registry_and_never_means_never() {
     let _ = docker(&["rmi", &remote]);
     drop(registry);
 }
+
+/// The same stack on Podman's Docker-compatible socket (`DOCKER_HOST=unix://.../podman.sock`):
+/// API version negotiated down, network, volume, containers, health, a rerun that touches nothing,
+/// down. The images are copied from the Docker engine (`docker save | podman load`). Runs when
+/// APPCTL_PODMAN_HOST names the socket (scripts/start-podman.sh; set by scripts/test.sh).
+#[test]
+fn the_stack_runs_on_podmans_socket() {
+    let Some(images) = images() else { return };
+    let Ok(host) = std::env::var("APPCTL_PODMAN_HOST") else {
+        assert!(
+            std::env::var("APPCTL_REQUIRE_DOCKER").as_deref() != Ok("1")
+                || std::env::var("APPCTL_SKIP_PODMAN").is_ok(),
+            "APPCTL_PODMAN_HOST is not set: run scripts/start-podman.sh (scripts/test.sh does)"
+        );
+        eprintln!("skipping: APPCTL_PODMAN_HOST is not set");
+        return;
+    };
+    let copy = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "docker save '{}' '{}' | podman load -q",
+            images.db, images.gateway
+        ))
+        .output()
+        .unwrap();
+    assert!(copy.status.success(), "{}", text(&copy));
+
+    let project = Project::new("podman", images);
+    let on_podman = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_appctl"))
+            .args(args)
+            .current_dir(&project.path)
+            .env("DOCKER_HOST", &host)
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .env("APPCTL_PULL", "never")
+            .output()
+            .unwrap()
+    };
+    struct Down<F: Fn(&[&str]) -> Output>(F);
+    impl<F: Fn(&[&str]) -> Output> Drop for Down<F> {
+        fn drop(&mut self) {
+            let _ = (self.0)(&["down", "--volumes"]);
+        }
+    }
+    let first = json(&on_podman(&["up", "--json"]));
+    assert!(
+        first["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["action"] == "created"),
+        "{first}"
+    );
+    let cleanup = Down(&on_podman);
+    assert_eq!(
+        project
+            .psql("select count(*) from pg_tables where schemaname = 'public'")
+            .unwrap(),
+        "5"
+    );
+    let again = json(&on_podman(&["up", "--json"]));
+    assert_eq!(again["containers_untouched"], true, "{again}");
+    let status = json(&on_podman(&["status", "--json"]));
+    assert_eq!(status["services"][1]["health"], "healthy", "{status}");
+    assert!(reqwest_get(project.gateway_port, "/health").contains("\"status\":\"ok\""));
+    // Nothing of it is on the Docker engine.
+    assert!(project.containers().is_empty());
+    let down = on_podman(&["down", "--volumes"]);
+    assert!(down.status.success(), "{}", text(&down));
+    drop(cleanup);
+    let label = format!("label=dev.appctl.project={}", project.name);
+    let left = Command::new("podman")
+        .args(["ps", "-aq", "--filter", &label])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&left.stdout).trim().is_empty());
+}
