@@ -259,6 +259,8 @@ async fn bring_up(
     Ok((p.spec.name.clone(), started.elapsed()))
 }
 
+/// Every image the stack needs, present on the engine: the missing ones (or all, with `always`)
+/// are pulled in parallel. Returns each image's id.
 async fn ensure_images(
     engine: &Engine,
     stack: &StackSpec,
@@ -269,31 +271,49 @@ async fn ensure_images(
     let mut images: Vec<&str> = stack.services.iter().map(|s| s.image.as_str()).collect();
     images.sort();
     images.dedup();
+    let mut to_pull = Vec::new();
     for image in images {
-        let present = engine.image_id(image).await?;
-        let id = match (present, pull) {
-            (Some(id), PullPolicy::Missing | PullPolicy::Never) => id,
+        match (engine.image_id(image).await?, pull) {
+            (Some(id), PullPolicy::Missing | PullPolicy::Never) => {
+                ids.insert(image.to_string(), id);
+            }
             (None, PullPolicy::Never) => bail!(
                 "image {image} is not on the engine and --pull never forbids pulling it\n\
                  hint: build the air-gapped images with images/build.sh (docs/images.md) and set \
                  `stack.<service>.image` in appctl.yaml, or pull with --pull missing"
             ),
-            (_, PullPolicy::Missing | PullPolicy::Always) => {
-                let mut report = |done, total| listener.pulling(image, done, total);
-                if let Err(e) = engine.pull(image, &mut report).await {
-                    bail!(
-                        "{e:#}\nhint: without a registry, build the air-gapped images with \
-                         images/build.sh (docs/images.md) and set `stack.<service>.image` in \
-                         appctl.yaml to them"
-                    );
+            (_, PullPolicy::Missing | PullPolicy::Always) => to_pull.push(image),
+        }
+    }
+    // One pull per image at once; progress reports take turns on the listener (one thread).
+    let listener = std::sync::Mutex::new(listener);
+    let pulls = to_pull.iter().map(|&image| {
+        let listener = &listener;
+        async move {
+            let report = |done, total| {
+                if let Ok(mut l) = listener.lock() {
+                    l.pulling(image, done, total);
                 }
-                listener.pulled(image);
-                engine
-                    .image_id(image)
-                    .await?
-                    .with_context(|| format!("{image} is still missing after the pull"))?
+            };
+            engine.pull(image, report).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "{e:#}\nhint: without a registry, build the air-gapped images with \
+                     images/build.sh (docs/images.md) and set `stack.<service>.image` in \
+                     appctl.yaml to them"
+                )
+            })?;
+            if let Ok(mut l) = listener.lock() {
+                l.pulled(image);
             }
-        };
+            anyhow::Ok(image)
+        }
+    });
+    for result in join_all(pulls).await {
+        let image = result?;
+        let id = engine
+            .image_id(image)
+            .await?
+            .with_context(|| format!("{image} is still missing after the pull"))?;
         ids.insert(image.to_string(), id);
     }
     Ok(ids)
