@@ -1015,6 +1015,7 @@ fn the_stack_runs_on_podmans_socket() {
     let again = json(&on_podman(&["up", "--json"]));
     assert_eq!(again["containers_untouched"], true, "{again}");
     let status = json(&on_podman(&["status", "--json"]));
+    assert_eq!(status["services"][0]["health"], "healthy", "{status}");
     assert_eq!(status["services"][1]["health"], "healthy", "{status}");
     assert!(reqwest_get(project.gateway_port, "/health").contains("\"status\":\"ok\""));
     // Nothing of it is on the Docker engine.

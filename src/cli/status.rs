@@ -29,12 +29,17 @@ pub fn run(args: StatusArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             .iter_mut()
             .filter(|c| c.running && c.health.is_none())
         {
-            if let Some(spec) = stack.service(&container.service)
-                && matches!(spec.health.check, HealthCheck::Tcp | HealthCheck::Http(_))
-            {
-                let healthy = docker::probe(spec, &client).await;
-                container.health = Some(if healthy { "healthy" } else { "unhealthy" }.to_string());
-            }
+            let Some(spec) = stack.service(&container.service) else {
+                continue;
+            };
+            // An engine that reports no health (Podman without systemd timers) gets the check
+            // run in the container, as `up` does.
+            let healthy = match &spec.health.check {
+                HealthCheck::Tcp | HealthCheck::Http(_) => docker::probe(spec, &client).await,
+                HealthCheck::Command(test) => engine.exec_succeeds(&container.id, test).await,
+                HealthCheck::Running => continue,
+            };
+            container.health = Some(if healthy { "healthy" } else { "unhealthy" }.to_string());
         }
         anyhow::Ok(existing)
     })?;

@@ -351,7 +351,7 @@ impl Engine {
     }
 
     /// Runs `command` in the container and says whether it exited 0.
-    async fn exec_succeeds(&self, id: &str, command: &[String]) -> bool {
+    pub async fn exec_succeeds(&self, id: &str, command: &[String]) -> bool {
         let options = bollard::exec::CreateExecOptions {
             cmd: Some(command.to_vec()),
             attach_stdout: Some(true),
