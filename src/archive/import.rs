@@ -501,25 +501,7 @@ async fn drop_deferrable(
     let mut foreign_keys = Vec::new();
     for target in targets {
         let table = qualified(&target.entry.schema, &target.entry.name);
-        let keys: Vec<(String, String)> = sqlx::query_as(
-            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint
-             WHERE conrelid = to_regclass($1) AND contype = 'f' ORDER BY conname",
-        )
-        .bind(&table)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (name, definition) in keys {
-            sqlx::raw_sql(&format!(
-                "ALTER TABLE {table} DROP CONSTRAINT {}",
-                ident(&name)
-            ))
-            .execute(&mut *conn)
-            .await?;
-            foreign_keys.push(format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
-                ident(&name)
-            ));
-        }
+        foreign_keys.extend(detach_constraints(conn, &table, &["f"]).await?);
         if target.entry.role != TableRole::Project {
             continue;
         }
@@ -556,25 +538,7 @@ async fn drop_deferrable(
         if referenced {
             continue; // a table left out of the archive still points at it
         }
-        let keys: Vec<(String, String)> = sqlx::query_as(
-            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint
-             WHERE conrelid = to_regclass($1) AND contype IN ('p', 'u') ORDER BY contype, conname",
-        )
-        .bind(&table)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (name, definition) in keys {
-            sqlx::raw_sql(&format!(
-                "ALTER TABLE {table} DROP CONSTRAINT {}",
-                ident(&name)
-            ))
-            .execute(&mut *conn)
-            .await?;
-            keys_back.push(format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
-                ident(&name)
-            ));
-        }
+        keys_back.extend(detach_constraints(conn, &table, &["p", "u"]).await?);
     }
     keys_back.extend(indexes);
     keys_back.extend(foreign_keys);
@@ -586,6 +550,38 @@ struct Converted {
     target: usize,
     copy: Vec<u8>,
     rows: u64,
+}
+
+/// Drops `table`'s constraints of the given kinds (`f`, `p`, `u`) and returns the statements that
+/// add them back, in kind then name order.
+async fn detach_constraints(
+    conn: &mut PgConnection,
+    table: &str,
+    kinds: &[&str],
+) -> anyhow::Result<Vec<String>> {
+    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+    let keys: Vec<(String, String)> = sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint
+         WHERE conrelid = to_regclass($1) AND contype::text = ANY($2) ORDER BY contype, conname",
+    )
+    .bind(table)
+    .bind(&kinds)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut add_back = Vec::with_capacity(keys.len());
+    for (name, definition) in keys {
+        sqlx::raw_sql(&format!(
+            "ALTER TABLE {table} DROP CONSTRAINT {}",
+            ident(&name)
+        ))
+        .execute(&mut *conn)
+        .await?;
+        add_back.push(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
+            ident(&name)
+        ));
+    }
+    Ok(add_back)
 }
 
 /// Reads the archive a second time and loads each row file; every file is hashed again and compared

@@ -110,10 +110,7 @@ impl Engine {
 
     /// Every container of `project`, running or not.
     pub async fn containers(&self, project: &str) -> anyhow::Result<Vec<Existing>> {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{LABEL_PROJECT}={project}")],
-        )]);
+        let filters = project_filter(project);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -420,10 +417,7 @@ impl Engine {
 
     /// Names of the project's volumes.
     pub async fn volumes(&self, project: &str) -> anyhow::Result<Vec<String>> {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{LABEL_PROJECT}={project}")],
-        )]);
+        let filters = project_filter(project);
         let list = self
             .docker
             .list_volumes(Some(
@@ -513,6 +507,14 @@ fn existing(summary: ContainerSummary) -> Option<Existing> {
         state,
         health,
     })
+}
+
+/// The engine filter for everything labelled as the project's.
+fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={project}")],
+    )])
 }
 
 /// `repo:tag` → (`repo`, `tag`); a digest or a missing tag is left to the engine.

@@ -98,32 +98,36 @@ pub fn path(project_dir: &Path) -> PathBuf {
 /// local stack: PostgREST, Auth and Storage accept it because it is signed with the stack's secret.
 pub fn sign_role_key(role: &str, jwt_secret: &str) -> anyhow::Result<String> {
     let issued = chrono::Utc::now().timestamp();
-    let claims = serde_json::json!({
-        "iss": "appctl",
-        "role": role,
-        "iat": issued,
-        "exp": issued + 10 * 365 * 24 * 3600,
-    });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(jwt_secret.as_bytes()),
+    sign(
+        serde_json::json!({
+            "iss": "appctl",
+            "role": role,
+            "iat": issued,
+            "exp": issued + 10 * 365 * 24 * 3600,
+        }),
+        jwt_secret,
     )
-    .context("cannot sign a key")
 }
 
 /// A short-lived token of one user (`role: authenticated`, `sub: <id>`), as Auth would issue it:
 /// what `functions invoke --as user:<id>` sends.
 pub fn sign_user_token(user_id: &str, jwt_secret: &str) -> anyhow::Result<String> {
     let issued = chrono::Utc::now().timestamp();
-    let claims = serde_json::json!({
-        "iss": "appctl",
-        "role": "authenticated",
-        "aud": "authenticated",
-        "sub": user_id,
-        "iat": issued,
-        "exp": issued + 3600,
-    });
+    sign(
+        serde_json::json!({
+            "iss": "appctl",
+            "role": "authenticated",
+            "aud": "authenticated",
+            "sub": user_id,
+            "iat": issued,
+            "exp": issued + 3600,
+        }),
+        jwt_secret,
+    )
+}
+
+/// An HS256 JWT of `claims`, signed with the stack's secret.
+fn sign(claims: serde_json::Value, jwt_secret: &str) -> anyhow::Result<String> {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,

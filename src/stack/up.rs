@@ -218,20 +218,10 @@ async fn bring_up(
             engine.start(&id).await?;
             id
         }
-        Action::Create => {
-            engine
-                .create_and_start(
-                    &stack.project,
-                    &stack.network,
-                    p.spec,
-                    &p.env,
-                    &p.hash,
-                    p.files.clone(),
-                )
-                .await?
-        }
-        Action::Replace { old_id } => {
-            engine.remove(&old_id).await?;
+        Action::Create | Action::Replace { .. } => {
+            if let Action::Replace { old_id } = &action {
+                engine.remove(old_id).await?;
+            }
             engine
                 .create_and_start(
                     &stack.project,
