@@ -203,24 +203,26 @@ async fn proxy(State(gateway): State<Gateway>, request: Request) -> Response {
             None => error(StatusCode::NOT_FOUND, &format!("no route for {path}")),
         };
     };
-    let rest = &path[prefix.len()..];
+    let base = format!("{upstream}{}", &path[prefix.len()..]);
+    let answer = pass_on(&gateway.client, request, &base).send().await;
+    relay(answer, prefix)
+}
+
+/// `request` as a request to `base` (its query appended), with the caller's headers but the
+/// hop-by-hop ones, and its body streamed.
+fn pass_on(client: &reqwest::Client, request: Request, base: &str) -> reqwest::RequestBuilder {
     let query = request
         .uri()
         .query()
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
-    let url = format!("{upstream}{rest}{query}");
     let method = request.method().clone();
     let headers = forwarded(request.headers());
     let body = reqwest::Body::wrap_stream(request.into_body().into_data_stream());
-    let answer = gateway
-        .client
-        .request(method, &url)
+    client
+        .request(method, format!("{base}{query}"))
         .headers(headers)
         .body(body)
-        .send()
-        .await;
-    relay(answer, prefix)
 }
 
 /// `/functions/v1/<name>[/path]`: the token checked against the function's `execute`, then the
@@ -261,24 +263,15 @@ async fn invoke(gateway: Gateway, request: Request, rest: String) -> Response {
             ),
         );
     }
-    let query = request
-        .uri()
-        .query()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
-    let url = format!("{}{path}{query}", function.url.trim_end_matches('/'));
-    let method = request.method().clone();
-    let mut headers = forwarded(request.headers());
-    if let Ok(role) = caller.role.parse() {
-        headers.insert("x-appctl-role", role);
+    let base = format!("{}{path}", function.url.trim_end_matches('/'));
+    // Replaces any X-Appctl-Role the caller sent: the function may trust it.
+    let mut role = HeaderMap::new();
+    if let Ok(value) = caller.role.parse() {
+        role.insert("x-appctl-role", value);
     }
-    let body = reqwest::Body::wrap_stream(request.into_body().into_data_stream());
-    let answer = gateway
-        .client
-        .request(method, &url)
-        .headers(headers)
+    let answer = pass_on(&gateway.client, request, &base)
+        .headers(role)
         .timeout(std::time::Duration::from_millis(function.timeout_ms))
-        .body(body)
         .send()
         .await;
     let response = relay(answer, &format!("function `{name}`"));
