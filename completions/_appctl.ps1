@@ -132,6 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
             [CompletionResult]::new('--allow-destructive', '--allow-destructive', [CompletionResultType]::ParameterName, 'Allow changes that drop tables, columns or data')
             [CompletionResult]::new('--online', '--online', [CompletionResultType]::ParameterName, 'Build `online` indexes with CREATE INDEX CONCURRENTLY after the transaction')
             [CompletionResult]::new('--bootstrap', '--bootstrap', [CompletionResultType]::ParameterName, 'Create the roles, auth helpers and storage tables on a plain Postgres')
+            [CompletionResult]::new('--no-functions', '--no-functions', [CompletionResultType]::ParameterName, 'Deploy the schema only: leave the functions on the environment''s docker_host as they are')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
@@ -328,6 +329,7 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
         'appctl;functions;invoke' {
             [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'The JSON body')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who calls: anon, service or user:<uuid>')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The gateway to call [default: the local stack''s; with --env, the environment''s `gateway` on its docker_host]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
@@ -496,6 +498,7 @@ Register-ArgumentCompleter -Native -CommandName 'appctl' -ScriptBlock {
         }
         'appctl;gateway' {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment of appctl.yaml to work on')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Ask the gateway running in this container for its health (GET /health on $PORT) and exit 0 when it answers 200: the container''s health check, which needs no curl in the image')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (for CI)')

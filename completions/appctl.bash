@@ -253,7 +253,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__deploy)
-            opts="-f -y -v -q -h -V --file --database-url --plan --allow-destructive --online --bootstrap --lock-timeout --ddl-lock-timeout --statement-timeout --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -y -v -q -h -V --file --database-url --plan --allow-destructive --online --bootstrap --lock-timeout --ddl-lock-timeout --no-functions --statement-timeout --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,7 +471,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__functions__subcmd__invoke)
-            opts="-y -v -q -h -V --data --as --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-y -v -q -h -V --data --as --url --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +482,10 @@ _appctl() {
                     return 0
                     ;;
                 --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -545,7 +549,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__gateway)
-            opts="-y -v -q -h -V --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-y -v -q -h -V --check --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -97,6 +97,7 @@ complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l env -d 'The env
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l allow-destructive -d 'Allow changes that drop tables, columns or data'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l online -d 'Build `online` indexes with CREATE INDEX CONCURRENTLY after the transaction'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l bootstrap -d 'Create the roles, auth helpers and storage tables on a plain Postgres'
+complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l no-functions -d 'Deploy the schema only: leave the functions on the environment\'s docker_host as they are'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand deploy" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'
@@ -206,6 +207,7 @@ complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -l data -d 'The JSON body' -r
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -l as -d 'Who calls: anon, service or user:<uuid>' -r
+complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -l url -d 'The gateway to call [default: the local stack\'s; with --env, the environment\'s `gateway` on its docker_host]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand functions; and __fish_seen_subcommand_from invoke" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
@@ -292,6 +294,7 @@ complete -c appctl -n "__fish_appctl_using_subcommand schema" -s q -l quiet -d '
 complete -c appctl -n "__fish_appctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c appctl -n "__fish_appctl_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c appctl -n "__fish_appctl_using_subcommand gateway" -l env -d 'The environment of appctl.yaml to work on' -r
+complete -c appctl -n "__fish_appctl_using_subcommand gateway" -l check -d 'Ask the gateway running in this container for its health (GET /health on $PORT) and exit 0 when it answers 200: the container\'s health check, which needs no curl in the image'
 complete -c appctl -n "__fish_appctl_using_subcommand gateway" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand gateway" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand gateway" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'

@@ -6,6 +6,7 @@
 #     `appctl up` benchmark and the check of `render compose`), mmdebstrap (images/build.sh builds
 #     the stack's images from Debian packages: there is no registry here), docker-registry (a real
 #     registry on loopback for the pull test), podman + aardvark-dns (the same stack on Podman's socket)
+#   - openssl: the certificates of the second, TLS-only Docker engine `deploy --env` is tested against
 #   - rustfmt and clippy
 set -euo pipefail
 
@@ -25,6 +26,7 @@ command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v podman >/dev/null 2>&1 || missing+=(podman aardvark-dns)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+mod support;
+
 fn docker(args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
@@ -1029,4 +1031,357 @@ fn the_stack_runs_on_podmans_socket() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&left.stdout).trim().is_empty());
+}
+
+/// A second Docker engine, listening only on loopback TCP with TLS (certificates made by openssl
+/// for this test), with its own data and exec roots: the "remote" Docker host of an environment.
+/// It has none of the images. Stopped (and its containers with it) on drop.
+struct SecondEngine {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    host: String,
+}
+
+impl SecondEngine {
+    /// `None` (the test skips) without root or openssl, unless APPCTL_REQUIRE_DOCKER=1.
+    fn start() -> Option<SecondEngine> {
+        let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let openssl = Command::new("openssl").arg("version").output().is_ok();
+        if !root || !openssl {
+            assert!(!required, "a second dockerd needs root and openssl");
+            eprintln!("skipping: a second dockerd needs root and openssl");
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("d2-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let certs = dir.path().join("certs");
+        std::fs::create_dir_all(&certs).unwrap();
+        let script = r#"set -e
+            key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+            key ca-key.pem
+            openssl req -x509 -new -key ca-key.pem -out ca.pem -days 2 -subj /CN=appctl-test-ca
+            key server-key.pem
+            openssl req -new -key server-key.pem -out server.csr -subj /CN=127.0.0.1
+            printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server-cert.pem -days 2 -extfile server.ext 2>/dev/null
+            key key.pem
+            openssl req -new -key key.pem -out client.csr -subj /CN=appctl-test-client
+            printf 'extendedKeyUsage=clientAuth\n' > client.ext
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out cert.pem -days 2 -extfile client.ext 2>/dev/null
+        "#;
+        let made = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&certs)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "openssl: {}", text(&made));
+        let port = free_port();
+        let host = format!("tcp://127.0.0.1:{port}");
+        let path = |name: &str| dir.path().join(name);
+        let log = std::fs::File::create(path("dockerd.log")).unwrap();
+        let child = Command::new("dockerd")
+            .args(["--host", &host, "--tlsverify"])
+            .arg("--tlscacert")
+            .arg(certs.join("ca.pem"))
+            .arg("--tlscert")
+            .arg(certs.join("server-cert.pem"))
+            .arg("--tlskey")
+            .arg(certs.join("server-key.pem"))
+            .arg("--data-root")
+            .arg(path("data"))
+            .arg("--exec-root")
+            .arg(path("exec"))
+            .arg("--pidfile")
+            .arg(path("dockerd.pid"))
+            // Beside the first engine: no default bridge and no iptables rules of its own (two
+            // engines would flush each other's chains); published ports go through docker-proxy,
+            // and its networks come from a pool of their own, let through below.
+            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
+            .args([
+                "--default-address-pool",
+                &format!("base={SECOND_POOL},size=24"),
+            ])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("dockerd starts");
+        // The first engine's FORWARD policy drops bridged traffic it does not know: containers of
+        // the second engine reach each other through this rule (removed on drop).
+        forward_rule("-I");
+        let engine = SecondEngine { child, dir, host };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !engine.docker(&["info"]).status.success() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the second dockerd did not answer within 60 s:\n{}",
+                std::fs::read_to_string(engine.dir.path().join("dockerd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        Some(engine)
+    }
+
+    fn certs(&self) -> PathBuf {
+        self.dir.path().join("certs")
+    }
+
+    fn docker(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .env("DOCKER_HOST", &self.host)
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", self.certs())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Container ids by service of `project` on this engine.
+    fn containers(&self, project: &str) -> Vec<(String, String)> {
+        let out = self.docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=dev.appctl.project={project}"),
+            "--format",
+            "{{.Label \"dev.appctl.service\"}} {{.ID}}",
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+        let mut list: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(s, id)| (s.to_string(), id.to_string()))
+            .collect();
+        list.sort();
+        list
+    }
+}
+
+/// The second engine's networks.
+const SECOND_POOL: &str = "10.213.0.0/16";
+
+fn forward_rule(action: &str) {
+    let _ = Command::new("iptables")
+        .args([
+            action,
+            "FORWARD",
+            "-s",
+            SECOND_POOL,
+            "-d",
+            SECOND_POOL,
+            "-j",
+            "ACCEPT",
+        ])
+        .status();
+}
+
+impl Drop for SecondEngine {
+    fn drop(&mut self) {
+        forward_rule("-D");
+        // SIGTERM: dockerd stops its containers and its containerd, and unmounts.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `deploy --env staging` runs the functions on the environment's Docker host (a second engine on
+/// loopback TCP with TLS) beside the schema: images it lacks are copied from the local engine, the
+/// gateway there checks tokens signed with the environment's secret, a code change replaces only
+/// that function, and a function no longer declared is removed.
+#[test]
+fn deploy_runs_functions_on_the_environments_docker_host() {
+    let Some(images) = images() else { return };
+    let Some(remote) = SecondEngine::start() else {
+        return;
+    };
+    let pg = support::pg::PgServer::start();
+    let database_url = pg.create_database("staging");
+    let (_dir, path, name, _local_gateway_port) = functions_project(images);
+    let remote_gateway_port = free_port();
+    let jwt_secret = "staging-jwt-secret-0123456789abcdef-never-printed";
+    std::fs::write(
+        path.join(".env"),
+        format!(
+            "ECHO_SECRET=s3cr3t-value-never-printed\nSTAGING_DATABASE_URL={database_url}\n\
+             STAGING_JWT_SECRET={jwt_secret}\n"
+        ),
+    )
+    .unwrap();
+    let file = path.join("appctl.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap().replace(
+        "stack:\n",
+        &format!(
+            "environments:\n  staging:\n    database_url: \"${{STAGING_DATABASE_URL}}\"\n    \
+             docker_host: \"{}\"\n    docker_cert_path: \"{}\"\n    jwt_secret: \"${{STAGING_JWT_SECRET}}\"\n    \
+             gateway: \"127.0.0.1:{remote_gateway_port}\"\nstack:\n",
+            remote.host,
+            remote.certs().display()
+        ),
+    );
+    std::fs::write(&file, &yaml).unwrap();
+    let staging = format!("{name}-staging");
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["deploy", "--env", "staging", "--yes", "--bootstrap"];
+        args.extend_from_slice(extra);
+        let out = appctl(&path, &args);
+        let all = text(&out);
+        assert!(out.status.success(), "{all}");
+        assert!(!all.contains(jwt_secret), "{all}");
+        assert!(!all.contains("s3cr3t-value-never-printed"), "{all}");
+        all
+    };
+
+    // First deploy: schema and function records in the database, the images copied over, the
+    // functions and their gateway running on the second engine (and nothing on the first).
+    let first = deploy(&[]);
+    assert!(first.contains("Functions on tcp://127.0.0.1:"), "{first}");
+    assert!(first.contains("+ functions.echo: create"), "{first}");
+    assert!(
+        first.contains(&format!("copied {} to the Docker host", images.node)),
+        "{first}"
+    );
+    let before = remote.containers(&staging);
+    let services: Vec<&str> = before.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(services, ["functions.echo", "functions.tick", "gateway"]);
+    assert!(
+        docker_text(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=dev.appctl.project={staging}")
+        ])
+        .is_empty()
+    );
+    let records = pg.psql(
+        &database_url,
+        "select string_agg(name || ':' || left(version, 12), ',' order by name) from appctl.functions",
+    );
+    let listed = json(&appctl(&path, &["functions", "list", "--json"]));
+    let echo_version = listed["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "echo")
+        .map(|f| f["version"].as_str().unwrap()[..12].to_string())
+        .unwrap();
+    assert!(
+        records.contains(&format!("echo:{echo_version}")),
+        "{records}"
+    );
+
+    // Through the remote gateway: tokens signed with the environment's secret.
+    let invoke = |function: &str, caller: &str| {
+        appctl(
+            &path,
+            &[
+                "functions",
+                "invoke",
+                function,
+                "--env",
+                "staging",
+                "--as",
+                caller,
+            ],
+        )
+    };
+    let denied = invoke("echo", "anon");
+    assert_eq!(denied.status.code(), Some(1), "{}", text(&denied));
+    assert!(text(&denied).contains("HTTP 403"), "{}", text(&denied));
+    let user = "11111111-1111-1111-1111-111111111111";
+    let allowed = invoke("echo", &format!("user:{user}"));
+    assert!(allowed.status.success(), "{}", text(&allowed));
+    let body: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(body["version"], "one");
+    assert_eq!(body["secret_set"], true);
+    let raw = reqwest_post(remote_gateway_port, "/functions/v1/echo");
+    assert!(raw.starts_with("HTTP/1.1 401"), "{raw}");
+    // A token of the local stack is not one of staging's.
+    let local_token = appctl(
+        &path,
+        &[
+            "functions",
+            "invoke",
+            "tick",
+            "--url",
+            &format!("http://127.0.0.1:{remote_gateway_port}"),
+        ],
+    );
+    assert!(
+        text(&local_token).contains("HTTP 401"),
+        "{}",
+        text(&local_token)
+    );
+    let tick = invoke("tick", "anon");
+    assert!(tick.status.success(), "{}", text(&tick));
+
+    // Nothing changed: nothing touched.
+    let again = deploy(&[]);
+    assert!(again.contains("up to date"), "{again}");
+    assert_eq!(remote.containers(&staging), before);
+
+    // A code change: the plan shows the new version, the deploy replaces that function only.
+    std::fs::write(
+        path.join("functions/echo/index.js"),
+        ECHO_JS.replace("'one'", "'two'"),
+    )
+    .unwrap();
+    let plan = appctl(&path, &["plan", "--env", "staging"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("~ function echo: version"),
+        "{}",
+        text(&plan)
+    );
+    let changed = deploy(&[]);
+    assert!(changed.contains("~ functions.echo: replace"), "{changed}");
+    assert!(!changed.contains("copied"), "{changed}");
+    let after = remote.containers(&staging);
+    let id = |list: &[(String, String)], service: &str| {
+        list.iter()
+            .find(|(s, _)| s == service)
+            .map(|(_, id)| id.clone())
+    };
+    assert_ne!(id(&after, "functions.echo"), id(&before, "functions.echo"));
+    assert_eq!(id(&after, "functions.tick"), id(&before, "functions.tick"));
+    assert_eq!(id(&after, "gateway"), id(&before, "gateway"));
+    let allowed = invoke("echo", &format!("user:{user}"));
+    let body: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(body["version"], "two", "{}", text(&allowed));
+
+    // A function no longer declared: its record and its container go.
+    let start = yaml.find("  tick:\n").unwrap();
+    let end = yaml[start..].find("environments:").unwrap() + start;
+    let without_tick = format!("{}{}", &yaml[..start], &yaml[end..]);
+    std::fs::write(&file, without_tick).unwrap();
+    let removed = deploy(&[]);
+    assert!(removed.contains("- functions.tick: remove"), "{removed}");
+    let services: Vec<String> = remote
+        .containers(&staging)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(services, ["functions.echo", "gateway"]);
+    assert_eq!(
+        pg.psql(
+            &database_url,
+            "select count(*) from appctl.functions where name = 'tick'"
+        ),
+        "0"
+    );
 }

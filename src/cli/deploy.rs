@@ -10,9 +10,14 @@ use clap::Args;
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::deploy::{self, DeployListener, DeployOptions, redact_url};
+use crate::diff::Change;
 use crate::output::Output;
 use crate::plan::{Plan, Step};
 use crate::plan_output::{self, TextOptions};
+use crate::project::vars::Variables;
+use crate::stack::converge::ContainerListener;
+use crate::stack::reconcile::Action;
+use crate::stack::remote::{self, RolloutListener};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -38,6 +43,9 @@ pub struct DeployArgs {
     /// lock_timeout of each DDL statement: fail rather than queue every query behind a table lock
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     pub ddl_lock_timeout: Duration,
+    /// Deploy the schema only: leave the functions on the environment's docker_host as they are
+    #[arg(long)]
+    pub no_functions: bool,
     /// statement_timeout of each statement
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
     pub statement_timeout: Duration,
@@ -47,6 +55,29 @@ struct Terminal {
     output: Output,
     target: String,
     assume_yes: bool,
+    /// What the rollout of functions to the environment's Docker host changes, shown with the plan.
+    rollout: Vec<String>,
+    rollout_endpoint: String,
+}
+
+impl Terminal {
+    fn print_rollout(&self) {
+        if !self.rollout.is_empty() && !self.output.json {
+            eprintln!("Functions on {}:", self.rollout_endpoint);
+            for line in &self.rollout {
+                eprintln!("{line}");
+            }
+        }
+    }
+
+    fn ask(&self) -> bool {
+        self.assume_yes
+            || dialoguer::Confirm::new()
+                .with_prompt("Apply these changes?")
+                .default(false)
+                .interact()
+                .unwrap_or(false)
+    }
 }
 
 impl DeployListener for Terminal {
@@ -63,19 +94,50 @@ impl DeployListener for Terminal {
         if !self.output.json {
             eprint!("{}", plan_output::render_text(plan, &self.target, options));
         }
-        if self.assume_yes {
-            return true;
-        }
-        dialoguer::Confirm::new()
-            .with_prompt("Apply these changes?")
-            .default(false)
-            .interact()
-            .unwrap_or(false)
+        self.print_rollout();
+        self.ask()
     }
 
     fn step_done(&mut self, step: &Step) {
         self.output
             .detail(format!("  done: {} {}", step.action.symbol(), step.object));
+    }
+}
+
+impl ContainerListener for Terminal {
+    fn service(&mut self, name: &str, action: &Action) {
+        let verb = match action {
+            Action::Keep { .. } => return,
+            Action::Start { .. } => "starting",
+            Action::Create => "creating",
+            Action::Replace { .. } => "replacing",
+        };
+        self.output.status(format!("  {verb} {name}..."));
+    }
+
+    fn healthy(&mut self, name: &str, after: Duration) {
+        self.output.detail(format!(
+            "  {name} healthy after {:.1}s",
+            after.as_secs_f64()
+        ));
+    }
+
+    fn removed(&mut self, name: &str) {
+        self.output.status(format!("  removed {name}"));
+    }
+}
+
+impl RolloutListener for Terminal {
+    fn image_sent(&mut self, image: &str, bytes: u64) {
+        if bytes == 0 {
+            self.output
+                .status(format!("  pulled {image} on the Docker host"));
+        } else {
+            self.output.status(format!(
+                "  copied {image} to the Docker host ({})",
+                bytesize::ByteSize::b(bytes)
+            ));
+        }
     }
 }
 
@@ -109,15 +171,64 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         actor: deploy::actor(),
         bootstrap: args.bootstrap,
     };
+    let variables = Variables::from_env(project.dir())
+        .with_context(|| format!("cannot read {}", project.dir().join(".env").display()))?;
+    let functions_host = match &global.env {
+        Some(name) if !args.no_functions => remote::target(&project, name, &variables)?,
+        _ => None,
+    };
     let mut listener = Terminal {
         output,
         target: redact_url(&url),
         assume_yes: global.yes,
+        rollout: Vec::new(),
+        rollout_endpoint: String::new(),
     };
-    let outcome = database::runtime()?.block_on(async {
+    let (outcome, rollout) = database::runtime()?.block_on(async {
+        // Everything that can fail without a change comes first: the Docker host reached, its
+        // images there, the packages made. Then the schema; then the containers.
+        let rollout = match &functions_host {
+            Some(target) => {
+                output.status(format!(
+                    "Preparing functions on {} (environment {})...",
+                    target.docker_host, target.environment
+                ));
+                let rollout = remote::prepare(&project, target, &variables, &mut listener).await?;
+                if let Some(saved) = &saved {
+                    check_saved_versions(saved, &rollout.versions)?;
+                }
+                listener.rollout = rollout.describe();
+                listener.rollout_endpoint = rollout.endpoint().to_string();
+                Some(rollout)
+            }
+            None => None,
+        };
         let mut conn = deploy::connect(&url, &database::application_name("deploy")).await?;
-        deploy::deploy(&mut conn, &desired, saved, &options, &mut listener).await
+        let outcome = deploy::deploy(&mut conn, &desired, saved, &options, &mut listener).await?;
+        if let Some(rollout) = &rollout
+            && !rollout.changes_nothing()
+        {
+            if outcome.deployment_id.is_none() {
+                // The schema needed nothing, so nobody was asked yet.
+                listener.print_rollout();
+                if !listener.ask() {
+                    return Err(deploy::DeployError::Cancelled.into());
+                }
+            }
+            output.status(format!(
+                "Rolling out functions to {}...",
+                rollout.endpoint()
+            ));
+            rollout.apply(&mut listener).await?;
+        }
+        anyhow::Ok((outcome, rollout))
     })?;
+    let functions = rollout.as_ref().map(|r| {
+        serde_json::json!({
+            "docker_host": r.endpoint(),
+            "changes": r.describe().iter().map(|l| l.trim()).collect::<Vec<_>>(),
+        })
+    });
     if output.json {
         println!(
             "{}",
@@ -126,9 +237,12 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 "deployment_id": outcome.deployment_id,
                 "summary": outcome.plan.summary(),
                 "plan": outcome.plan,
+                "functions": functions,
             }))?
         );
-    } else if let Some(id) = outcome.deployment_id {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(id) = outcome.deployment_id {
         let s = outcome.plan.summary();
         output.status(format!(
             "Applied: {} created, {} changed, {} dropped (deployment {id}).",
@@ -137,5 +251,46 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     } else {
         output.status("No changes. The database matches the project file.");
     }
+    if let Some(rollout) = &rollout {
+        let changed = rollout.describe().len();
+        if changed == 0 {
+            output.status(format!(
+                "Functions on {} are up to date.",
+                rollout.endpoint()
+            ));
+        } else {
+            output.status(format!(
+                "Functions on {}: {changed} container(s) changed; the gateway listens on {}.",
+                rollout.endpoint(),
+                rollout.gateway()
+            ));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A saved plan records each function's version; the containers get the sources as they are now.
+/// Both must be the same code.
+fn check_saved_versions(
+    saved: &Plan,
+    versions: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    for step in &saved.steps {
+        let (name, function) = match &step.change {
+            Change::CreateFunction { name, function } => (name, function),
+            Change::ChangeFunction { name, to, .. } => (name, to),
+            _ => continue,
+        };
+        if let (Some(planned), Some(now)) = (&function.version, versions.get(name))
+            && planned != now
+        {
+            bail!(
+                "the sources of function `{name}` changed since the plan was saved (version {} in \
+                 the plan, {} now)\nhint: make the plan again with `appctl plan --env ... -o`",
+                crate::functions::short_version(Some(planned)),
+                crate::functions::short_version(Some(now))
+            );
+        }
+    }
+    Ok(())
 }

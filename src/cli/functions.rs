@@ -50,6 +50,10 @@ pub enum FunctionsCommand {
         /// Who calls: anon, service or user:<uuid>
         #[arg(long = "as", default_value = "anon")]
         caller: String,
+        /// The gateway to call [default: the local stack's; with --env, the environment's
+        /// `gateway` on its docker_host]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
     },
 }
 
@@ -61,8 +65,19 @@ pub fn run(args: FunctionsArgs, global: &GlobalArgs, output: Output) -> anyhow::
             include_deps,
         } => package(&args.file, name, out, include_deps, global, output),
         FunctionsCommand::List { connection } => list(&args.file, &connection, global, output),
-        FunctionsCommand::Invoke { name, data, caller } => {
-            invoke(&args.file, &name, data.as_deref(), &caller, global, output)
+        FunctionsCommand::Invoke {
+            name,
+            data,
+            caller,
+            url,
+        } => {
+            let request = Invocation {
+                name: &name,
+                data: data.as_deref(),
+                caller: &caller,
+                url: url.as_deref(),
+            };
+            invoke(&args.file, &request, global, output)
         }
     }
 }
@@ -356,33 +371,70 @@ fn render_table(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// `appctl functions invoke`: calls a function through the local stack's gateway as `caller`
-/// (`anon`, `service` or `user:<uuid>`, with a token signed by the stack's secret), prints the
-/// status on stderr and the body on stdout, and exits 1 unless the status is 2xx.
+struct Invocation<'a> {
+    name: &'a str,
+    data: Option<&'a str>,
+    caller: &'a str,
+    url: Option<&'a str>,
+}
+
+/// `appctl functions invoke`: calls a function through a gateway as `caller` (`anon`, `service` or
+/// `user:<uuid>`, with a token signed by that gateway's secret), prints the status on stderr and
+/// the body on stdout, and exits 1 unless the status is 2xx. The gateway is the local stack's, or
+/// with `--env E` the one `deploy --env E` runs on the environment's docker_host.
 fn invoke(
     file: &FileArg,
-    name: &str,
-    data: Option<&str>,
-    caller: &str,
+    request: &Invocation<'_>,
     global: &GlobalArgs,
     output: Output,
 ) -> anyhow::Result<ExitCode> {
+    let Invocation {
+        name,
+        data,
+        caller,
+        url,
+    } = *request;
     let project = database::load_project(global, file, output)?;
     if !project.file.functions.contains_key(name) {
         let known: Vec<&String> = project.file.functions.keys().collect();
         bail!("no function `{name}` in appctl.yaml (functions: {known:?})");
     }
-    let stack = crate::stack::up::stack_of(&project)?;
-    let port = stack.service("gateway").and_then(|g| g.port).context(
-        "the stack has no gateway (`stack.gateway.enabled: false`), so nothing routes functions",
-    )?;
-    let secrets = crate::stack::secrets::Secrets::load_or_create(project.dir())?;
+    let (gateway, jwt_secret, hint) = match &global.env {
+        Some(env) => {
+            let variables = Variables::from_env(project.dir())?;
+            let target =
+                crate::stack::remote::target(&project, env, &variables)?.with_context(|| {
+                    format!(
+                        "environment `{env}` has no docker_host, so appctl runs no gateway there"
+                    )
+                })?;
+            let gateway = target.gateway_url();
+            (
+                gateway,
+                target.jwt_secret().to_string(),
+                format!("is `appctl deploy --env {env}` done?"),
+            )
+        }
+        None => {
+            let stack = crate::stack::up::stack_of(&project)?;
+            let port = stack.service("gateway").and_then(|g| g.port).context(
+                "the stack has no gateway (`stack.gateway.enabled: false`), so nothing routes functions",
+            )?;
+            let secrets = crate::stack::secrets::Secrets::load_or_create(project.dir())?;
+            (
+                format!("http://127.0.0.1:{}", port.host),
+                secrets.jwt_secret,
+                "is the stack up (`appctl up`)?".to_string(),
+            )
+        }
+    };
+    let gateway = url.map_or(gateway, |u| u.trim_end_matches('/').to_string());
     let token = match caller {
-        "anon" => secrets.anon_key.clone(),
-        "service" => secrets.service_key.clone(),
+        "anon" => crate::stack::secrets::sign_role_key("anon", &jwt_secret)?,
+        "service" => crate::stack::secrets::sign_role_key("service_role", &jwt_secret)?,
         other => match other.strip_prefix("user:") {
             Some(id) if uuid::Uuid::parse_str(id).is_ok() => {
-                crate::stack::secrets::sign_user_token(id, &secrets.jwt_secret)?
+                crate::stack::secrets::sign_user_token(id, &jwt_secret)?
             }
             _ => bail!("--as takes anon, service or user:<uuid>, not `{other}`"),
         },
@@ -394,7 +446,7 @@ fn invoke(
         }
         None => "{}".to_string(),
     };
-    let url = format!("http://127.0.0.1:{}/functions/v1/{name}", port.host);
+    let url = format!("{gateway}/functions/v1/{name}");
     let (status, answer) = database::runtime()?.block_on(async {
         let client = reqwest::Client::builder().no_proxy().build()?;
         let response = client
@@ -404,12 +456,7 @@ fn invoke(
             .body(body)
             .send()
             .await
-            .with_context(|| {
-                format!(
-                    "the gateway at 127.0.0.1:{} does not answer; is the stack up (`appctl up`)?",
-                    port.host
-                )
-            })?;
+            .with_context(|| format!("the gateway at {gateway} does not answer; {hint}"))?;
         let status = response.status();
         anyhow::Ok((status, response.text().await?))
     })?;

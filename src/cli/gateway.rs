@@ -7,9 +7,17 @@ use clap::Args;
 use crate::gateway::{self, GatewayConfig};
 
 #[derive(Debug, Args)]
-pub struct GatewayArgs {}
+pub struct GatewayArgs {
+    /// Ask the gateway running in this container for its health (GET /health on $PORT) and exit
+    /// 0 when it answers 200: the container's health check, which needs no curl in the image
+    #[arg(long)]
+    pub check: bool,
+}
 
-pub fn run(_args: GatewayArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
+    if args.check {
+        return check();
+    }
     let config = GatewayConfig::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -23,6 +31,27 @@ pub fn run(_args: GatewayArgs) -> anyhow::Result<ExitCode> {
         gateway::serve(config, shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn check() -> anyhow::Result<ExitCode> {
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8000".to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let healthy = runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(2))
+            .build()?;
+        let response = client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await?;
+        anyhow::Ok(response.status().is_success())
+    });
+    Ok(match healthy {
+        Ok(true) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    })
 }
 
 /// SIGTERM (docker stop) or Ctrl-C.

@@ -428,6 +428,18 @@ pub struct Environment {
     /// The Docker engine that runs functions: `tcp://host:2376` (TLS) or `ssh://user@host`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_host: Option<String>,
+    /// The directory with `ca.pem`, `cert.pem` and `key.pem` for a `tcp://` docker_host (as Docker's
+    /// `DOCKER_CERT_PATH`, which is the default), relative to appctl.yaml.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_cert_path: Option<String>,
+    /// The secret the environment's tokens are signed with (HS256), usually `${VAR}`: the functions'
+    /// gateway checks callers' JWTs with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_secret: Option<String>,
+    /// Where the functions' gateway listens on the Docker host, `ADDRESS:PORT` or `PORT`
+    /// (default `127.0.0.1:54321`: loopback, for a TLS proxy in front).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1039,6 +1039,9 @@ impl Checker<'_> {
             let mut values = vec![
                 ("database_url", environment.database_url.as_deref()),
                 ("docker_host", environment.docker_host.as_deref()),
+                ("docker_cert_path", environment.docker_cert_path.as_deref()),
+                ("jwt_secret", environment.jwt_secret.as_deref()),
+                ("gateway", environment.gateway.as_deref()),
             ];
             if let Some(storage) = &environment.storage {
                 values.push(("endpoint", Some(storage.endpoint.as_str())));
@@ -1049,11 +1052,34 @@ impl Checker<'_> {
             for (key, value) in values {
                 let Some(value) = value else { continue };
                 let value_path = match key {
-                    "database_url" | "docker_host" => path.key(key),
-                    _ => path.key("storage").key(key),
+                    "endpoint" | "region" | "access_key" | "secret_key" => {
+                        path.key("storage").key(key)
+                    }
+                    _ => path.key(key),
                 };
                 self.check_variables(&value_path, value, required);
-                let holds_secret = matches!(key, "secret_key" | "access_key")
+                // A value written out (no `${VAR}`) is checked now rather than at deploy time.
+                let literal = vars::references(value).is_ok_and(|r| r.is_empty());
+                let problem = match key {
+                    "gateway" if literal => crate::stack::remote::parse_gateway(value)
+                        .err()
+                        .map(|e| e.to_string()),
+                    "docker_host"
+                        if literal
+                            && !["tcp://", "ssh://", "unix://"]
+                                .iter()
+                                .any(|scheme| value.starts_with(scheme)) =>
+                    {
+                        Some(format!(
+                            "`{value}` is not tcp://host:port, ssh://user@host or unix:///path"
+                        ))
+                    }
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    self.push(Finding::error("environment", value_path.clone(), message));
+                }
+                let holds_secret = matches!(key, "secret_key" | "access_key" | "jwt_secret")
                     || (key == "database_url" && url_has_password(value));
                 if holds_secret && vars::references(value).is_ok_and(|r| r.is_empty()) {
                     self.push(

@@ -30,7 +30,7 @@ pub fn render(stack: &StackSpec, project_dir: &std::path::Path) -> String {
         if let Some(port) = service.port {
             s.insert(
                 "ports".into(),
-                json!([format!("127.0.0.1:{}:{}", port.host, port.container)]),
+                json!([format!("{}:{}:{}", port.address, port.host, port.container)]),
             );
         }
         let mut mounts = Vec::new();

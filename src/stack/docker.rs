@@ -3,6 +3,7 @@
 //! docker.io 20.10, current engines and Podman's socket all work; `DOCKER_HOST` is honoured.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -50,14 +51,71 @@ impl Engine {
     pub async fn connect() -> anyhow::Result<Engine> {
         let endpoint = std::env::var("DOCKER_HOST")
             .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
-        let unreachable = |e: &dyn std::fmt::Display| {
-            anyhow::anyhow!(
-                "cannot reach a Docker engine at {endpoint}: {e}\n\
-                 hint: start one (`sudo systemctl start docker`, or `sudo dockerd &`), or set DOCKER_HOST \
-                 to one that runs (Podman: DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock)"
+        let docker = Docker::connect_with_defaults();
+        let hint = "hint: start one (`sudo systemctl start docker`, or `sudo dockerd &`), or set \
+                    DOCKER_HOST to one that runs (Podman: \
+                    DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock)";
+        Engine::negotiate(docker, endpoint, hint).await
+    }
+
+    /// Connects to the engine of an environment's `docker_host`: `unix://`, `ssh://user@host` (the
+    /// system's ssh client and its keys), or `tcp://host:port` with TLS from `cert_path` (`ca.pem`,
+    /// `cert.pem`, `key.pem`). Plain `tcp://` is refused unless the host is loopback: whoever
+    /// reaches a Docker API is root on its machine.
+    pub async fn connect_to(endpoint: &str, cert_path: Option<&Path>) -> anyhow::Result<Engine> {
+        let hint = "hint: check the environment's `docker_host` (and `docker_cert_path` for \
+                    tcp://), and that the engine there runs";
+        let docker = if let Some(address) = endpoint.strip_prefix("tcp://") {
+            match cert_path {
+                Some(dir) => {
+                    for file in ["ca.pem", "cert.pem", "key.pem"] {
+                        if !dir.join(file).is_file() {
+                            bail!(
+                                "{} has no {file}\nhint: docker_cert_path names a directory with \
+                                 ca.pem, cert.pem and key.pem, as DOCKER_CERT_PATH does",
+                                dir.display()
+                            );
+                        }
+                    }
+                    Docker::connect_with_ssl(
+                        &format!("https://{address}"),
+                        &dir.join("key.pem"),
+                        &dir.join("cert.pem"),
+                        &dir.join("ca.pem"),
+                        120,
+                        bollard::API_DEFAULT_VERSION,
+                    )
+                }
+                None if is_loopback(address) => {
+                    Docker::connect_with_http(endpoint, 120, bollard::API_DEFAULT_VERSION)
+                }
+                None => bail!(
+                    "docker_host {endpoint} is plain TCP without TLS: anyone on the network could \
+                     run containers as root there\nhint: set the environment's `docker_cert_path` \
+                     (or DOCKER_CERT_PATH) to a directory with ca.pem, cert.pem and key.pem, or \
+                     use ssh://user@host"
+                ),
+            }
+        } else if endpoint.starts_with("ssh://") || endpoint.starts_with("unix://") {
+            Docker::connect_with_host(endpoint)
+        } else {
+            bail!(
+                "docker_host {endpoint} is not tcp://host:port, ssh://user@host or \
+                 unix:///path/to/docker.sock"
             )
         };
-        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(&e))?;
+        Engine::negotiate(docker, endpoint.to_string(), hint).await
+    }
+
+    async fn negotiate(
+        docker: Result<Docker, bollard::errors::Error>,
+        endpoint: String,
+        hint: &str,
+    ) -> anyhow::Result<Engine> {
+        let unreachable = |e: &dyn std::fmt::Display| {
+            anyhow::anyhow!("cannot reach a Docker engine at {endpoint}: {e}\n{hint}")
+        };
+        let docker = docker.map_err(|e| unreachable(&e))?;
         let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
             .await
             .map_err(|_| unreachable(&"no answer within 10 s"))?
@@ -197,7 +255,7 @@ impl Engine {
             port_bindings.insert(
                 key.clone(),
                 Some(vec![PortBinding {
-                    host_ip: Some("127.0.0.1".to_string()),
+                    host_ip: Some(port.address.to_string()),
                     host_port: Some(port.host.to_string()),
                 }]),
             );
@@ -441,6 +499,55 @@ impl Engine {
             .await
             .with_context(|| format!("cannot remove volume {name}"))
     }
+
+    /// Copies `image` from this engine to `target` (`docker save | docker load` through both APIs),
+    /// streamed in bounded chunks: how an engine without a registry gets the exact image tested
+    /// here. Returns the bytes sent.
+    pub async fn ship_image(&self, target: &Engine, image: &str) -> anyhow::Result<u64> {
+        // A bounded channel between the two streams: memory stays at a few chunks whatever the
+        // image's size, and the load request owns its body ('static) as bollard requires.
+        let (sender, receiver) =
+            tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(8);
+        let source = self.docker.clone();
+        let name = image.to_string();
+        let reader = tokio::spawn(async move {
+            let mut sent = 0u64;
+            let mut chunks = source.export_image(&name);
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(std::io::Error::other);
+                if let Ok(bytes) = &chunk {
+                    sent += bytes.len() as u64;
+                }
+                let failed = chunk.is_err();
+                if sender.send(chunk).await.is_err() || failed {
+                    break;
+                }
+            }
+            sent
+        });
+        let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|item| (item, receiver))
+        });
+        let options = bollard::query_parameters::ImportImageOptionsBuilder::default()
+            .quiet(true)
+            .build();
+        let mut progress = target.docker.import_image_stream(options, body, None);
+        while let Some(item) = progress.next().await {
+            let info = item.with_context(|| {
+                format!("cannot load {image} into the engine at {}", target.endpoint)
+            })?;
+            if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                bail!(
+                    "cannot load {image} into the engine at {}: {error}",
+                    target.endpoint
+                );
+            }
+        }
+        let sent = reader
+            .await
+            .with_context(|| format!("reading {image} from the engine at {}", self.endpoint))?;
+        Ok(sent)
+    }
 }
 
 /// The host-side probe of a TCP or HTTP health check, once: the published port accepts a
@@ -529,9 +636,19 @@ fn nanos(d: Duration) -> i64 {
     d.as_nanos() as i64
 }
 
+/// True when `address` (`host:port`) names this machine's loopback.
+fn is_loopback(address: &str) -> bool {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use super::{is_loopback, split_image};
 
     #[test]
     fn images_split_at_the_tag_not_at_a_registry_port() {
@@ -548,5 +665,14 @@ mod tests {
             split_image("appctl.local/db:18.1-pgvector0.8"),
             ("appctl.local/db", "18.1-pgvector0.8")
         );
+    }
+
+    #[test]
+    fn only_loopback_hosts_may_go_without_tls() {
+        assert!(is_loopback("127.0.0.1:2375"));
+        assert!(is_loopback("localhost:2375"));
+        assert!(is_loopback("[::1]:2375"));
+        assert!(!is_loopback("10.0.0.5:2375"));
+        assert!(!is_loopback("docker.example.com:2375"));
     }
 }

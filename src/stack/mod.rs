@@ -2,8 +2,10 @@
 //! Compose file (`render compose`), both from one description ([`spec`]).
 
 pub mod compose;
+pub mod converge;
 pub mod docker;
 pub mod reconcile;
+pub mod remote;
 pub mod secrets;
 pub mod spec;
 pub mod status;

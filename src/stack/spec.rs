@@ -3,6 +3,7 @@
 //! Compose file, so the two cannot disagree. No I/O here.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ use crate::project::file::{EnvValue, ProjectFile, ServiceOverride};
 pub const LABEL_PROJECT: &str = "dev.appctl.project";
 pub const LABEL_SERVICE: &str = "dev.appctl.service";
 pub const LABEL_SPEC_HASH: &str = "dev.appctl.spec-hash";
+
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Function runtimes, as appctl.yaml spells them.
 pub const RUNTIMES: &[&str] = &["node-20", "node-22", "python-3.12", "deno-2"];
@@ -53,7 +56,8 @@ pub struct ServiceSpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PortMapping {
-    /// Published on 127.0.0.1 only.
+    /// The host's address it is published on: loopback, except for an environment's gateway.
+    pub address: IpAddr,
     pub host: u16,
     pub container: u16,
 }
@@ -289,10 +293,12 @@ pub fn build(
                 });
             }
             (Some(template_port), Some(host)) => Some(PortMapping {
+                address: LOOPBACK,
                 host: host as u16,
                 container: template_port.container,
             }),
             (Some(template_port), None) => Some(PortMapping {
+                address: LOOPBACK,
                 host: template_port.host,
                 container: template_port.container,
             }),
@@ -327,6 +333,69 @@ pub fn build(
         network: format!("appctl-{project}"),
         services,
     })
+}
+
+/// Where an environment runs its functions: what [`build_remote`] needs beside the project file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteSite {
+    /// The environment's name (`production`): part of every container, network and label name, so
+    /// two environments (and the local stack) can share one engine.
+    pub environment: String,
+    /// Where the gateway is published on the Docker host.
+    pub gateway: SocketAddr,
+}
+
+/// The in-container check of the gateway: the engine may be another machine, so its port is not
+/// probed from here.
+pub const GATEWAY_CHECK: &[&str] = &["/usr/local/bin/appctl", "gateway", "--check"];
+
+/// The stack an environment runs on its `docker_host`: one container per function and the gateway
+/// in front of them, from the same template as the local stack. No db, rest, auth or storage: the
+/// environment has its own (`database_url`, `storage`). The local stack's `env` and `port`
+/// overrides are the developer's and stay local; image overrides and health timeouts apply.
+pub fn build_remote(
+    file: &ProjectFile,
+    project_dir: &Path,
+    template: &StackTemplate,
+    images: &ImagePins,
+    site: &RemoteSite,
+) -> Result<StackSpec, SpecError> {
+    let mut remote = file.clone();
+    remote.project = format!("{}-{}", file.project, site.environment);
+    let keep = |o: &Option<ServiceOverride>| ServiceOverride {
+        image: o.as_ref().and_then(|o| o.image.clone()),
+        images: o.as_ref().map(|o| o.images.clone()).unwrap_or_default(),
+        health_timeout: o.as_ref().and_then(|o| o.health_timeout.clone()),
+        ..ServiceOverride::default()
+    };
+    let off = ServiceOverride {
+        enabled: Some(false),
+        ..ServiceOverride::default()
+    };
+    remote.stack.functions = Some(keep(&file.stack.functions));
+    remote.stack.gateway = Some(ServiceOverride {
+        port: Some(u32::from(site.gateway.port())),
+        ..keep(&file.stack.gateway)
+    });
+    for service in [
+        &mut remote.stack.db,
+        &mut remote.stack.rest,
+        &mut remote.stack.auth,
+        &mut remote.stack.storage,
+    ] {
+        *service = Some(off.clone());
+    }
+    let mut stack = build(&remote, project_dir, template, images)?;
+    for service in &mut stack.services {
+        if service.name == "gateway" {
+            if let Some(port) = &mut service.port {
+                port.address = site.gateway.ip();
+            }
+            service.health.check =
+                HealthCheck::Command(GATEWAY_CHECK.iter().map(|s| s.to_string()).collect());
+        }
+    }
+    Ok(stack)
 }
 
 /// What the gateway needs to know of each function, as JSON in its env: where it runs, who may

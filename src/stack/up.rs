@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use futures_util::future::join_all;
 
-use super::docker::Engine;
-use super::reconcile::{Action, reconcile};
+use super::converge::{self, ContainerListener};
+use super::docker::{Engine, Existing};
+use super::reconcile::{Action, Reconciliation};
 use super::secrets::Secrets;
 use super::spec::{self, ServiceSpec, StackSpec};
 use super::template;
@@ -90,37 +91,51 @@ pub async fn up(
     let engine = Engine::connect().await?;
 
     let image_ids = ensure_images(&engine, &stack, options.pull, listener).await?;
-    let mut prepared = Vec::new();
-    for service in &stack.services {
-        let env = resolve_env(service, &secrets, &variables)?;
-        let files = match &service.files {
-            Some(dir) => Some(directory_tar(dir).with_context(|| {
-                format!(
-                    "cannot read the files of {} in {}",
-                    service.name,
-                    dir.display()
-                )
-            })?),
-            None => None,
+    let prepared = converge::prepare(&stack, &secrets, &variables, &image_ids, |service| {
+        let Some(dir) = &service.files else {
+            return Ok(None);
         };
-        let files_digest = files.as_deref().map(sha256_hex).unwrap_or_default();
-        let hash = service.hash(&image_ids[&service.image], &env, &files_digest);
-        prepared.push(Prepared {
-            spec: service,
-            env,
-            files,
-            hash,
-        });
-    }
+        let tar = directory_tar(dir).with_context(|| {
+            format!(
+                "cannot read the files of {} in {}",
+                service.name,
+                dir.display()
+            )
+        })?;
+        Ok(Some(tar))
+    })?;
+    let (plan, existing) = converge::reconcile_with(&engine, &stack, &prepared).await?;
+    check_ports(&existing, &prepared, &plan)?;
+    let mut relay = ContainerRelay { listener };
+    let removed = converge::converge(&engine, &stack, &prepared, &plan, &secrets, &mut relay)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e:#}\nhint: the other services were left running for inspection: \
+                 `appctl logs <service>`, `appctl status`, `appctl down`"
+            )
+        })?;
 
-    let existing = engine.containers(&stack.project).await?;
-    let desired: Vec<(String, String)> = prepared
-        .iter()
-        .map(|p| (p.spec.name.clone(), p.hash.clone()))
-        .collect();
-    let plan = reconcile(&desired, &existing);
+    let schema = match stack.service("db") {
+        Some(db) => Some(apply_schema(project, db, &secrets, options, listener).await?),
+        None => None,
+    };
+    Ok(UpReport {
+        stack,
+        actions: plan.actions,
+        removed,
+        schema,
+        secrets,
+    })
+}
 
-    // Ports first: nothing starts when one is taken by something that is not this stack.
+/// Nothing starts when a port one of the changed services publishes is taken by something that is
+/// not this stack.
+fn check_ports(
+    existing: &[Existing],
+    prepared: &[converge::Prepared],
+    plan: &Reconciliation,
+) -> anyhow::Result<()> {
     for (p, (_, action)) in prepared.iter().zip(&plan.actions) {
         if matches!(action, Action::Keep { .. }) {
             continue;
@@ -140,113 +155,23 @@ pub async fn up(
             }
         }
     }
-
-    let mut removed = Vec::new();
-    for orphan in &plan.orphans {
-        engine.remove(&orphan.id).await?;
-        listener.removed(&orphan.service);
-        removed.push(orphan.service.clone());
-    }
-    if !plan.changes_nothing() {
-        engine
-            .ensure_network(&stack.project, &stack.network)
-            .await?;
-        for p in &prepared {
-            if let Some(volume) = &p.spec.volume {
-                engine
-                    .ensure_volume(&stack.project, &p.spec.name, &volume.name)
-                    .await?;
-            }
-        }
-    }
-
-    let actions: BTreeMap<&str, &Action> = plan
-        .actions
-        .iter()
-        .map(|(name, action)| (name.as_str(), action))
-        .collect();
-    for wave in stack.waves() {
-        let mut jobs = Vec::new();
-        for service in wave {
-            let p = prepared
-                .iter()
-                .find(|p| p.spec.name == service.name)
-                .expect("every service is prepared");
-            let action = actions[service.name.as_str()].clone();
-            listener.service(&service.name, &action);
-            jobs.push(bring_up(&engine, &stack, p, action, &secrets));
-        }
-        for result in join_all(jobs).await {
-            let (name, after) = result?;
-            listener.healthy(&name, after);
-        }
-    }
-
-    let schema = match stack.service("db") {
-        Some(db) => Some(apply_schema(project, db, &secrets, options, listener).await?),
-        None => None,
-    };
-    Ok(UpReport {
-        stack,
-        actions: plan.actions,
-        removed,
-        schema,
-        secrets,
-    })
+    Ok(())
 }
 
-struct Prepared<'s> {
-    spec: &'s ServiceSpec,
-    env: BTreeMap<String, String>,
-    files: Option<Vec<u8>>,
-    hash: String,
+struct ContainerRelay<'a> {
+    listener: &'a mut dyn UpListener,
 }
 
-/// Does one service's action and waits for it to be healthy; on failure, the error carries the
-/// service's last log lines and the container is left for inspection.
-async fn bring_up(
-    engine: &Engine,
-    stack: &StackSpec,
-    p: &Prepared<'_>,
-    action: Action,
-    secrets: &Secrets,
-) -> anyhow::Result<(String, Duration)> {
-    let started = Instant::now();
-    let id = match action {
-        Action::Keep { id } => id,
-        Action::Start { id } => {
-            engine.start(&id).await?;
-            id
-        }
-        Action::Create | Action::Replace { .. } => {
-            if let Action::Replace { old_id } = &action {
-                engine.remove(old_id).await?;
-            }
-            engine
-                .create_and_start(
-                    &stack.project,
-                    &stack.network,
-                    p.spec,
-                    &p.env,
-                    &p.hash,
-                    p.files.clone(),
-                )
-                .await?
-        }
-    };
-    if let Err(error) = engine.wait_healthy(p.spec, &id).await {
-        let logs = engine.last_logs(&id, 30).await;
-        let logs = redact(&logs, secrets, &p.env);
-        bail!(
-            "{error}\nlast lines of {} ({}):\n{}\nhint: the other services were left running for \
-             inspection: `appctl logs {}`, `appctl status`, `appctl down`",
-            p.spec.name,
-            p.spec.container,
-            indent(logs.trim_end()),
-            p.spec.name
-        );
+impl ContainerListener for ContainerRelay<'_> {
+    fn service(&mut self, name: &str, action: &Action) {
+        self.listener.service(name, action);
     }
-    Ok((p.spec.name.clone(), started.elapsed()))
+    fn healthy(&mut self, name: &str, after: Duration) {
+        self.listener.healthy(name, after);
+    }
+    fn removed(&mut self, name: &str) {
+        self.listener.removed(name);
+    }
 }
 
 /// Every image the stack needs, present on the engine: the missing ones (or all, with `always`)
@@ -307,24 +232,6 @@ async fn ensure_images(
         ids.insert(image.to_string(), id);
     }
     Ok(ids)
-}
-
-/// The env a container gets: the user's `${VAR}`s and the stack's secrets filled in.
-fn resolve_env(
-    service: &ServiceSpec,
-    secrets: &Secrets,
-    variables: &Variables,
-) -> anyhow::Result<BTreeMap<String, String>> {
-    service
-        .env
-        .iter()
-        .map(|(name, value)| {
-            let value = variables
-                .interpolate(value)
-                .with_context(|| format!("{}: environment variable {name}", service.name))?;
-            Ok((name.clone(), secrets.fill(&value)))
-        })
-        .collect()
 }
 
 /// The local database as the host reaches it.
@@ -433,34 +340,4 @@ pub fn directory_tar(dir: &Path) -> anyhow::Result<Vec<u8>> {
             .with_context(|| format!("cannot add {}", path.display()))?;
     }
     Ok(builder.into_inner()?)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// Log lines with the stack's secrets and every long env value replaced, so an error never prints a
-/// secret the container happened to log.
-pub fn redact(text: &str, secrets: &Secrets, env: &BTreeMap<String, String>) -> String {
-    let mut out = text.to_string();
-    let values = [
-        &secrets.db_password,
-        &secrets.jwt_secret,
-        &secrets.anon_key,
-        &secrets.service_key,
-    ];
-    for value in values.into_iter().chain(env.values()) {
-        if value.len() >= 12 {
-            out = out.replace(value.as_str(), "***");
-        }
-    }
-    out
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("  | {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
