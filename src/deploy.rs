@@ -460,6 +460,28 @@ pub struct DeployOptions {
     pub actor: String,
     /// Create the platform roles, helpers and tables first (see [`crate::bootstrap`]).
     pub bootstrap: bool,
+    /// Function packages: those of the versions the plan deploys are stored in
+    /// `appctl.function_packages`.
+    pub packages: Vec<FunctionPackage>,
+}
+
+/// A function's package as deployed: `bytes` is the tar.gz whose sha256 is `version`.
+#[derive(Clone)]
+pub struct FunctionPackage {
+    pub name: String,
+    pub version: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for FunctionPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "FunctionPackage({}, {} bytes)",
+            self.name,
+            self.bytes.len()
+        )
+    }
 }
 
 impl Default for DeployOptions {
@@ -472,6 +494,7 @@ impl Default for DeployOptions {
             statement_timeout: Duration::from_secs(1800),
             actor: actor(),
             bootstrap: false,
+            packages: Vec::new(),
         }
     }
 }
@@ -720,6 +743,23 @@ ALTER TABLE appctl.functions
     ADD COLUMN IF NOT EXISTS schedule text,
     ADD COLUMN IF NOT EXISTS env_names jsonb NOT NULL DEFAULT '[]',
     ADD COLUMN IF NOT EXISTS deployed_at timestamptz NOT NULL DEFAULT now();
+-- The package of every function version deployed (its sha256 is the version): the code that runs
+-- lives with the instance, so an export carries exactly what was deployed.
+CREATE TABLE IF NOT EXISTS appctl.function_packages (
+    version text PRIMARY KEY,
+    name text NOT NULL,
+    package bytea NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now()
+);
+-- What was done to the instance besides deployments: imports, function rollouts.
+CREATE TABLE IF NOT EXISTS appctl.audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    actor text NOT NULL,
+    appctl_version text NOT NULL,
+    action text NOT NULL,
+    detail jsonb NOT NULL DEFAULT '{}'
+);
 ";
 
 /// Platform objects, created where absent, committed before the plan is made: they only add what is
@@ -741,7 +781,7 @@ async fn run_bootstrap(conn: &mut PgConnection, schema: &str) -> Result<(), Depl
 
 async fn ensure_bookkeeping(conn: &mut PgConnection) -> Result<(), DeployError> {
     let exists: bool = sqlx::query_scalar(
-        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('appctl.functions') AND attname = 'deployed_at' AND NOT attisdropped)",
+        "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL AND to_regclass('appctl.function_packages') IS NOT NULL AND to_regclass('appctl.audit_log') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('appctl.functions') AND attname = 'deployed_at' AND NOT attisdropped)",
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -914,6 +954,7 @@ async fn apply(
         listener.step_done(step);
     }
     write_managed(&mut tx, plan).await?;
+    store_packages(&mut tx, plan, &options.packages).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO appctl.deployments (started_at, actor, appctl_version, schema_name, plan_hash, statements, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, 'applied') RETURNING id",
@@ -928,6 +969,56 @@ async fn apply(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The packages of the function versions this plan creates or changes, unless stored already.
+async fn store_packages(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    plan: &Plan,
+    packages: &[FunctionPackage],
+) -> Result<(), DeployError> {
+    for step in &plan.steps {
+        let function = match &step.change {
+            Change::CreateFunction { function, .. } => function,
+            Change::ChangeFunction { to, .. } => to,
+            _ => continue,
+        };
+        let Some(package) = packages
+            .iter()
+            .find(|p| function.version.as_ref() == Some(&p.version))
+        else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO appctl.function_packages (version, name, package) VALUES ($1, $2, $3)
+             ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(&package.version)
+        .bind(&package.name)
+        .bind(&package.bytes)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Appends an entry to `appctl.audit_log` (created when missing).
+pub async fn record_audit(
+    conn: &mut PgConnection,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), DeployError> {
+    ensure_bookkeeping(conn).await?;
+    sqlx::query(
+        "INSERT INTO appctl.audit_log (actor, appctl_version, action, detail) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(actor())
+    .bind(env!("CARGO_PKG_VERSION"))
+    .bind(action)
+    .bind(detail)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Concurrent index builds, one by one after the commit. A rerun's plan includes whatever did not

@@ -230,6 +230,9 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
         "OPENAI_API_KEY=sk-secret-never-archived\n",
     )
     .unwrap();
+    // Deployed from the command line, the functions' versions are recorded and their packages
+    // stored in the source.
+    run_ok(appctl(dir.path()).args(["deploy", "--yes", "--database-url", &source]));
     let archive = dir.path().join("backup.tar.zst");
     run_ok(
         appctl(dir.path())
@@ -312,6 +315,22 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
         target_history.ends_with(&source_history) && target_history.len() > source_history.len(),
         "source {source_history}, target {target_history}"
     );
+
+    // The deployed code travels: every package, byte for byte, its sha256 (computed by Postgres,
+    // not appctl) still its version, and the functions' records with it.
+    let packages = "SELECT string_agg(name || ':' || version || ':' || (encode(sha256(package), 'hex') = version)::text, ',' ORDER BY name) FROM appctl.function_packages";
+    let source_packages = server.psql(&source, packages);
+    assert_eq!(
+        source_packages.matches(":true").count(),
+        2,
+        "{source_packages}"
+    );
+    assert_eq!(source_packages, server.psql(&target, packages));
+    let records = "SELECT string_agg(name || ':' || version || ':' || runtime, ',' ORDER BY name) FROM appctl.functions";
+    assert_eq!(server.psql(&source, records), server.psql(&target, records));
+    // The import is in the target's audit log.
+    let audit = "SELECT string_agg(action, ',' ORDER BY id) FROM appctl.audit_log";
+    assert_eq!(server.psql(&target, audit), "import");
 
     // A second import: fail refuses duplicates and changes nothing; skip writes nothing new;
     // upsert and replace end with the same rows.

@@ -46,12 +46,17 @@ pub async fn tables(
     selection: &Selection,
 ) -> anyhow::Result<Vec<FoundTable>> {
     let mut wanted: Vec<(String, String, TableRole)> = Vec::new();
-    let platform: [(&str, &str, TableRole, bool); 5] = [
+    // appctl's own records travel as history: deployments, the audit log, the functions as last
+    // deployed and the package of every version deployed (the code that ran).
+    let platform: [(&str, &str, TableRole, bool); 8] = [
         ("auth", "users", TableRole::Auth, selection.users),
         ("auth", "identities", TableRole::Auth, selection.users),
         ("storage", "buckets", TableRole::Storage, true),
         ("storage", "objects", TableRole::Storage, selection.files),
         ("appctl", "deployments", TableRole::History, true),
+        ("appctl", "audit_log", TableRole::History, true),
+        ("appctl", "functions", TableRole::History, true),
+        ("appctl", "function_packages", TableRole::History, true),
     ];
     for (schema, name, role, include) in platform {
         if include {

@@ -136,6 +136,11 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     let actual = crate::inspect::inspect(&mut conn, &schema)
         .await
         .map_err(deploy::DeployError::from)?;
+    // The archived project file is inspected, so it names no functions; their records and packages
+    // travel as rows (appctl.functions, appctl.function_packages). The plan leaves the target's
+    // records as they are.
+    let mut desired = desired;
+    desired.functions = actual.functions.clone();
     // An empty schema gets the deploy straight away (its plan is made there, once).
     if !actual.tables.is_empty() || options.dry_run {
         let plan = deploy::make_plan_with(&mut conn, &desired, false, true).await?;
@@ -290,6 +295,14 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
         );
     }
     lap("counts", &mut timings);
+    // The import is part of the target's record, committed with the rows.
+    let detail = serde_json::json!({
+        "source": verified.manifest.source,
+        "exported_at": verified.manifest.created_at,
+        "rows": tables.iter().map(|t| t.archived).sum::<u64>(),
+        "tables": tables.len(),
+    });
+    deploy::record_audit(&mut tx, "import", detail).await?;
     tx.commit().await.context("cannot commit the import")?;
     lap("commit", &mut timings);
     Ok(ImportReport {
@@ -375,8 +388,9 @@ fn plan_load(entry: &TableEntry, mode: OnConflict, index: usize) -> anyhow::Resu
             };
             Load::Staged {
                 insert: format!(
-                    "INSERT INTO {target} ({columns}) SELECT {columns} FROM {} s WHERE NOT EXISTS (SELECT 1 FROM {target} d WHERE d.started_at = s.started_at AND d.plan_hash = s.plan_hash AND d.schema_name = s.schema_name){order}",
-                    ident(&staging)
+                    "INSERT INTO {target} ({columns}) SELECT {columns} FROM {} s WHERE NOT EXISTS (SELECT 1 FROM {target} d WHERE {}){order}",
+                    ident(&staging),
+                    same_history_entry(entry)
                 ),
                 staging,
             }
@@ -397,6 +411,29 @@ fn plan_load(entry: &TableEntry, mode: OnConflict, index: usize) -> anyhow::Resu
             staging,
         },
     })
+}
+
+/// When a history row of the archive (`s`) is one the target (`d`) has already: the same event
+/// for logs (their ids differ between instances), the same key for records and packages.
+fn same_history_entry(entry: &TableEntry) -> String {
+    let columns: Vec<&str> = match entry.name.as_str() {
+        "deployments" => vec!["started_at", "plan_hash", "schema_name"],
+        "audit_log" => vec!["at", "action", "actor"],
+        _ => entry
+            .primary_key
+            .iter()
+            .map(String::as_str)
+            .filter(|c| *c != "id")
+            .collect(),
+    };
+    if columns.is_empty() {
+        return "false".to_string();
+    }
+    columns
+        .iter()
+        .map(|c| format!("d.{0} IS NOT DISTINCT FROM s.{0}", ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 async fn check_table(conn: &mut PgConnection, entry: &TableEntry) -> anyhow::Result<()> {

@@ -170,6 +170,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         statement_timeout: args.statement_timeout,
         actor: deploy::actor(),
         bootstrap: args.bootstrap,
+        packages: crate::functions::packages(&project)?,
     };
     let variables = Variables::from_env(project.dir())
         .with_context(|| format!("cannot read {}", project.dir().join(".env").display()))?;
@@ -193,7 +194,14 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                     "Preparing functions on {} (environment {})...",
                     target.docker_host, target.environment
                 ));
-                let rollout = remote::prepare(&project, target, &variables, &mut listener).await?;
+                let rollout = remote::prepare(
+                    &project,
+                    target,
+                    &options.packages,
+                    &variables,
+                    &mut listener,
+                )
+                .await?;
                 if let Some(saved) = &saved {
                     check_saved_versions(saved, &rollout.versions)?;
                 }
@@ -219,7 +227,15 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 "Rolling out functions to {}...",
                 rollout.endpoint()
             ));
-            rollout.apply(&mut listener).await?;
+            let result = rollout.apply(&mut listener).await;
+            let detail = serde_json::json!({
+                "docker_host": rollout.endpoint(),
+                "changes": rollout.describe().iter().map(|l| l.trim()).collect::<Vec<_>>(),
+                "outcome": if result.is_ok() { "applied" } else { "failed" },
+            });
+            // The audit entry is best effort: the rollout's own outcome is what the user sees.
+            let _ = deploy::record_audit(&mut conn, "functions rollout", detail).await;
+            result?;
         }
         anyhow::Ok((outcome, rollout))
     })?;

@@ -31,6 +31,29 @@ pub fn attach_versions(database: &mut Database, project: &Project) -> Result<(),
     Ok(())
 }
 
+/// Every declared function's package (made in memory), as a deploy stores and runs it.
+pub fn packages(project: &Project) -> Result<Vec<crate::deploy::FunctionPackage>, PackageError> {
+    project
+        .file
+        .functions
+        .iter()
+        .map(|(name, function)| {
+            let (info, bytes) = package::pack(
+                name,
+                function,
+                project.dir(),
+                PackageOptions::default(),
+                Vec::new(),
+            )?;
+            Ok(crate::deploy::FunctionPackage {
+                name: name.clone(),
+                version: info.version,
+                bytes,
+            })
+        })
+        .collect()
+}
+
 /// What differs between a deployed record and a declared function, in the plan's words:
 /// `version 1a2b3c4d5e6f → 9f8e7d6c5b4a`, `timeout 30s → 1m`, `env +NEW -OLD`, `execute: users (was any)`.
 /// Empty when nothing does. A desired version of `None` is not compared.

@@ -20,7 +20,7 @@ use super::reconcile::{Action, Reconciliation};
 use super::secrets::{Secrets, sign_role_key};
 use super::spec::{self, RemoteSite, StackSpec};
 use super::template;
-use crate::functions::package::{self, PackageOptions};
+use crate::deploy::FunctionPackage;
 use crate::project::Project;
 use crate::project::vars::Variables;
 
@@ -229,10 +229,12 @@ impl Rollout {
 
 /// Reaches the Docker host, makes sure it has every image (copied from the local engine when it
 /// lacks one and the local engine has it, else pulled by it), makes the packages and works out
-/// what changes. Touches no container.
+/// what changes. Touches no container. `packages` are the functions' packages, as
+/// [`crate::functions::packages`] makes them.
 pub async fn prepare(
     project: &Project,
     target: &Target,
+    packages: &[FunctionPackage],
     variables: &Variables,
     listener: &mut dyn RolloutListener,
 ) -> anyhow::Result<Rollout> {
@@ -251,19 +253,10 @@ pub async fn prepare(
     let engine = Engine::connect_to(&target.docker_host, target.cert_path.as_deref()).await?;
     let image_ids = ensure_images(&engine, &stack, listener).await?;
 
-    let mut packages = BTreeMap::new();
-    let mut versions = BTreeMap::new();
-    for (name, function) in &project.file.functions {
-        let (info, bytes) = package::pack(
-            name,
-            function,
-            project.dir(),
-            PackageOptions::default(),
-            Vec::new(),
-        )?;
-        versions.insert(name.clone(), info.version);
-        packages.insert(format!("functions.{name}"), bytes);
-    }
+    let versions: BTreeMap<String, String> = packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
     let secrets = Secrets {
         db_password: String::new(),
         anon_key: sign_role_key("anon", &target.jwt_secret)?,
@@ -271,7 +264,11 @@ pub async fn prepare(
         jwt_secret: target.jwt_secret.clone(),
     };
     let prepared = converge::prepare(&stack, &secrets, variables, &image_ids, |service| {
-        Ok(packages.remove(&service.name))
+        Ok(service
+            .name
+            .strip_prefix("functions.")
+            .and_then(|name| packages.iter().find(|p| p.name == name))
+            .map(|p| p.bytes.clone()))
     })?;
     let (plan, _) = converge::reconcile_with(&engine, &stack, &prepared).await?;
     Ok(Rollout {
