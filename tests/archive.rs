@@ -431,7 +431,7 @@ fn postgres_15_to_18_and_corrupt_archives_are_refused_before_any_write() {
         .unwrap();
     let text = String::from_utf8(manifest.1.clone()).unwrap();
     manifest.1 = text
-        .replacen("\"format\": 1", "\"format\": 2", 1)
+        .replacen("\"format\": 1", "\"format\": 3", 1)
         .into_bytes();
     write_tar(&newer, &entries);
     corrupt.push(("upgrade appctl", newer));

@@ -169,6 +169,7 @@ fn compare(manifest: &Manifest, seen: &BTreeMap<String, Seen>) -> Vec<String> {
     if !listed.contains_key(PROJECT_FILE) {
         problems.push(format!("the manifest does not list {PROJECT_FILE}"));
     }
+    problems.extend(compare_files(manifest, &listed));
     for table in &manifest.tables {
         let mut rows = 0;
         for part in &table.parts {
@@ -187,6 +188,38 @@ fn compare(manifest: &Manifest, seen: &BTreeMap<String, Seen>) -> Vec<String> {
                 rows,
                 table.rows
             ));
+        }
+    }
+    problems
+}
+
+/// The stored files against the entries that hold them: each one listed with the same size and
+/// sha256, in a listed bucket, once.
+fn compare_files(manifest: &Manifest, listed: &BTreeMap<&str, &manifest::Entry>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let buckets: std::collections::BTreeSet<&str> =
+        manifest.buckets.iter().map(String::as_str).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for file in &manifest.files {
+        let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
+        match listed.get(file.path.as_str()) {
+            None => problems.push(format!(
+                "{label} is held by the entry `{}`, which the manifest does not list",
+                file.path
+            )),
+            Some(entry) if entry.size != file.size || entry.sha256 != file.sha256 => {
+                problems.push(format!(
+                    "{label}: its size or sha256 differs from its entry `{}`",
+                    file.path
+                ))
+            }
+            Some(_) => {}
+        }
+        if !buckets.contains(file.bucket.as_str()) {
+            problems.push(format!("{label}: the bucket is not listed in `buckets`"));
+        }
+        if !seen.insert((file.bucket.as_str(), file.key.as_str())) {
+            problems.push(format!("{label} appears twice"));
         }
     }
     problems
@@ -212,6 +245,8 @@ mod tests {
             options: ExportedWith::default(),
             tables: Vec::new(),
             entries,
+            buckets: Vec::new(),
+            files: Vec::new(),
         }
     }
 

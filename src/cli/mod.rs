@@ -18,6 +18,7 @@ mod pull;
 mod render;
 mod schema;
 mod status;
+mod storage;
 mod up;
 mod validate;
 
