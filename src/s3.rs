@@ -66,8 +66,13 @@ impl S3Config {
         let parsed = reqwest::Url::parse(&endpoint)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if parsed.is_none() {
+        let Some(parsed) = parsed else {
             bail!("the S3 endpoint `{endpoint}` is not an http:// or https:// URL");
+        };
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            bail!(
+                "the S3 endpoint holds credentials; give only scheme, host and port, and the keys as access_key/secret_key (or APPCTL_S3_ACCESS_KEY_ID/APPCTL_S3_SECRET_ACCESS_KEY)"
+            );
         }
         let region = region
             .filter(|r| !r.is_empty())
@@ -272,6 +277,8 @@ mod tests {
     #[test]
     fn checks_endpoints_keys_and_names() {
         assert!(S3Config::new("ftp://x", None, None, None).is_err());
+        let error = S3Config::new("http://k:hunter2@x", None, None, None).unwrap_err();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
         assert!(S3Config::new("http://x", None, Some("a".into()), None).is_err());
         assert!(S3Config::new("http://x", Some("eu west"), None, None).is_err());
         assert!(check_bucket_name("uploads").is_ok());

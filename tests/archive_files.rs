@@ -186,6 +186,11 @@ fn seed(server: &PgServer, url: &str, s3: &S3Server, objects: &[(&str, &str, Vec
         "orphan.txt",
         b"no row names me".to_vec(),
     );
+    // A row whose metadata says another size than S3's: reported, exported as it is.
+    server.psql(
+        url,
+        "UPDATE storage.objects SET metadata = jsonb_set(metadata, '{size}', '999') WHERE name = 'u/1.png'",
+    );
 }
 
 fn store(s3: &S3Server, bucket: &str) -> object_store::aws::AmazonS3 {
@@ -326,6 +331,10 @@ fn files_round_trip_with_their_metadata_and_conflict_modes() {
         "{text}"
     );
     assert!(text.contains("Exported 5 stored file(s)"), "{text}");
+    assert!(
+        text.contains("avatars/u/1.png (999 in its row, 18 in S3)"),
+        "{text}"
+    );
 
     // The archive: every file under files/<bucket>/<key> (one percent-encoded segment each), its
     // bytes equal to the source's; storage.objects rows; no secret anywhere.
@@ -372,7 +381,10 @@ fn files_round_trip_with_their_metadata_and_conflict_modes() {
             .args(["import", "--verify-only"])
             .arg(&archive),
     );
-    assert!(text.contains("is valid"), "{text}");
+    assert!(
+        text.contains("is valid") && text.contains("5 stored files in 3 buckets"),
+        "{text}"
+    );
 
     // An archive with files needs storage named on import too; nothing is written without it.
     let untouched = server.psql(&target, EVERYTHING);

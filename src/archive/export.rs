@@ -55,6 +55,8 @@ pub struct ExportReport {
     pub objects_left_out: i64,
     /// Objects on S3 that no `storage.objects` row names: not exported.
     pub orphans: Vec<(String, String)>,
+    /// Files whose row's `metadata.size` differs from S3's: (bucket, key, row's, S3's).
+    pub size_mismatches: Vec<(String, String, u64, u64)>,
 }
 
 pub(super) enum Item {
@@ -256,7 +258,11 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         manifest,
         archive_bytes,
         objects_left_out,
-        orphans: storage_files.map(|f| f.orphans).unwrap_or_default(),
+        orphans: storage_files
+            .as_ref()
+            .map(|f| f.orphans.clone())
+            .unwrap_or_default(),
+        size_mismatches: storage_files.map(|f| f.size_mismatches).unwrap_or_default(),
     })
 }
 

@@ -90,6 +90,9 @@ pub struct ExportFiles {
     pub objects: Vec<(String, String)>,
     /// Objects on S3 that no `storage.objects` row names: reported, not exported.
     pub orphans: Vec<(String, String)>,
+    /// Objects whose row's `metadata.size` differs from S3's size: (bucket, key, row's, S3's).
+    /// Reported; the bytes travel as S3 has them, the row as the database has it.
+    pub size_mismatches: Vec<(String, String, u64, u64)>,
 }
 
 /// Reads the buckets and object names in the export's snapshot (`conn` is in it) and checks them
@@ -115,7 +118,7 @@ pub async fn plan_export(
     let has_objects: bool = sqlx::query_scalar("SELECT to_regclass('storage.objects') IS NOT NULL")
         .fetch_one(&mut *conn)
         .await?;
-    let mut objects: Vec<(String, String)> = Vec::new();
+    let mut rows_found: Vec<(String, String, Option<String>)> = Vec::new();
     if has_objects {
         let unnamed: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM storage.objects WHERE bucket_id IS NULL OR name IS NULL",
@@ -127,13 +130,18 @@ pub async fn plan_export(
                 "{unnamed} row(s) of storage.objects have no bucket_id or no name, so no file can belong to them; fix or delete them, or export with --no-files"
             );
         }
-        objects = sqlx::query_as(
-            "SELECT bucket_id, name FROM storage.objects ORDER BY bucket_id COLLATE \"C\", name COLLATE \"C\"",
+        // to_jsonb(o): works whether or not the table has Supabase's `metadata` column.
+        rows_found = sqlx::query_as(
+            "SELECT bucket_id, name, to_jsonb(o) -> 'metadata' ->> 'size' FROM storage.objects o ORDER BY bucket_id COLLATE \"C\", name COLLATE \"C\"",
         )
         .fetch_all(&mut *conn)
         .await
         .context("cannot read storage.objects")?;
     }
+    let objects: Vec<(String, String)> = rows_found
+        .iter()
+        .map(|(bucket, key, _)| (bucket.clone(), key.clone()))
+        .collect();
     let Some(storage) = storage else {
         bail!(
             "the instance has {} bucket(s) ({}) holding {} file(s), but no S3 storage is named: select an environment with a `storage:` section (--env NAME), or pass --s3-endpoint URL (or set APPCTL_S3_ENDPOINT, with the keys in APPCTL_S3_ACCESS_KEY_ID and APPCTL_S3_SECRET_ACCESS_KEY), or pass --no-files to leave the files and their metadata (storage.objects) out",
@@ -142,26 +150,34 @@ pub async fn plan_export(
             objects.len()
         );
     };
-    let mut rows: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (bucket, key) in &objects {
+    let mut rows: BTreeMap<&str, BTreeMap<&str, Option<u64>>> = BTreeMap::new();
+    for (bucket, key, size) in &rows_found {
         s3::object_path(bucket, key)?;
         rows.entry(bucket.as_str())
             .or_default()
-            .insert(key.as_str());
+            .insert(key.as_str(), size.as_deref().and_then(|s| s.parse().ok()));
     }
     let mut missing = Vec::new();
     let mut orphans = Vec::new();
+    let mut size_mismatches = Vec::new();
     for bucket in &buckets {
         s3::check_bucket_name(bucket)?;
         let on_s3 = list_bucket(storage, bucket).await?;
         let named = rows.remove(bucket.as_str()).unwrap_or_default();
-        for key in &named {
-            if !on_s3.contains_key(*key) {
-                missing.push((bucket.clone(), key.to_string()));
+        for (key, row_size) in &named {
+            match on_s3.get(*key) {
+                None => missing.push((bucket.clone(), key.to_string())),
+                Some(&size) => {
+                    if let Some(row_size) = *row_size
+                        && row_size != size
+                    {
+                        size_mismatches.push((bucket.clone(), key.to_string(), row_size, size));
+                    }
+                }
             }
         }
         for key in on_s3.keys() {
-            if !named.contains(key.as_str()) {
+            if !named.contains_key(key.as_str()) {
                 orphans.push((bucket.clone(), key.clone()));
             }
         }
@@ -178,6 +194,7 @@ pub async fn plan_export(
         buckets,
         objects,
         orphans,
+        size_mismatches,
     }))
 }
 

@@ -107,6 +107,24 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             report.objects_left_out
         ));
     }
+    if !report.size_mismatches.is_empty() {
+        let shown: Vec<String> = report
+            .size_mismatches
+            .iter()
+            .take(10)
+            .map(|(bucket, key, row, s3)| format!("{bucket}/{key} ({row} in its row, {s3} in S3)"))
+            .collect();
+        eprintln!(
+            "warning: {} file(s) have a size in storage.objects.metadata that differs from S3's; exported as they are: {}{}",
+            report.size_mismatches.len(),
+            shown.join(", "),
+            if report.size_mismatches.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
     if !report.orphans.is_empty() {
         let shown: Vec<String> = report
             .orphans

@@ -68,17 +68,21 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 "rows": rows,
                 "entries": manifest.entries.len() + 1,
                 "bytes": verified.bytes,
+                "files": manifest.files.len(),
+                "buckets": manifest.buckets,
             });
             println!("{}", serde_json::to_string_pretty(&summary)?);
         } else {
             output.status(format!(
-                "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} entries checked ({}) in {:.1}s.",
+                "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} stored files in {} buckets, {} entries checked ({}) in {:.1}s.",
                 args.archive.display(),
                 manifest.format,
                 manifest.created_at,
                 manifest.source.database,
                 manifest.source.server_version,
                 manifest.tables.len(),
+                manifest.files.len(),
+                manifest.buckets.len(),
                 manifest.entries.len() + 1,
                 bytesize::ByteSize(verified.bytes),
                 started.elapsed().as_secs_f64()
