@@ -230,12 +230,21 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
         "OPENAI_API_KEY=sk-secret-never-archived\n",
     )
     .unwrap();
+    // The template declares a bucket: without S3 storage named, export needs --no-files (the files'
+    // round trip is tests/archive_files.rs).
     let archive = dir.path().join("backup.tar.zst");
-    run_ok(
+    let stderr = run_err(
         appctl(dir.path())
             .args(["export", "--database-url", &source, "-o"])
             .arg(&archive),
     );
+    assert!(stderr.contains("--no-files"), "{stderr}");
+    let stderr = run_ok(
+        appctl(dir.path())
+            .args(["export", "--no-files", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
+    assert!(stderr.contains("left out (--no-files)"), "{stderr}");
 
     let stderr = run_ok(
         appctl(dir.path())
