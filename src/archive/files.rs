@@ -551,14 +551,24 @@ pub async fn apply(
                 if sender.blocking_send(Ok(Piece::Start(index))).is_err() {
                     return Ok(());
                 }
-                // Bounded by the entry's size.
+                // Bounded by the entry's size. Each chunk is filled (the decompressor hands out
+                // far less than READ_BYTES at a time): a multipart upload keeps its chunks until a
+                // part is sent, so a mostly empty allocation per chunk would multiply its memory.
                 loop {
                     let mut chunk = vec![0u8; READ_BYTES];
-                    let n = entry.read(&mut chunk)?;
-                    if n == 0 {
+                    let mut filled = 0;
+                    while filled < READ_BYTES {
+                        let n = entry.read(&mut chunk[filled..])?;
+                        if n == 0 {
+                            break;
+                        }
+                        filled += n;
+                    }
+                    if filled == 0 {
                         break;
                     }
-                    chunk.truncate(n);
+                    chunk.truncate(filled);
+                    chunk.shrink_to_fit();
                     if sender.blocking_send(Ok(Piece::Data(chunk.into()))).is_err() {
                         return Ok(());
                     }
