@@ -591,6 +591,23 @@ fn no_files_and_corrupt_file_entries_are_refused_before_any_write() {
         );
     }
 
+    // Storage that does not answer: a clear error, quickly (a port nothing listens on).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let text = run_err(
+        appctl(dir.path())
+            .env("APPCTL_S3_ENDPOINT", format!("http://127.0.0.1:{closed}"))
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(dir.path().join("unreachable.tar")),
+    );
+    assert!(text.contains("cannot reach the S3 endpoint"), "{text}");
+    assert!(!dir.path().join("unreachable.tar").exists());
+    eprintln!("unreachable storage refused in {:?}", started.elapsed());
+
     // --no-files: neither files nor storage.objects travel, no storage is needed, and it says so.
     let bare = dir.path().join("bare.tar");
     let text = run_ok(
