@@ -202,6 +202,13 @@ fn compare_files(manifest: &Manifest, listed: &BTreeMap<&str, &manifest::Entry>)
     let mut seen = std::collections::BTreeSet::new();
     for file in &manifest.files {
         let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
+        let expected = super::files::archive_path(&file.bucket, &file.key);
+        if file.path != expected {
+            problems.push(format!(
+                "{label} is held by the entry `{}`, not `{expected}`",
+                file.path
+            ));
+        }
         match listed.get(file.path.as_str()) {
             None => problems.push(format!(
                 "{label} is held by the entry `{}`, which the manifest does not list",
@@ -248,6 +255,57 @@ mod tests {
             buckets: Vec::new(),
             files: Vec::new(),
         }
+    }
+
+    #[test]
+    fn files_must_match_their_entries_and_buckets() {
+        use crate::archive::manifest::FileEntry;
+        let entry = Entry {
+            path: "files/up/a%2Fb".into(),
+            size: 3,
+            sha256: "abc".into(),
+            rows: None,
+        };
+        let file = |bucket: &str, key: &str, path: &str, size| FileEntry {
+            bucket: bucket.into(),
+            key: key.into(),
+            path: path.into(),
+            size,
+            sha256: "abc".into(),
+        };
+        let mut manifest = manifest(vec![entry.clone()]);
+        manifest.buckets = vec!["up".into()];
+        manifest.files = vec![file("up", "a/b", "files/up/a%2Fb", 3)];
+        let listed: BTreeMap<&str, &Entry> = [(entry.path.as_str(), &entry)].into();
+        assert!(compare_files(&manifest, &listed).is_empty());
+        manifest.files = vec![
+            file("up", "a/b", "files/up/a%2Fb", 4),
+            file("up", "a/b", "files/up/a%2Fb", 3),
+            file("other", "x", "files/other/x", 3),
+            file("up", "c", "files/up/a%2Fb", 3),
+        ];
+        let problems = compare_files(&manifest, &listed);
+        assert!(
+            problems[0].contains("size or sha256 differs"),
+            "{problems:?}"
+        );
+        assert!(problems[1].contains("appears twice"), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("not listed in `buckets`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("not `files/up/c`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`files/other/x`, which the manifest does not list")),
+            "{problems:?}"
+        );
     }
 
     #[test]
