@@ -325,7 +325,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__export)
-            opts="-f -o -y -v -q -h -V --file --database-url --out --tables --exclude --no-files --no-users --force --jobs --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -o -y -v -q -h -V --file --database-url --out --tables --exclude --s3-endpoint --s3-region --no-files --no-users --force --jobs --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +356,14 @@ _appctl() {
                     return 0
                     ;;
                 --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --s3-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --s3-region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -889,7 +897,7 @@ _appctl() {
             return 0
             ;;
         appctl__subcmd__import)
-            opts="-f -y -v -q -h -V --file --database-url --on-conflict --dry-run --verify-only --checksum --env --json --yes --no-color --verbose --quiet --help --version"
+            opts="-f -y -v -q -h -V --file --database-url --on-conflict --dry-run --verify-only --checksum --s3-endpoint --s3-region --no-files --env --json --yes --no-color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,6 +917,14 @@ _appctl() {
                     ;;
                 --on-conflict)
                     COMPREPLY=($(compgen -W "fail skip upsert replace" -- "${cur}"))
+                    return 0
+                    ;;
+                --s3-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --s3-region)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --env)

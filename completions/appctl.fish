@@ -225,9 +225,11 @@ complete -c appctl -n "__fish_appctl_using_subcommand export" -l database-url -d
 complete -c appctl -n "__fish_appctl_using_subcommand export" -s o -l out -d 'The archive to write (`.tar.zst`; a name ending in `.tar` is written uncompressed)' -r -F
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l tables -d 'Only these tables' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l exclude -d 'Leave out these tables' -r
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l s3-endpoint -d 'S3 endpoint holding the bucket files, e.g. http://127.0.0.1:9000 [default: the environment\'s storage.endpoint]; keys come from APPCTL_S3_ACCESS_KEY_ID and APPCTL_S3_SECRET_ACCESS_KEY' -r
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l s3-region -d 'S3 region [default: the environment\'s storage.region, else us-east-1]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l jobs -d 'Connections reading tables at once' -r
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l env -d 'The environment of appctl.yaml to work on' -r
-complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-files -d 'Leave out storage files (and their metadata, storage.objects)'
+complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-files -d 'Leave storage files and their metadata (storage.objects) out'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l no-users -d 'Leave out auth users and identities'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l force -d 'Overwrite the archive if it exists'
 complete -c appctl -n "__fish_appctl_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
@@ -243,10 +245,13 @@ complete -c appctl -n "__fish_appctl_using_subcommand import" -l on-conflict -d 
 skip\t''
 upsert\t''
 replace\t''"
+complete -c appctl -n "__fish_appctl_using_subcommand import" -l s3-endpoint -d 'S3 endpoint holding the bucket files, e.g. http://127.0.0.1:9000 [default: the environment\'s storage.endpoint]; keys come from APPCTL_S3_ACCESS_KEY_ID and APPCTL_S3_SECRET_ACCESS_KEY' -r
+complete -c appctl -n "__fish_appctl_using_subcommand import" -l s3-region -d 'S3 region [default: the environment\'s storage.region, else us-east-1]' -r
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l env -d 'The environment of appctl.yaml to work on' -r
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l dry-run -d 'Check everything and show what would be written, write nothing'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l verify-only -d 'Only verify the archive; no database needed'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l checksum -d 'After loading, read every table back and compare its rows with the archive\'s digest (slower; counts are always checked)'
+complete -c appctl -n "__fish_appctl_using_subcommand import" -l no-files -d 'Leave storage files and their metadata (storage.objects) out'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -s y -l yes -d 'Answer yes to every confirmation (for CI)'
 complete -c appctl -n "__fish_appctl_using_subcommand import" -l no-color -d 'Never colour the output (NO_COLOR is honoured too)'

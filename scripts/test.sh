@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 # PostgreSQL 18 tests (pgvector) must run here, not be skipped.
 export APPCTL_REQUIRE_PG18=1
+# The storage-file tests run against s3s-fs (installed above), never skipped.
+export APPCTL_REQUIRE_S3=1
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 

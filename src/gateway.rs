@@ -154,7 +154,7 @@ pub async fn serve_on(
     config: GatewayConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
+    let client = crate::tls::http_client()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -24,5 +24,7 @@ pub mod plan_output;
 pub mod project;
 pub mod pull;
 pub mod render;
+pub mod s3;
 pub mod stack;
 pub mod templates;
+pub mod tls;

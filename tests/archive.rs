@@ -233,12 +233,21 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
     // Deployed from the command line, the functions' versions are recorded and their packages
     // stored in the source.
     run_ok(appctl(dir.path()).args(["deploy", "--yes", "--database-url", &source]));
+    // The template declares a bucket: without S3 storage named, export needs --no-files (the files'
+    // round trip is tests/archive_files.rs).
     let archive = dir.path().join("backup.tar.zst");
-    run_ok(
+    let stderr = run_err(
         appctl(dir.path())
             .args(["export", "--database-url", &source, "-o"])
             .arg(&archive),
     );
+    assert!(stderr.contains("--no-files"), "{stderr}");
+    let stderr = run_ok(
+        appctl(dir.path())
+            .args(["export", "--no-files", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
+    assert!(stderr.contains("left out (--no-files)"), "{stderr}");
 
     let stderr = run_ok(
         appctl(dir.path())
@@ -450,7 +459,7 @@ fn postgres_15_to_18_and_corrupt_archives_are_refused_before_any_write() {
         .unwrap();
     let text = String::from_utf8(manifest.1.clone()).unwrap();
     manifest.1 = text
-        .replacen("\"format\": 1", "\"format\": 2", 1)
+        .replacen("\"format\": 1", "\"format\": 3", 1)
         .into_bytes();
     write_tar(&newer, &entries);
     corrupt.push(("upgrade appctl", newer));

@@ -142,7 +142,7 @@ fn the_gateway_passes_requests_to_the_services_that_run() {
             let _ = gateway_stopped.await;
         }));
 
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let client = appctl::tls::http_client().no_proxy().build().unwrap();
         let health: serde_json::Value = client
             .get(format!("{gateway_url}/health"))
             .send()

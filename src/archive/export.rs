@@ -42,6 +42,8 @@ pub struct ExportOptions {
     pub workers: usize,
     /// Progress bars on stderr (only on a terminal).
     pub progress: bool,
+    /// The S3 storage holding the bucket files (needed when `selection.files` and buckets exist).
+    pub storage: Option<crate::s3::S3Config>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,9 +53,13 @@ pub struct ExportReport {
     pub archive_bytes: u64,
     /// Rows of `storage.objects` left out with their files (`files: false`).
     pub objects_left_out: i64,
+    /// Objects on S3 that no `storage.objects` row names: not exported.
+    pub orphans: Vec<(String, String)>,
+    /// Files whose row's `metadata.size` differs from S3's: (bucket, key, row's, S3's).
+    pub size_mismatches: Vec<(String, String, u64, u64)>,
 }
 
-enum Item {
+pub(super) enum Item {
     Bytes {
         path: String,
         bytes: Vec<u8>,
@@ -62,6 +68,12 @@ enum Item {
     File {
         path: String,
         disk: PathBuf,
+    },
+    /// A storage file streamed from S3 as it is written.
+    Stream {
+        path: String,
+        size: u64,
+        reader: super::files::ChunkReader,
     },
 }
 
@@ -102,6 +114,11 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     let yaml = crate::pull::to_yaml(&pulled.file).context("cannot write the project file")?;
     let schema_sql = schema_sql(&inspection.database);
     let found = catalog::tables(&mut tx, &options.selection).await?;
+    let storage_files = if options.selection.files {
+        super::files::plan_export(&mut tx, options.storage.as_ref()).await?
+    } else {
+        None
+    };
     let objects_left_out: i64 = if options.selection.files {
         0
     } else {
@@ -152,7 +169,19 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
                 .await?;
             }
         }
-        read_tables(options, &snapshot, found, &sender).await
+        let tables = read_tables(options, &snapshot, found, &sender).await?;
+        let files = match (&storage_files, &options.storage) {
+            (Some(files), Some(storage)) => {
+                let bar = if options.progress {
+                    super::files::bytes_bar(None)
+                } else {
+                    ProgressBar::hidden()
+                };
+                super::files::send_files(storage, files, &sender, &bar).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok((tables, files))
     }
     .await;
     drop(sender);
@@ -161,10 +190,17 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     let written = writer_thread
         .join()
         .map_err(|_| anyhow::anyhow!("the archive writer stopped unexpectedly"))?;
-    let (tables, writer) = match (result, written) {
-        (Ok(tables), Ok(writer)) => (tables, writer),
+    let ((tables, mut files), writer) = match (result, written) {
+        (Ok(done), Ok(writer)) => (done, writer),
         (Err(error), Ok(writer)) => {
             writer.abandon();
+            return Err(error);
+        }
+        // The writer stopped because this side failed (a file's download): that error says why.
+        (Err(error), Err(_)) if !error.is::<WriterStopped>() => {
+            let mut partial = out.as_os_str().to_owned();
+            partial.push(".partial");
+            let _ = std::fs::remove_file(partial);
             return Err(error);
         }
         (_, Err(error)) => {
@@ -175,8 +211,8 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         }
     };
 
-    let manifest = Manifest {
-        format: manifest::FORMAT,
+    let mut manifest = Manifest {
+        format: manifest::FORMAT_ROWS,
         appctl_version: env!("CARGO_PKG_VERSION").into(),
         created_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         source: Source {
@@ -194,7 +230,26 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         },
         tables,
         entries: writer.entries().to_vec(),
+        buckets: Vec::new(),
+        files: Vec::new(),
     };
+    if let Some(storage_files) = &storage_files {
+        let sums: std::collections::HashMap<&str, &str> = manifest
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.sha256.as_str()))
+            .collect();
+        for file in &mut files {
+            file.sha256 = sums
+                .get(file.path.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_string();
+        }
+        manifest.buckets = storage_files.buckets.clone();
+        manifest.files = files;
+        manifest.format = manifest::FORMAT_FILES;
+    }
     let bytes = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
     let archive_bytes = writer
         .finish(manifest::MANIFEST, &bytes)
@@ -203,14 +258,21 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         manifest,
         archive_bytes,
         objects_left_out,
+        orphans: storage_files
+            .as_ref()
+            .map(|f| f.orphans.clone())
+            .unwrap_or_default(),
+        size_mismatches: storage_files.map(|f| f.size_mismatches).unwrap_or_default(),
     })
 }
 
-async fn send(sender: &mpsc::Sender<Item>, item: Item) -> anyhow::Result<()> {
-    sender
-        .send(item)
-        .await
-        .map_err(|_| anyhow::anyhow!("the archive writer stopped (see the error below)"))
+/// The writer thread stopped; its own error says why.
+#[derive(Debug, thiserror::Error)]
+#[error("the archive writer stopped (see the error below)")]
+pub(super) struct WriterStopped;
+
+pub(super) async fn send(sender: &mpsc::Sender<Item>, item: Item) -> anyhow::Result<()> {
+    sender.send(item).await.map_err(|_| WriterStopped.into())
 }
 
 fn write_items(writer: &mut Writer, mut receiver: mpsc::Receiver<Item>) -> anyhow::Result<()> {
@@ -225,6 +287,7 @@ fn write_items(writer: &mut Writer, mut receiver: mpsc::Receiver<Item>) -> anyho
                     .add_reader(&path, size, std::io::BufReader::new(file))
                     .with_context(|| format!("cannot add {}", disk.display()))?;
             }
+            Item::Stream { path, size, reader } => writer.add_reader(&path, size, reader)?,
         }
     }
     Ok(())

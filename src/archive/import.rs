@@ -51,6 +51,10 @@ pub struct ImportOptions {
     pub progress: bool,
     /// After loading, read every table back and compare its rows' digest with the archive's.
     pub checksum: bool,
+    /// The target's S3 storage, for the archive's files.
+    pub storage: Option<crate::s3::S3Config>,
+    /// Leave the files and `storage.objects` out.
+    pub no_files: bool,
 }
 
 /// The target's schema differs from the archive's and the target is not empty: import stops.
@@ -73,6 +77,10 @@ pub struct ImportReport {
     pub dry_run: bool,
     /// Where the time went: (phase, seconds).
     pub timings: Vec<(&'static str, f64)>,
+    /// What happens (or, with `dry_run`, would happen) to the archive's files; `None` without files.
+    pub files_plan: Option<super::files::ImportPlan>,
+    /// What was done on S3.
+    pub files: Option<super::files::FilesReport>,
 }
 
 #[derive(Debug, Clone)]
@@ -123,8 +131,16 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
         timings.push((name, clock.elapsed().as_secs_f64()));
         clock = std::time::Instant::now();
     };
-    let verified = verify::verify(path)?;
+    let mut verified = verify::verify(path)?;
     lap("verify", &mut timings);
+    // Storage files: checked against the target's buckets before any write (reads only).
+    let files_plan = super::files::prepare_import(
+        &mut verified.manifest,
+        options.storage.as_ref(),
+        options.no_files,
+        options.on_conflict,
+    )
+    .await?;
     let file: crate::project::file::ProjectFile =
         serde_yaml_ng::from_str(&verified.project_file)
             .context("the archived project file (project/appctl.yaml) cannot be read")?;
@@ -148,7 +164,7 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             return Err(TargetDiffers { schema, plan }.into());
         }
         if options.dry_run {
-            return dry_run(&mut conn, verified, plan).await;
+            return dry_run(&mut conn, verified, plan, files_plan).await;
         }
     }
     let deploy_options = DeployOptions {
@@ -295,12 +311,24 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
         );
     }
     lap("counts", &mut timings);
+    // Files go in while the rows' transaction is open: if they fail, no row is committed.
+    let files = match (&files_plan, &options.storage) {
+        (Some(plan), Some(storage)) => {
+            let bar = bars.add(super::files::bytes_bar(Some(plan.upload_bytes())));
+            let report = super::files::apply(path, storage, plan, &bar).await?;
+            bar.finish();
+            lap("files", &mut timings);
+            Some(report)
+        }
+        _ => None,
+    };
     // The import is part of the target's record, committed with the rows.
     let detail = serde_json::json!({
         "source": verified.manifest.source,
         "exported_at": verified.manifest.created_at,
         "rows": tables.iter().map(|t| t.archived).sum::<u64>(),
         "tables": tables.len(),
+        "files": files_plan.as_ref().map(|p| p.files.len()),
     });
     deploy::record_audit(&mut tx, "import", detail).await?;
     tx.commit().await.context("cannot commit the import")?;
@@ -311,6 +339,8 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
         tables,
         dry_run: false,
         timings,
+        files_plan,
+        files,
     })
 }
 
@@ -318,6 +348,7 @@ async fn dry_run(
     conn: &mut PgConnection,
     verified: Verified,
     plan: Plan,
+    files_plan: Option<super::files::ImportPlan>,
 ) -> anyhow::Result<ImportReport> {
     let mut tables = Vec::new();
     for table in &verified.manifest.tables {
@@ -336,6 +367,8 @@ async fn dry_run(
         tables,
         dry_run: true,
         timings: Vec::new(),
+        files_plan,
+        files: None,
     })
 }
 

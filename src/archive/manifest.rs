@@ -6,8 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use super::encode::Encoding;
 
-/// The archive format this build writes and the newest it reads.
-pub const FORMAT: u32 = 1;
+/// The newest archive format this build reads. It writes format 1 for an archive without storage
+/// files (so older appctl versions read it) and [`FORMAT_FILES`] for one with files, which an appctl
+/// that cannot restore files must refuse rather than load their metadata alone.
+pub const FORMAT: u32 = 2;
+/// The format of an archive that holds storage files (`buckets`, `files`).
+pub const FORMAT_FILES: u32 = 2;
+/// The format of an archive without storage files.
+pub const FORMAT_ROWS: u32 = 1;
 /// The name of the manifest entry.
 pub const MANIFEST: &str = "manifest.json";
 /// The largest manifest import reads (a manifest lists entries, not data).
@@ -32,6 +38,28 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// Every other entry of the archive with its size and checksum, in archive order.
     pub entries: Vec<Entry>,
+    /// Format 2: the S3 buckets whose objects travel (one per appctl bucket, same name), empty ones
+    /// included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<String>,
+    /// Format 2: every stored file, one per `storage.objects` row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileEntry>,
+}
+
+/// One stored file: an S3 object and the archive entry that holds its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FileEntry {
+    /// The bucket (`storage.objects.bucket_id`, also the S3 bucket's name).
+    pub bucket: String,
+    /// The object key (`storage.objects.name`), exactly.
+    pub key: String,
+    /// The archive entry: `files/<bucket>/<key>`, each percent-encoded as one path segment.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
 }
 
 /// Where the data came from. Never holds a password or key.
@@ -176,8 +204,8 @@ mod tests {
 
     #[test]
     fn newer_formats_are_refused_with_advice() {
-        let error = parse(br#"{"format": 2, "anything": "else"}"#).unwrap_err();
-        assert!(error.contains("format 2"), "{error}");
+        let error = parse(br#"{"format": 3, "anything": "else"}"#).unwrap_err();
+        assert!(error.contains("format 3"), "{error}");
         assert!(error.contains("upgrade appctl"), "{error}");
         assert!(parse(b"not json").unwrap_err().contains("not a valid"));
     }

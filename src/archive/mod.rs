@@ -10,10 +10,12 @@
 //! - [`catalog`]: which tables travel, their columns, keys, sequences and order.
 //! - [`tarball`]: the tar + zstd container.
 //! - [`export`], [`import`]: the two commands' logic.
+//! - [`files`]: storage files through S3, beside the rows (small hooks in export and import).
 
 pub mod catalog;
 pub mod encode;
 pub mod export;
+pub mod files;
 pub mod import;
 pub mod manifest;
 pub mod tarball;

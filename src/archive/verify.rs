@@ -169,6 +169,7 @@ fn compare(manifest: &Manifest, seen: &BTreeMap<String, Seen>) -> Vec<String> {
     if !listed.contains_key(PROJECT_FILE) {
         problems.push(format!("the manifest does not list {PROJECT_FILE}"));
     }
+    problems.extend(compare_files(manifest, &listed));
     for table in &manifest.tables {
         let mut rows = 0;
         for part in &table.parts {
@@ -187,6 +188,45 @@ fn compare(manifest: &Manifest, seen: &BTreeMap<String, Seen>) -> Vec<String> {
                 rows,
                 table.rows
             ));
+        }
+    }
+    problems
+}
+
+/// The stored files against the entries that hold them: each one listed with the same size and
+/// sha256, in a listed bucket, once.
+fn compare_files(manifest: &Manifest, listed: &BTreeMap<&str, &manifest::Entry>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let buckets: std::collections::BTreeSet<&str> =
+        manifest.buckets.iter().map(String::as_str).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for file in &manifest.files {
+        let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
+        let expected = super::files::archive_path(&file.bucket, &file.key);
+        if file.path != expected {
+            problems.push(format!(
+                "{label} is held by the entry `{}`, not `{expected}`",
+                file.path
+            ));
+        }
+        match listed.get(file.path.as_str()) {
+            None => problems.push(format!(
+                "{label} is held by the entry `{}`, which the manifest does not list",
+                file.path
+            )),
+            Some(entry) if entry.size != file.size || entry.sha256 != file.sha256 => {
+                problems.push(format!(
+                    "{label}: its size or sha256 differs from its entry `{}`",
+                    file.path
+                ))
+            }
+            Some(_) => {}
+        }
+        if !buckets.contains(file.bucket.as_str()) {
+            problems.push(format!("{label}: the bucket is not listed in `buckets`"));
+        }
+        if !seen.insert((file.bucket.as_str(), file.key.as_str())) {
+            problems.push(format!("{label} appears twice"));
         }
     }
     problems
@@ -212,7 +252,60 @@ mod tests {
             options: ExportedWith::default(),
             tables: Vec::new(),
             entries,
+            buckets: Vec::new(),
+            files: Vec::new(),
         }
+    }
+
+    #[test]
+    fn files_must_match_their_entries_and_buckets() {
+        use crate::archive::manifest::FileEntry;
+        let entry = Entry {
+            path: "files/up/a%2Fb".into(),
+            size: 3,
+            sha256: "abc".into(),
+            rows: None,
+        };
+        let file = |bucket: &str, key: &str, path: &str, size| FileEntry {
+            bucket: bucket.into(),
+            key: key.into(),
+            path: path.into(),
+            size,
+            sha256: "abc".into(),
+        };
+        let mut manifest = manifest(vec![entry.clone()]);
+        manifest.buckets = vec!["up".into()];
+        manifest.files = vec![file("up", "a/b", "files/up/a%2Fb", 3)];
+        let listed: BTreeMap<&str, &Entry> = [(entry.path.as_str(), &entry)].into();
+        assert!(compare_files(&manifest, &listed).is_empty());
+        manifest.files = vec![
+            file("up", "a/b", "files/up/a%2Fb", 4),
+            file("up", "a/b", "files/up/a%2Fb", 3),
+            file("other", "x", "files/other/x", 3),
+            file("up", "c", "files/up/a%2Fb", 3),
+        ];
+        let problems = compare_files(&manifest, &listed);
+        assert!(
+            problems[0].contains("size or sha256 differs"),
+            "{problems:?}"
+        );
+        assert!(problems[1].contains("appears twice"), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("not listed in `buckets`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("not `files/up/c`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`files/other/x`, which the manifest does not list")),
+            "{problems:?}"
+        );
     }
 
     #[test]

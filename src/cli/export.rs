@@ -29,9 +29,8 @@ pub struct ExportArgs {
     /// Leave out these tables
     #[arg(long, value_delimiter = ',')]
     pub exclude: Vec<String>,
-    /// Leave out storage files (and their metadata, storage.objects)
-    #[arg(long)]
-    pub no_files: bool,
+    #[command(flatten)]
+    pub storage: super::storage::StorageArgs,
     /// Leave out auth users and identities
     #[arg(long)]
     pub no_users: bool,
@@ -52,6 +51,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
         )?),
     };
+    let storage = super::storage::storage(&args.storage, global, project.as_ref())?;
     let url = match &project {
         Some(project) => database::database_url(&args.connection, global, project)?,
         None => args.connection.database_url.clone().unwrap_or_default(),
@@ -87,22 +87,60 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             tables: args.tables,
             exclude: args.exclude,
             users: !args.no_users,
-            // Storage files (through S3) are not built yet: storage.objects stays out with them, so
-            // metadata and files never disagree (docs/archive-format.md).
-            files: false,
+            // --no-files leaves storage.objects out with the files: metadata and files never disagree.
+            files: !args.storage.no_files,
         },
         project: name,
         functions,
         workers: args.jobs.max(1),
         progress: !output.quiet && !output.json && std::io::stderr().is_terminal(),
+        storage,
     };
     let started = Instant::now();
     let report = database::runtime()?.block_on(archive::export(&options, &args.out))?;
     let rows: u64 = report.manifest.tables.iter().map(|t| t.rows).sum();
-    if report.objects_left_out > 0 && !args.no_files {
-        eprintln!(
-            "warning: {} stored file(s) were not exported: this appctl does not export storage files yet, so their metadata (storage.objects) was left out with them; copy the bucket with an S3 tool",
+    let files = &report.manifest.files;
+    let file_bytes: u64 = files.iter().map(|f| f.size).sum();
+    if args.storage.no_files {
+        output.status(format!(
+            "Storage files and their metadata (storage.objects, {} row(s)) were left out (--no-files).",
             report.objects_left_out
+        ));
+    }
+    if !report.size_mismatches.is_empty() {
+        let shown: Vec<String> = report
+            .size_mismatches
+            .iter()
+            .take(10)
+            .map(|(bucket, key, row, s3)| format!("{bucket}/{key} ({row} in its row, {s3} in S3)"))
+            .collect();
+        eprintln!(
+            "warning: {} file(s) have a size in storage.objects.metadata that differs from S3's; exported as they are: {}{}",
+            report.size_mismatches.len(),
+            shown.join(", "),
+            if report.size_mismatches.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
+    if !report.orphans.is_empty() {
+        let shown: Vec<String> = report
+            .orphans
+            .iter()
+            .take(10)
+            .map(|(bucket, key)| format!("{bucket}/{key}"))
+            .collect();
+        eprintln!(
+            "warning: {} object(s) in S3 storage have no row in storage.objects and were not exported (nothing in the instance names them): {}{}",
+            report.orphans.len(),
+            shown.join(", "),
+            if report.orphans.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
         );
     }
     if output.json {
@@ -113,14 +151,27 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             "tables": report.manifest.tables.iter().map(|t| serde_json::json!({"table": t.label(), "rows": t.rows})).collect::<Vec<_>>(),
             "entries": report.manifest.entries.len() + 1,
             "snapshot": report.manifest.snapshot,
+            "files": files.len(),
+            "file_bytes": file_bytes,
+            "buckets": report.manifest.buckets,
+            "files_left_out": args.storage.no_files,
+            "orphans": report.orphans.iter().map(|(bucket, key)| serde_json::json!({"bucket": bucket, "key": key})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         for table in &report.manifest.tables {
             output.detail(format!("  {:<32} {:>12} rows", table.label(), table.rows));
         }
+        if !report.manifest.buckets.is_empty() {
+            output.status(format!(
+                "Exported {} stored file(s) ({}) from {} bucket(s).",
+                files.len(),
+                bytesize::ByteSize(file_bytes),
+                report.manifest.buckets.len()
+            ));
+        }
         output.status(format!(
-            "Exported {} tables ({rows} rows) and {} files to {} ({}) in {:.1}s.",
+            "Exported {} tables ({rows} rows) and {} entries to {} ({}) in {:.1}s.",
             report.manifest.tables.len(),
             report.manifest.entries.len() + 1,
             args.out.display(),

@@ -448,7 +448,7 @@ fn invoke(
     };
     let url = format!("{gateway}/functions/v1/{name}");
     let (status, answer) = database::runtime()?.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build()?;
+        let client = crate::tls::http_client().no_proxy().build()?;
         let response = client
             .post(&url)
             .bearer_auth(token)

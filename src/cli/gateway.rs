@@ -39,7 +39,7 @@ fn check() -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let healthy = runtime.block_on(async {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::http_client()
             .timeout(std::time::Duration::from_secs(2))
             .build()?;
         let response = client

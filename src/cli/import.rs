@@ -45,6 +45,8 @@ pub struct ImportArgs {
     /// counts are always checked)
     #[arg(long)]
     pub checksum: bool,
+    #[command(flatten)]
+    pub storage: super::storage::StorageArgs,
 }
 
 pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
@@ -66,17 +68,21 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 "rows": rows,
                 "entries": manifest.entries.len() + 1,
                 "bytes": verified.bytes,
+                "files": manifest.files.len(),
+                "buckets": manifest.buckets,
             });
             println!("{}", serde_json::to_string_pretty(&summary)?);
         } else {
             output.status(format!(
-                "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} entries checked ({}) in {:.1}s.",
+                "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} stored files in {} buckets, {} entries checked ({}) in {:.1}s.",
                 args.archive.display(),
                 manifest.format,
                 manifest.created_at,
                 manifest.source.database,
                 manifest.source.server_version,
                 manifest.tables.len(),
+                manifest.files.len(),
+                manifest.buckets.len(),
                 manifest.entries.len() + 1,
                 bytesize::ByteSize(verified.bytes),
                 started.elapsed().as_secs_f64()
@@ -84,15 +90,22 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let url = match &args.connection.database_url {
-        Some(url) => url.clone(),
-        None => {
-            let project = database::load_project(global, &args.file, output).context(
-                "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
-            )?;
-            database::database_url(&args.connection, global, &project)?
-        }
+    // The project file names the database (without --database-url) and the storage (with --env).
+    let project = if args.connection.database_url.is_none() || global.env.is_some() {
+        Some(database::load_project(global, &args.file, output).context(
+            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
+        )?)
+    } else {
+        None
     };
+    let url = match (&args.connection.database_url, &project) {
+        (Some(url), _) => url.clone(),
+        (None, Some(project)) => database::database_url(&args.connection, global, project)?,
+        (None, None) => anyhow::bail!(
+            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME"
+        ),
+    };
+    let storage = super::storage::storage(&args.storage, global, project.as_ref())?;
     let options = ImportOptions {
         database_url: url.clone(),
         on_conflict: match args.on_conflict {
@@ -103,6 +116,8 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         },
         dry_run: args.dry_run,
         checksum: args.checksum,
+        storage,
+        no_files: args.storage.no_files,
         progress: !output.quiet && !output.json && std::io::stderr().is_terminal(),
     };
     let started = Instant::now();
@@ -122,9 +137,30 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             return Err(error);
         }
     };
+    let files_plan = report.files_plan.as_ref().map(|plan| {
+        use crate::archive::files::Action;
+        serde_json::json!({
+            "buckets_to_create": plan.create,
+            "upload": plan.count(Action::Upload),
+            "overwrite": plan.count(Action::Overwrite),
+            "skip": plan.count(Action::Skip),
+            "unchanged": plan.count(Action::Unchanged),
+            "delete": plan.delete.len(),
+        })
+    });
     if output.json {
+        let files = report.files.as_ref().map(|f| {
+            serde_json::json!({
+                "buckets_created": f.buckets_created, "uploaded": f.uploaded, "overwritten": f.overwritten,
+                "skipped": f.skipped, "unchanged": f.unchanged, "deleted": f.deleted, "bytes": f.bytes,
+                "verified": f.verified,
+            })
+        });
         let summary = serde_json::json!({
             "dry_run": report.dry_run,
+            "files_left_out": args.storage.no_files,
+            "files_plan": files_plan,
+            "files": files,
             "schema_changes": report.plan.steps.len(),
             "tables": report.tables.iter().map(|t| serde_json::json!({
                 "table": t.table, "archived": t.archived, "before": t.before, "written": t.written, "after": t.after,
@@ -154,6 +190,22 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 table.table, table.archived, table.before
             );
         }
+        if let Some(plan) = &report.files_plan {
+            use crate::archive::files::Action;
+            println!(
+                "  files: {} to upload, {} to overwrite, {} to skip, {} unchanged, {} to delete; buckets to create: {}",
+                plan.count(Action::Upload),
+                plan.count(Action::Overwrite),
+                plan.count(Action::Skip),
+                plan.count(Action::Unchanged),
+                plan.delete.len(),
+                if plan.create.is_empty() {
+                    "none".to_string()
+                } else {
+                    plan.create.join(", ")
+                }
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     for table in &report.tables {
@@ -168,6 +220,24 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         .map(|(phase, seconds)| format!("{phase} {seconds:.2}s"))
         .collect();
     output.detail(format!("  time: {}", timings.join(", ")));
+    if args.storage.no_files {
+        output.status(
+            "Storage files and their metadata (storage.objects) were left out (--no-files).",
+        );
+    }
+    if let Some(files) = &report.files {
+        output.status(format!(
+            "Files: {} uploaded, {} overwritten, {} skipped, {} unchanged, {} deleted ({}), {} bucket(s) created; {} read back with equal size and sha256.",
+            files.uploaded,
+            files.overwritten,
+            files.skipped,
+            files.unchanged,
+            files.deleted,
+            bytesize::ByteSize(files.bytes),
+            files.buckets_created,
+            files.verified
+        ));
+    }
     let written: u64 = report.tables.iter().map(|t| t.written).sum();
     output.status(format!(
         "Imported {} tables ({written} rows written, counts{} checked) into {} in {:.1}s{}.",

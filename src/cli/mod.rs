@@ -18,6 +18,7 @@ mod pull;
 mod render;
 mod schema;
 mod status;
+mod storage;
 mod up;
 mod validate;
 
@@ -120,6 +121,8 @@ impl GlobalArgs {
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
+    // One TLS provider for every client (databases, Docker hosts, S3, the gateway's upstreams).
+    crate::tls::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

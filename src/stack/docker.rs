@@ -569,7 +569,7 @@ pub async fn probe(spec: &ServiceSpec, client: &reqwest::Client) -> bool {
 
 /// A client for health probes: short timeout, no proxy (loopback only).
 pub fn probe_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::tls::http_client()
         .timeout(Duration::from_secs(2))
         .no_proxy()
         .build()

@@ -3,3 +3,4 @@
 
 pub mod engine;
 pub mod pg;
+pub mod s3;
