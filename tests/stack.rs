@@ -706,6 +706,62 @@ fn functions_run_behind_the_gateway_with_execute_checks_and_schedules() {
     );
     assert!(!echo_logs.contains("\"function\":\"tick\""), "{echo_logs}");
 
+    // `logs -f` follows: a call made after it started shows up in it (bounded: 30 s), and it
+    // keeps running until stopped.
+    let mut follower = Command::new(env!("CARGO_BIN_EXE_appctl"))
+        .args(["logs", "functions.echo", "-f", "--tail", "0"])
+        .current_dir(&path)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let stdout = follower.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let followed_call = appctl(
+        &path,
+        &[
+            "functions",
+            "invoke",
+            "echo",
+            "--as",
+            &format!("user:{user}"),
+            "--data",
+            "{\"followed\": true}",
+        ],
+    );
+    assert!(followed_call.status.success(), "{}", text(&followed_call));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("echo called trigger=http"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match received.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("logs -f showed no new call within 30 s: {seen:?}"),
+        }
+    }
+    assert!(
+        follower.try_wait().unwrap().is_none(),
+        "logs -f stopped by itself"
+    );
+    let _ = follower.kill();
+    let _ = follower.wait();
+
     // The per-minute schedule fires (bounded: at most 75 s).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
     loop {
