@@ -99,10 +99,7 @@ pub fn lower_function(function: &file::Function) -> crate::model::Function {
             .as_deref()
             .and_then(|t| humantime::parse_duration(t).ok())
             .and_then(|d| u64::try_from(d.as_millis()).ok()),
-        memory_bytes: function.memory.as_ref().and_then(|size| match size {
-            file::Size::Bytes(bytes) => Some(*bytes),
-            file::Size::Text(text) => crate::project::validate::parse_size(text),
-        }),
+        memory_bytes: function.memory.as_ref().and_then(size_bytes),
         schedule: function
             .schedule
             .as_deref()
@@ -373,5 +370,14 @@ mod tests {
         assert!(name.ends_with("_fkey"));
         assert_ne!(name, object_name(&[&long, "c"], "fkey"));
         assert_eq!(object_name(&["t", "a", "b"], "key"), "t_a_b_key");
+    }
+}
+
+/// A size as written (`256MiB` or a number of bytes), in bytes; `None` when it does not parse
+/// (validation reports it).
+pub fn size_bytes(size: &file::Size) -> Option<u64> {
+    match size {
+        file::Size::Bytes(bytes) => Some(*bytes),
+        file::Size::Text(text) => crate::project::validate::parse_size(text),
     }
 }

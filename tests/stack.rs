@@ -1280,7 +1280,13 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     )
     .unwrap();
     let file = path.join("appctl.yaml");
-    let yaml = std::fs::read_to_string(&file).unwrap().replace(
+    let yaml = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(
+            "    execute: [users]\n",
+            "    execute: [users]\n    memory: 128MiB\n",
+        )
+        .replace(
         "stack:\n",
         &format!(
             "environments:\n  staging:\n    database_url: \"${{STAGING_DATABASE_URL}}\"\n    \
@@ -1315,6 +1321,9 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     let before = remote.containers(&staging);
     let services: Vec<&str> = before.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(services, ["functions.echo", "functions.tick", "gateway"]);
+    // The function's `memory` is its container's limit.
+    let memory = remote.docker(&["inspect", "-f", "{{.HostConfig.Memory}}", &before[0].1]);
+    assert_eq!(String::from_utf8_lossy(&memory.stdout).trim(), "134217728");
     assert!(
         docker_text(&[
             "ps",

@@ -165,3 +165,78 @@ fn the_status_table() {
     let rows = status::rows(&stack, &existing);
     insta::assert_snapshot!(status::render_table(&rows));
 }
+
+#[test]
+fn a_functions_memory_limits_its_container() {
+    let yaml = ai_chat().replace(
+        "    timeout: 60s\n",
+        "    timeout: 60s\n    memory: 256MiB\n",
+    );
+    assert!(yaml.contains("memory: 256MiB"), "the template changed");
+    let stack = stack(&yaml).unwrap();
+    let limited: Vec<(&str, Option<u64>)> = stack
+        .services
+        .iter()
+        .filter(|s| s.memory.is_some())
+        .map(|s| (s.name.as_str(), s.memory))
+        .collect();
+    assert_eq!(limited.len(), 1, "{limited:?}");
+    assert_eq!(limited[0].1, Some(256 * 1024 * 1024));
+    let text = compose::render(&stack, Path::new("/project"));
+    assert!(text.contains("mem_limit: 268435456"), "{text}");
+}
+
+/// An environment's Docker host runs the functions and their gateway only, named for the
+/// environment, with the gateway on the environment's address and checked inside its container;
+/// the developer's local env and port overrides stay local.
+#[test]
+fn an_environments_stack_is_its_functions_and_gateway() {
+    let yaml = with_stack(
+        "  gateway: { port: 50001, env: { LOCAL_ONLY: \"1\" }, health_timeout: 45s }\n  functions: { env: { DEBUG: \"1\" } }\n",
+    );
+    let file: ProjectFile = serde_yaml_ng::from_str(&yaml).unwrap();
+    let (template, images) = template::builtin();
+    let site = spec::RemoteSite {
+        environment: "production".into(),
+        gateway: "0.0.0.0:8443".parse().unwrap(),
+    };
+    let stack =
+        spec::build_remote(&file, Path::new("/project"), &template, &images, &site).unwrap();
+    let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["functions.chat", "functions.ingest", "gateway"]);
+    assert_eq!(stack.project, "acme-chat-production");
+    assert_eq!(stack.network, "appctl-acme-chat-production");
+    let gateway = stack.service("gateway").unwrap();
+    assert_eq!(gateway.container, "appctl-acme-chat-production-gateway");
+    let port = gateway.port.unwrap();
+    assert_eq!(
+        (port.address.to_string(), port.host),
+        ("0.0.0.0".into(), 8443)
+    );
+    assert_eq!(
+        gateway.health.check,
+        HealthCheck::Command(spec::GATEWAY_CHECK.iter().map(|s| s.to_string()).collect())
+    );
+    assert_eq!(gateway.health.timeout, std::time::Duration::from_secs(45));
+    assert!(!gateway.env.contains_key("LOCAL_ONLY"));
+    assert!(gateway.env.contains_key("APPCTL_FUNCTIONS"));
+    assert!(
+        gateway.env.keys().all(|k| !k.ends_with("_URL")),
+        "no rest, auth or storage upstream: {:?}",
+        gateway.env.keys()
+    );
+    assert!(gateway.depends_on.is_empty());
+    for function in stack
+        .services
+        .iter()
+        .filter(|s| s.name.starts_with("functions."))
+    {
+        assert!(!function.env.contains_key("DEBUG"));
+        assert!(function.depends_on.is_empty(), "{:?}", function.depends_on);
+        assert!(
+            function
+                .container
+                .starts_with("appctl-acme-chat-production-functions-")
+        );
+    }
+}

@@ -78,6 +78,9 @@ pub fn render(stack: &StackSpec, project_dir: &std::path::Path) -> String {
             "labels".into(),
             json!({ LABEL_PROJECT: stack.project, LABEL_SERVICE: service.name }),
         );
+        if let Some(bytes) = service.memory {
+            s.insert("mem_limit".into(), json!(bytes));
+        }
         s.insert("restart".into(), json!("unless-stopped"));
         services.insert(service.host.clone(), Value::Object(s));
     }

@@ -290,6 +290,7 @@ impl Engine {
                     .as_ref()
                     .map(|v| vec![format!("{}:{}", v.name, v.target)]),
                 network_mode: Some(network.to_string()),
+                memory: spec.memory.and_then(|bytes| i64::try_from(bytes).ok()),
                 restart_policy: Some(bollard::models::RestartPolicy {
                     name: Some(bollard::models::RestartPolicyNameEnum::UNLESS_STOPPED),
                     maximum_retry_count: None,

@@ -52,6 +52,9 @@ pub struct ServiceSpec {
     pub depends_on: Vec<String>,
     /// A directory copied to /app in the container before it starts (a function's files).
     pub files: Option<PathBuf>,
+    /// The container's memory limit in bytes (a function's `memory`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -154,6 +157,7 @@ impl ServiceSpec {
             "health": self.health,
             "host": self.host,
             "files": files,
+            "memory": self.memory,
         });
         hasher.update(canonical.to_string().as_bytes());
         hex::encode(&hasher.finalize()[..16])
@@ -281,6 +285,7 @@ pub fn build(
                     },
                     depends_on: depends_on.clone(),
                     files: Some(project_dir.join(&def.source)),
+                    memory: def.memory.as_ref().and_then(crate::lower::size_bytes),
                 });
             }
             continue;
@@ -325,6 +330,7 @@ pub fn build(
             health: Health { check, timeout },
             depends_on,
             files: None,
+            memory: None,
         });
     }
     check_ports(&services)?;
