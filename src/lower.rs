@@ -347,6 +347,15 @@ pub fn object_name(parts: &[&str], suffix: &str) -> String {
     format!("{}_{hash}_{suffix}", &full[..cut])
 }
 
+/// A size as written (`256MiB` or a number of bytes), in bytes; `None` when it does not parse
+/// (validation reports it).
+pub fn size_bytes(size: &file::Size) -> Option<u64> {
+    match size {
+        file::Size::Bytes(bytes) => Some(*bytes),
+        file::Size::Text(text) => crate::project::validate::parse_size(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,14 +379,5 @@ mod tests {
         assert!(name.ends_with("_fkey"));
         assert_ne!(name, object_name(&[&long, "c"], "fkey"));
         assert_eq!(object_name(&["t", "a", "b"], "key"), "t_a_b_key");
-    }
-}
-
-/// A size as written (`256MiB` or a number of bytes), in bytes; `None` when it does not parse
-/// (validation reports it).
-pub fn size_bytes(size: &file::Size) -> Option<u64> {
-    match size {
-        file::Size::Bytes(bytes) => Some(*bytes),
-        file::Size::Text(text) => crate::project::validate::parse_size(text),
     }
 }
