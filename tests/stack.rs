@@ -1450,3 +1450,73 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
         "0"
     );
 }
+
+/// Whatever stops a deploy's functions before they run stops it before the database changes: an
+/// environment without its JWT secret, a Docker host without TLS, a Docker host that does not answer.
+#[test]
+fn a_docker_host_that_cannot_be_used_fails_the_deploy_before_the_database_changes() {
+    let pg = support::pg::PgServer::start();
+    let database_url = pg.create_database("unreachable");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::create_dir_all(path.join("functions/echo")).unwrap();
+    std::fs::write(path.join("functions/echo/index.js"), ECHO_JS).unwrap();
+    let closed_port = free_port();
+    let write = |environment: &str| {
+        std::fs::write(
+            path.join("appctl.yaml"),
+            format!(
+                "version: 1\nproject: unreachable\ntables:\n  notes:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n\
+                 functions:\n  echo:\n    runtime: node-20\n    source: functions/echo\n    entrypoint: index.js\n    execute: [any]\n\
+                 environments:\n  staging:\n    database_url: \"{database_url}\"\n{environment}"
+            ),
+        )
+        .unwrap();
+    };
+    let deploy = || {
+        let out = appctl(
+            path,
+            &["deploy", "--env", "staging", "--yes", "--bootstrap"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        text(&out)
+    };
+    let untouched = || {
+        assert_eq!(
+            pg.psql(
+                &database_url,
+                "select count(*) from pg_tables where tablename = 'notes' or schemaname = 'appctl'"
+            ),
+            "0"
+        );
+    };
+
+    write(&format!(
+        "    docker_host: \"tcp://127.0.0.1:{closed_port}\"\n"
+    ));
+    let message = deploy();
+    assert!(message.contains("jwt_secret is missing"), "{message}");
+    untouched();
+
+    let secret = "0123456789abcdef0123456789abcdef-test";
+    write(&format!(
+        "    docker_host: \"tcp://10.255.255.1:2375\"\n    jwt_secret: \"{secret}\"\n"
+    ));
+    let message = deploy();
+    assert!(message.contains("plain TCP without TLS"), "{message}");
+    assert!(message.contains("docker_cert_path"), "{message}");
+    untouched();
+
+    write(&format!(
+        "    docker_host: \"tcp://127.0.0.1:{closed_port}\"\n    jwt_secret: \"{secret}\"\n"
+    ));
+    let message = deploy();
+    assert!(
+        message.contains(&format!(
+            "cannot reach a Docker engine at tcp://127.0.0.1:{closed_port}"
+        )),
+        "{message}"
+    );
+    assert!(!message.contains(secret), "{message}");
+    untouched();
+}
