@@ -59,7 +59,58 @@ pub fn pull(database: &Database, project: &str, unsupported: &[UnsupportedObject
         let pulled = pull_table(database, table, &mut unexpressed);
         file.tables.insert(table.name.clone(), pulled);
     }
+    for (name, record) in &database.functions {
+        match pull_function(name, record) {
+            Ok(function) => {
+                file.functions.insert(name.clone(), function);
+            }
+            Err(why) => unexpressed.push(Unexpressed {
+                what: format!("function {name}"),
+                why,
+            }),
+        }
+    }
     Pulled { file, unexpressed }
+}
+
+/// A function as its last deploy recorded it, its sources in `functions/<name>` (where `appctl
+/// pull -o` unpacks the deployed package). Env values were never recorded: each name becomes
+/// `${NAME}`, to be set where the project is deployed from.
+fn pull_function(name: &str, record: &model::Function) -> Result<file::Function, String> {
+    if record.version.is_none() || record.runtime.is_empty() || record.entrypoint.is_empty() {
+        return Err(
+            "recorded by an older appctl without its version and configuration; deploy it \
+                    once with this appctl, then pull again"
+                .into(),
+        );
+    }
+    let runtime: file::Runtime = serde_json::from_value(serde_json::json!(record.runtime))
+        .map_err(|_| format!("runtime `{}` is not one this appctl knows", record.runtime))?;
+    let execute = record
+        .execute
+        .iter()
+        .map(|rule| {
+            serde_json::from_str::<file::RoleRule>(rule)
+                .or_else(|_| serde_json::from_value(serde_json::json!(rule)))
+                .map_err(|_| format!("execute rule `{rule}` cannot be read back"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(file::Function {
+        runtime,
+        source: format!("functions/{name}"),
+        entrypoint: record.entrypoint.clone(),
+        env: record
+            .env
+            .iter()
+            .map(|var| (var.clone(), file::EnvValue::Text(format!("${{{var}}}"))))
+            .collect(),
+        timeout: record
+            .timeout_ms
+            .map(|ms| humantime::format_duration(std::time::Duration::from_millis(ms)).to_string()),
+        schedule: record.schedule.clone(),
+        execute,
+        memory: record.memory_bytes.map(file::Size::Bytes),
+    })
 }
 
 fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpressed>) -> Table {
@@ -312,4 +363,84 @@ mod tests {
         );
         assert_eq!(check_expression("CHECK ((a > 0)) NOT VALID"), None);
     }
+}
+
+/// The packages of `versions` stored by deploys (`appctl.function_packages`), by version; empty
+/// when the instance has none.
+pub async fn deployed_packages(
+    conn: &mut sqlx::PgConnection,
+    versions: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, Vec<u8>>> {
+    use anyhow::Context as _;
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('appctl.function_packages') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !exists || versions.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT version, package FROM appctl.function_packages WHERE version = ANY($1)",
+    )
+    .bind(versions)
+    .fetch_all(&mut *conn)
+    .await
+    .context("cannot read appctl.function_packages")?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Unpacks each pulled function's deployed package into `dir/functions/<name>/`. A package whose
+/// sha256 is not its version is refused; an existing non-empty directory is left alone unless
+/// `force`. Returns (function, files written).
+pub fn write_function_sources(
+    file: &ProjectFile,
+    records: &std::collections::BTreeMap<String, model::Function>,
+    packages: &std::collections::BTreeMap<String, Vec<u8>>,
+    dir: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<Vec<(String, usize)>> {
+    use anyhow::{Context as _, bail};
+    use sha2::Digest as _;
+    let mut written = Vec::new();
+    for (name, function) in &file.functions {
+        let Some(version) = records.get(name).and_then(|r| r.version.as_ref()) else {
+            continue;
+        };
+        let Some(package) = packages.get(version) else {
+            continue;
+        };
+        if hex::encode(sha2::Sha256::digest(package)) != *version {
+            bail!(
+                "the stored package of function `{name}` does not hash to its version {version}; \
+                 it was altered in appctl.function_packages"
+            );
+        }
+        let target = dir.join(&function.source);
+        if target.read_dir().is_ok_and(|mut d| d.next().is_some()) && !force {
+            bail!(
+                "{} exists and is not empty; pass --force to write function `{name}`'s deployed \
+                 sources over it",
+                target.display()
+            );
+        }
+        std::fs::create_dir_all(&target)
+            .with_context(|| format!("cannot create {}", target.display()))?;
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(package.as_slice()));
+        let mut files = 0;
+        for entry in archive
+            .entries()
+            .with_context(|| format!("the package {version} of function `{name}` is unreadable"))?
+        {
+            let mut entry = entry?;
+            if entry.header().entry_type().is_file() {
+                files += 1;
+            }
+            // unpack_in refuses paths that leave `target`.
+            entry.unpack_in(&target).with_context(|| {
+                format!("cannot unpack function `{name}` into {}", target.display())
+            })?;
+        }
+        written.push((name.clone(), files));
+    }
+    Ok(written)
 }

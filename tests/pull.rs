@@ -125,3 +125,104 @@ fn pull_then_deploy_elsewhere_gives_the_same_state() {
         );
     });
 }
+
+/// Deployed functions come back with `pull -o`: their definitions from the records (env values as
+/// `${NAME}`), their sources unpacked from the deployed packages, and a plan of the pulled project
+/// against the database it came from is empty, function versions included.
+#[test]
+fn pull_writes_deployed_functions_and_their_sources() {
+    let server = PgServer::start();
+    let url = server.create_database("with_functions");
+    let source = tempfile::tempdir().unwrap();
+    let dir = source.path();
+    std::fs::create_dir_all(dir.join("code/lib")).unwrap();
+    std::fs::write(dir.join("code/index.js"), "require('./lib/answer.js');\n").unwrap();
+    std::fs::write(dir.join("code/lib/answer.js"), "module.exports = 42;\n").unwrap();
+    std::fs::write(dir.join(".env"), "MODEL=gpt-never-pulled\n").unwrap();
+    std::fs::write(
+        dir.join("appctl.yaml"),
+        "version: 1\nproject: fns\nfunctions:\n  answer:\n    runtime: node-20\n    source: code\n    \
+         entrypoint: index.js\n    env: { MODEL: \"${MODEL}\" }\n    timeout: 90s\n    memory: 64MiB\n    \
+         schedule: \"*/5 * * * *\"\n    execute: [users, service]\n",
+    )
+    .unwrap();
+    let appctl = |cwd: &Path, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_appctl"))
+            .args(args)
+            .current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = appctl(
+        dir,
+        &["deploy", "--yes", "--bootstrap", "--database-url", &url],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let pulled_dir = tempfile::tempdir().unwrap();
+    let target = pulled_dir.path().join("appctl.yaml");
+    let out = appctl(
+        pulled_dir.path(),
+        &[
+            "pull",
+            "--database-url",
+            &url,
+            "--name",
+            "fns",
+            "-o",
+            "appctl.yaml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Wrote functions/answer/ (2 files"),
+        "{stderr}"
+    );
+    let yaml = std::fs::read_to_string(&target).unwrap();
+    assert!(yaml.contains("source: functions/answer"), "{yaml}");
+    assert!(yaml.contains("MODEL: ${MODEL}"), "{yaml}");
+    assert!(!yaml.contains("gpt-never-pulled"), "{yaml}");
+    assert!(yaml.contains("schedule: '*/5 * * * *'"), "{yaml}");
+    for file in ["index.js", "lib/answer.js"] {
+        assert_eq!(
+            std::fs::read(pulled_dir.path().join("functions/answer").join(file)).unwrap(),
+            std::fs::read(dir.join("code").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+
+    // The pulled project plans nothing against its database: the same version, config and env names.
+    std::fs::write(pulled_dir.path().join(".env"), "MODEL=other\n").unwrap();
+    let out = appctl(pulled_dir.path(), &["plan", "--database-url", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A second pull does not write over the sources without --force.
+    let again = appctl(
+        pulled_dir.path(),
+        &[
+            "pull",
+            "--database-url",
+            &url,
+            "--name",
+            "fns",
+            "-o",
+            "again.yaml",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}

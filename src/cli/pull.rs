@@ -58,11 +58,19 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             "`{name}` is not a valid project name; pass --name with lowercase letters, digits and dashes"
         );
     }
-    let inspection = database::runtime()?.block_on(async {
+    let (inspection, packages) = database::runtime()?.block_on(async {
         let mut conn = deploy::connect(&url, &database::application_name("pull")).await?;
-        crate::inspect::inspection(&mut conn, &args.schema)
+        let inspection = crate::inspect::inspection(&mut conn, &args.schema)
             .await
-            .map_err(deploy::DeployError::from)
+            .map_err(deploy::DeployError::from)?;
+        let versions: Vec<String> = inspection
+            .database
+            .functions
+            .values()
+            .filter_map(|f| f.version.clone())
+            .collect();
+        let packages = crate::pull::deployed_packages(&mut conn, &versions).await?;
+        anyhow::Ok((inspection, packages))
     })?;
     if !inspection.schema_exists {
         bail!(
@@ -76,7 +84,23 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         crate::pull::to_yaml(&pulled.file).context("cannot write the project file as YAML")?;
     match &args.out {
         Some(path) => {
+            let dir = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
+            let written = crate::pull::write_function_sources(
+                &pulled.file,
+                &inspection.database.functions,
+                &packages,
+                &dir,
+                args.force,
+            )?;
             database::write_file(path, &yaml)?;
+            for (name, files) in &written {
+                output.status(format!(
+                    "Wrote functions/{name}/ ({files} files of the deployed package)."
+                ));
+            }
             output.status(format!(
                 "Wrote {} ({} tables, {} enums).",
                 path.display(),
@@ -84,7 +108,14 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
                 pulled.file.enums.len()
             ));
         }
-        None => print!("{yaml}"),
+        None => {
+            print!("{yaml}");
+            if !pulled.file.functions.is_empty() {
+                output.status(
+                    "The functions' sources are written with -o FILE (into functions/<name>/ beside it).",
+                );
+            }
+        }
     }
     if !pulled.unexpressed.is_empty() && !output.quiet {
         eprintln!("Not in the project file ({}):", pulled.unexpressed.len());
