@@ -351,20 +351,6 @@ pub fn to_yaml(file: &ProjectFile) -> Result<String, serde_yaml_ng::Error> {
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unwraps_check_definitions() {
-        assert_eq!(
-            check_expression("CHECK ((price > (0)::numeric))").as_deref(),
-            Some("(price > (0)::numeric)")
-        );
-        assert_eq!(check_expression("CHECK ((a > 0)) NOT VALID"), None);
-    }
-}
-
 /// The packages of `versions` stored by deploys (`appctl.function_packages`), by version; empty
 /// when the instance has none.
 pub async fn deployed_packages(
@@ -443,4 +429,18 @@ pub fn write_function_sources(
         written.push((name.clone(), files));
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwraps_check_definitions() {
+        assert_eq!(
+            check_expression("CHECK ((price > (0)::numeric))").as_deref(),
+            Some("(price > (0)::numeric)")
+        );
+        assert_eq!(check_expression("CHECK ((a > 0)) NOT VALID"), None);
+    }
 }
