@@ -110,6 +110,8 @@ fn pull_function(name: &str, record: &model::Function) -> Result<file::Function,
         schedule: record.schedule.clone(),
         execute,
         memory: record.memory_bytes.map(file::Size::Bytes),
+        // Known once the package is read (`packed_with_deps`).
+        include_deps: false,
     })
 }
 
@@ -373,6 +375,24 @@ pub async fn deployed_packages(
     .await
     .context("cannot read appctl.function_packages")?;
     Ok(rows.into_iter().collect())
+}
+
+/// True when a package holds a dependency folder (`node_modules`, `.venv`, a virtualenv), so it
+/// was made with `include_deps`.
+pub fn packed_with_deps(package: &[u8]) -> bool {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(package));
+    let Ok(entries) = archive.entries() else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        entry.path().is_ok_and(|path| {
+            path.components().any(|c| {
+                let name = c.as_os_str().to_string_lossy();
+                crate::functions::package::DEPENDENCY_DIRS.contains(&name.as_ref())
+                    || name == "pyvenv.cfg"
+            })
+        })
+    })
 }
 
 /// Unpacks each pulled function's deployed package into `dir/functions/<name>/`. A package whose

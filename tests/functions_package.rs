@@ -342,6 +342,35 @@ fn dependency_folders_are_left_out_unless_asked_for() {
         ],
         "dependency folders come in even when .gitignore lists them; caches never do"
     );
+
+    // A function's own `include_deps: true` is what a deploy packs, and its version says so.
+    let declared: Function = serde_yaml_ng::from_str(
+        "{ runtime: node-20, source: fn, entrypoint: index.js, include_deps: true }",
+    )
+    .unwrap();
+    assert!(declared.include_deps);
+    let (info, bytes) = package::pack(
+        "chat",
+        &declared,
+        dir.path(),
+        PackageOptions::of(&declared),
+        Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(paths(&bytes), with);
+    assert_ne!(
+        info.version,
+        package::version(
+            "chat",
+            &function("fn", "index.js"),
+            dir.path(),
+            PackageOptions::default()
+        )
+        .unwrap()
+        .version
+    );
+    assert!(appctl::pull::packed_with_deps(&bytes));
+    assert!(!appctl::pull::packed_with_deps(&pack_ok(dir.path())));
 }
 
 #[test]

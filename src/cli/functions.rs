@@ -169,10 +169,13 @@ fn package(
             dir => dir.join(packages),
         }
     });
-    let options = PackageOptions { include_deps };
     let mut written = Vec::new();
     for name in &names {
         let function = &project.file.functions[name];
+        // --include-deps packs them for every function; a function's own `include_deps` for it.
+        let options = PackageOptions {
+            include_deps: include_deps || function.include_deps,
+        };
         let (info, path) = package::write(name, function, project.dir(), options, &out_dir)?;
         written.push((info, path));
     }

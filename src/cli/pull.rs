@@ -79,7 +79,14 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             deploy::redact_url(&url)
         );
     }
-    let pulled = crate::pull::pull(&inspection.database, &name, &inspection.unsupported);
+    let mut pulled = crate::pull::pull(&inspection.database, &name, &inspection.unsupported);
+    for (function_name, function) in pulled.file.functions.iter_mut() {
+        let package = inspection.database.functions[function_name]
+            .version
+            .as_ref()
+            .and_then(|v| packages.get(v));
+        function.include_deps = package.is_some_and(|p| crate::pull::packed_with_deps(p));
+    }
     let yaml =
         crate::pull::to_yaml(&pulled.file).context("cannot write the project file as YAML")?;
     match &args.out {

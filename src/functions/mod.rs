@@ -23,7 +23,7 @@ pub fn lower_with_versions(project: &Project) -> Result<Database, PackageError> 
 /// Fills in the version of every declared function of `database` from its sources.
 pub fn attach_versions(database: &mut Database, project: &Project) -> Result<(), PackageError> {
     for (name, function) in &project.file.functions {
-        let info = package::version(name, function, project.dir(), PackageOptions::default())?;
+        let info = package::version(name, function, project.dir(), PackageOptions::of(function))?;
         if let Some(record) = database.functions.get_mut(name) {
             record.version = Some(info.version);
         }
@@ -42,7 +42,7 @@ pub fn packages(project: &Project) -> Result<Vec<crate::deploy::FunctionPackage>
                 name,
                 function,
                 project.dir(),
-                PackageOptions::default(),
+                PackageOptions::of(function),
                 Vec::new(),
             )?;
             Ok(crate::deploy::FunctionPackage {

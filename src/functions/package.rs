@@ -63,6 +63,15 @@ pub struct PackageOptions {
     pub include_deps: bool,
 }
 
+impl PackageOptions {
+    /// How a deploy packs `function`: as its `include_deps` says.
+    pub fn of(function: &Function) -> PackageOptions {
+        PackageOptions {
+            include_deps: function.include_deps,
+        }
+    }
+}
+
 /// What a package holds, and its version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackageInfo {

@@ -391,6 +391,10 @@ pub struct Function {
     /// A memory limit for the container, e.g. `256MiB`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<Size>,
+    /// Pack dependency folders (`node_modules`, virtualenvs) too, so the deployed package runs
+    /// without installing anything. They then count in the version.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_deps: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
