@@ -1395,6 +1395,31 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     let tick = invoke("tick", "anon");
     assert!(tick.status.success(), "{}", text(&tick));
 
+    // status and logs reach the environment's Docker host with --env.
+    let status = json(&appctl(&path, &["status", "--env", "staging", "--json"]));
+    let healthy: Vec<&str> = status["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["health"] == "healthy")
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        healthy,
+        ["functions.echo", "functions.tick", "gateway"],
+        "{status}"
+    );
+    let logs = text(&appctl(
+        &path,
+        &["logs", "--env", "staging", "functions.echo"],
+    ));
+    assert!(logs.contains("echo called trigger=http"), "{logs}");
+    assert!(
+        logs.contains("\"function\":\"echo\",\"role\":\"authenticated\",\"status\":200"),
+        "{logs}"
+    );
+    assert!(!logs.contains(jwt_secret), "{logs}");
+
     // Nothing changed: nothing touched.
     let again = deploy(&[]);
     assert!(again.contains("up to date"), "{again}");

@@ -4,14 +4,16 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::Args;
 use futures_util::StreamExt as _;
 use futures_util::stream::select_all;
 
 use super::{FileArg, GlobalArgs, database};
 use crate::output::Output;
+use crate::project::vars::Variables;
 use crate::stack::docker::Engine;
+use crate::stack::remote;
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
@@ -33,9 +35,24 @@ pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         file: args.file.clone(),
     };
     let project = database::load_project(global, &file, output)?;
-    let name = project.file.project.clone();
     database::runtime()?.block_on(async {
-        let engine = Engine::connect().await?;
+        // With --env, the functions and gateway `deploy --env` runs on the environment's Docker host.
+        let (engine, name, start_hint) = match &global.env {
+            Some(env) => {
+                let variables = Variables::from_env(project.dir())?;
+                let (engine, name) = remote::engine_of(&project, env, &variables)
+                    .await?
+                    .with_context(|| {
+                        format!("environment `{env}` has no docker_host, so appctl runs nothing there")
+                    })?;
+                (engine, name, format!("`appctl deploy --env {env}`"))
+            }
+            None => (
+                Engine::connect().await?,
+                project.file.project.clone(),
+                "`appctl up`".to_string(),
+            ),
+        };
         let mut containers = engine.containers(&name).await?;
         // A function's logs are its own output and the gateway's record of each call to it.
         let function = args
@@ -52,7 +69,7 @@ pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             }
         }
         if containers.is_empty() {
-            bail!("the stack of {name} is not running; start it with `appctl up`");
+            bail!("the stack of {name} is not running; start it with {start_hint}");
         }
         let prefix = args.service.is_none() || function.is_some();
         let invocation_of = function.map(|f| format!("\"function\":\"{f}\""));

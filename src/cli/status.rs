@@ -2,11 +2,14 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Args;
 
 use super::{FileArg, GlobalArgs, database};
 use crate::output::Output;
+use crate::project::vars::Variables;
 use crate::stack::docker::{self, Engine};
+use crate::stack::remote;
 use crate::stack::spec::HealthCheck;
 use crate::stack::status;
 use crate::stack::up::stack_of;
@@ -19,9 +22,25 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<ExitCode> {
     let project = database::load_project(global, &args.file, output)?;
-    let stack = stack_of(&project)?;
+    let variables = Variables::from_env(project.dir())?;
+    // With --env, what `deploy --env` runs on the environment's Docker host.
+    let stack = match &global.env {
+        Some(env) => remote::stack_of(&project, env, &variables)?,
+        None => stack_of(&project)?,
+    };
     let existing = database::runtime()?.block_on(async {
-        let engine = Engine::connect().await?;
+        let engine =
+            match &global.env {
+                Some(env) => remote::engine_of(&project, env, &variables)
+                    .await?
+                    .with_context(|| {
+                        format!(
+                            "environment `{env}` has no docker_host, so appctl runs nothing there"
+                        )
+                    })?
+                    .0,
+                None => Engine::connect().await?,
+            };
         let mut existing = engine.containers(&stack.project).await?;
         // Services checked from the host (TCP, HTTP) are probed now, as `up` does.
         let client = docker::probe_client();

@@ -82,21 +82,13 @@ pub fn target(
         .environments
         .get(name)
         .with_context(|| format!("environment `{name}` is not declared in appctl.yaml"))?;
-    let Some(docker_host) = &environment.docker_host else {
+    let Some((docker_host, cert_path)) = docker_host_of(project, name, variables)? else {
         return Ok(None);
     };
     let resolve = |key: &str, value: &str| {
         variables
             .interpolate(value)
             .with_context(|| format!("environments.{name}.{key}"))
-    };
-    let docker_host = resolve("docker_host", docker_host)?;
-    let cert_path = match &environment.docker_cert_path {
-        Some(path) => Some(project.dir().join(resolve("docker_cert_path", path)?)),
-        None if docker_host.starts_with("tcp://") => {
-            std::env::var_os("DOCKER_CERT_PATH").map(PathBuf::from)
-        }
-        None => None,
     };
     let jwt_secret = match &environment.jwt_secret {
         Some(secret) => resolve("jwt_secret", secret)?,
@@ -113,12 +105,7 @@ pub fn target(
              your auth service signs tokens with; generate one with `openssl rand -hex 32`"
         );
     }
-    let gateway_text = match &environment.gateway {
-        Some(text) => resolve("gateway", text)?,
-        None => DEFAULT_GATEWAY.to_string(),
-    };
-    let gateway =
-        parse_gateway(&gateway_text).with_context(|| format!("environments.{name}.gateway"))?;
+    let gateway = gateway_of(project, name, variables)?;
     Ok(Some(Target {
         environment: name.to_string(),
         docker_host,
@@ -126,6 +113,82 @@ pub fn target(
         jwt_secret,
         gateway,
     }))
+}
+
+/// Where environment `name`'s gateway listens on its Docker host.
+fn gateway_of(project: &Project, name: &str, variables: &Variables) -> anyhow::Result<SocketAddr> {
+    let text = match project
+        .file
+        .environments
+        .get(name)
+        .and_then(|e| e.gateway.as_ref())
+    {
+        Some(text) => variables
+            .interpolate(text)
+            .with_context(|| format!("environments.{name}.gateway"))?,
+        None => DEFAULT_GATEWAY.to_string(),
+    };
+    parse_gateway(&text).with_context(|| format!("environments.{name}.gateway"))
+}
+
+/// The stack `deploy --env name` runs on the environment's Docker host.
+pub fn stack_of(project: &Project, name: &str, variables: &Variables) -> anyhow::Result<StackSpec> {
+    let (stack_template, images) = template::builtin();
+    let site = RemoteSite {
+        environment: name.to_string(),
+        gateway: gateway_of(project, name, variables)?,
+    };
+    Ok(spec::build_remote(
+        &project.file,
+        project.dir(),
+        &stack_template,
+        &images,
+        &site,
+    )?)
+}
+
+/// The environment's `docker_host` and certificate directory, resolved; `None` without one.
+fn docker_host_of(
+    project: &Project,
+    name: &str,
+    variables: &Variables,
+) -> anyhow::Result<Option<(String, Option<PathBuf>)>> {
+    let environment = project
+        .file
+        .environments
+        .get(name)
+        .with_context(|| format!("environment `{name}` is not declared in appctl.yaml"))?;
+    let Some(docker_host) = &environment.docker_host else {
+        return Ok(None);
+    };
+    let resolve = |key: &str, value: &str| {
+        variables
+            .interpolate(value)
+            .with_context(|| format!("environments.{name}.{key}"))
+    };
+    let docker_host = resolve("docker_host", docker_host)?;
+    let cert_path = match &environment.docker_cert_path {
+        Some(path) => Some(project.dir().join(resolve("docker_cert_path", path)?)),
+        None if docker_host.starts_with("tcp://") => {
+            std::env::var_os("DOCKER_CERT_PATH").map(PathBuf::from)
+        }
+        None => None,
+    };
+    Ok(Some((docker_host, cert_path)))
+}
+
+/// The engine of environment `name`'s Docker host and the name its containers are labelled with
+/// (`<project>-<env>`), for `logs` and `status`; `None` when it has no `docker_host`.
+pub async fn engine_of(
+    project: &Project,
+    name: &str,
+    variables: &Variables,
+) -> anyhow::Result<Option<(Engine, String)>> {
+    let Some((docker_host, cert_path)) = docker_host_of(project, name, variables)? else {
+        return Ok(None);
+    };
+    let engine = Engine::connect_to(&docker_host, cert_path.as_deref()).await?;
+    Ok(Some((engine, format!("{}-{name}", project.file.project))))
 }
 
 /// `ADDRESS:PORT`, or `PORT` alone (on loopback).
