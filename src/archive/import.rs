@@ -16,6 +16,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 use sqlx::{Connection as _, PgConnection};
 
+use super::binary::{self, BinaryType};
 use super::encode::{self, Encoding};
 use super::export::SESSION_SQL;
 use super::manifest::{TableEntry, TableRole};
@@ -545,11 +546,47 @@ async fn drop_deferrable(
     Ok(keys_back)
 }
 
-/// A row file converted to `COPY` text, ready to send.
+/// A row file converted to `COPY` data, ready to send.
 struct Converted {
     target: usize,
     copy: Vec<u8>,
     rows: u64,
+    /// `COPY`'s binary format (else text).
+    binary: bool,
+}
+
+/// How a table's row files are converted: its columns, their encodings in the archive, and their
+/// binary types when every column has one (see [`binary`]).
+struct Shape {
+    columns: Vec<String>,
+    encodings: Vec<Encoding>,
+    binary: Option<Vec<BinaryType>>,
+}
+
+/// The binary type of each of `entry`'s columns in the target (the staging table of a staged load has
+/// the same types), or `None` when one has none or the archive encodes it otherwise.
+async fn binary_types(
+    conn: &mut PgConnection,
+    entry: &TableEntry,
+) -> anyhow::Result<Option<Vec<BinaryType>>> {
+    let found: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT a.attname::text, n.nspname::text, t.typname::text, t.typtype::text
+         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+    )
+    .bind(qualified(&entry.schema, &entry.name))
+    .fetch_all(&mut *conn)
+    .await
+    .with_context(|| format!("cannot read the column types of {}", entry.label()))?;
+    Ok(entry
+        .columns
+        .iter()
+        .map(|column| {
+            let (_, schema, name, typtype) = found.iter().find(|f| f.0 == column.name)?;
+            BinaryType::of(schema, name, typtype).filter(|ty| ty.matches(&column.encoding))
+        })
+        .collect())
 }
 
 /// Drops `table`'s constraints of the given kinds (`f`, `p`, `u`) and returns the statements that
@@ -607,15 +644,24 @@ async fn load_rows(
         .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
         .collect();
     let wanted = by_part.clone();
-    let shapes: Vec<(Vec<String>, Vec<Encoding>)> = targets
-        .iter()
-        .map(|t| {
-            (
-                t.entry.columns.iter().map(|c| c.name.clone()).collect(),
-                t.entry.columns.iter().map(|c| c.encoding.clone()).collect(),
-            )
-        })
-        .collect();
+    let mut shapes: Vec<Shape> = Vec::with_capacity(targets.len());
+    for target in targets.iter() {
+        shapes.push(Shape {
+            columns: target
+                .entry
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            encodings: target
+                .entry
+                .columns
+                .iter()
+                .map(|c| c.encoding.clone())
+                .collect(),
+            binary: binary_types(conn, &target.entry).await?,
+        });
+    }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<anyhow::Result<Converted>>(QUEUE);
     let archive_path = path.to_path_buf();
     let reader = std::thread::spawn(move || {
@@ -637,17 +683,45 @@ async fn load_rows(
                 }
                 let text =
                     std::str::from_utf8(&bytes).with_context(|| format!("{name} is not UTF-8"))?;
-                let (columns, encodings) = &shapes[target];
+                let shape = &shapes[target];
                 let mut copy = Vec::with_capacity(bytes.len());
                 let mut rows = 0u64;
-                for (number, line) in text.lines().enumerate() {
-                    encode::json_to_copy_line(line, columns, encodings, &mut copy)
+                // Binary where every value allows it, text otherwise (see `binary`).
+                let binary = match &shape.binary {
+                    Some(types) => {
+                        match binary::convert_file(text, &shape.columns, types, &mut copy) {
+                            Some(n) => {
+                                rows = n;
+                                true
+                            }
+                            None => {
+                                copy.clear();
+                                false
+                            }
+                        }
+                    }
+                    None => false,
+                };
+                if !binary {
+                    for (number, line) in text.lines().enumerate() {
+                        encode::json_to_copy_line(
+                            line,
+                            &shape.columns,
+                            &shape.encodings,
+                            &mut copy,
+                        )
                         .map_err(|e| anyhow::anyhow!("{name}, line {}: {e}", number + 1))?;
-                    rows += 1;
+                        rows += 1;
+                    }
                 }
                 drop(bytes);
                 if sender
-                    .blocking_send(Ok(Converted { target, copy, rows }))
+                    .blocking_send(Ok(Converted {
+                        target,
+                        copy,
+                        rows,
+                        binary,
+                    }))
                     .is_err()
                 {
                     return Ok(());
@@ -703,8 +777,13 @@ async fn load_part(
     };
     let mut copy = conn
         .copy_in_raw(&format!(
-            "COPY {into} ({}) FROM STDIN",
-            super::catalog::column_list(entry)
+            "COPY {into} ({}) FROM STDIN{}",
+            super::catalog::column_list(entry),
+            if converted.binary {
+                " (FORMAT binary)"
+            } else {
+                ""
+            }
         ))
         .await
         .with_context(|| format!("cannot load {label}"))?;

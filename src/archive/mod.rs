@@ -5,12 +5,14 @@
 //! `manifest.json` last, listing every entry with its size and sha256.
 //!
 //! - [`encode`]: Postgres values ⇄ JSON, both ways (pure).
+//! - [`binary`]: import's fast path, rows as binary `COPY` data where every value allows it (pure).
 //! - [`manifest`]: the manifest's model, format version and JSON Schema (pure).
 //! - [`verify`]: checking an archive against its manifest, no database needed.
 //! - [`catalog`]: which tables travel, their columns, keys, sequences and order.
 //! - [`tarball`]: the tar + zstd container.
 //! - [`export`], [`import`]: the two commands' logic.
 
+pub mod binary;
 pub mod catalog;
 pub mod encode;
 pub mod export;
