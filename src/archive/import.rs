@@ -212,7 +212,6 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     lap("prepare", &mut timings);
     load_rows(path, &verified, &mut tx, &mut targets).await?;
     lap("rows", &mut timings);
-    restore_sequences(&mut tx, &targets).await?;
     for statement in &deferred {
         if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
             let duplicate = error
@@ -230,6 +229,8 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             );
         }
     }
+    // After the keys: the largest key is then read from an index, not by scanning the table.
+    restore_sequences(&mut tx, &targets).await?;
     lap("indexes and keys", &mut timings);
     let mut tables = Vec::new();
     let mut problems = Vec::new();
