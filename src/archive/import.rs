@@ -13,7 +13,6 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 use sqlx::{Connection as _, PgConnection};
 
 use super::binary::{self, BinaryType};
@@ -210,8 +209,9 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     // Load first, then build indexes and validate foreign keys once each.
     let deferred = drop_deferrable(&mut tx, &targets, options.on_conflict).await?;
     lap("prepare", &mut timings);
-    load_rows(path, &verified, &mut tx, &mut targets).await?;
+    let waited = load_rows(path, &verified, &mut tx, &mut targets).await?;
     lap("rows", &mut timings);
+    timings.push(("of which waiting for the archive", waited.as_secs_f64()));
     for statement in &deferred {
         if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
             let duplicate = error
@@ -622,27 +622,29 @@ async fn detach_constraints(
     Ok(add_back)
 }
 
-/// Reads the archive a second time and loads each row file; every file is hashed again and compared
-/// with the manifest before the transaction commits (the file may have changed since it was verified).
-/// A reader thread decompresses, hashes and converts JSON to `COPY` text while this task sends the
-/// previous file, so conversion and the server's parsing overlap.
+/// Reads the archive a second time and loads each row file. The file is hashed again as it is read
+/// (its own bytes, compressed: a tenth of hashing every entry again) and compared with the digest
+/// taken when it was verified before the transaction commits: the file may have changed since.
+/// A reader thread decompresses and converts JSON to `COPY` data (binary where it can, see
+/// [`binary`]) while this task sends the previous file, so conversion and the server's parsing
+/// overlap. Returns how long this task waited for the reader.
 async fn load_rows(
     path: &Path,
     verified: &Verified,
     conn: &mut PgConnection,
     targets: &mut [Target],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<std::time::Duration> {
     let mut by_part: BTreeMap<String, usize> = BTreeMap::new();
     for (index, target) in targets.iter().enumerate() {
         for part in &target.entry.parts {
             by_part.insert(part.clone(), index);
         }
     }
-    let sums: BTreeMap<String, (u64, String)> = verified
+    let sizes: BTreeMap<String, u64> = verified
         .manifest
         .entries
         .iter()
-        .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
+        .map(|e| (e.path.clone(), e.size))
         .collect();
     let wanted = by_part.clone();
     let mut shapes: Vec<Shape> = Vec::with_capacity(targets.len());
@@ -664,28 +666,34 @@ async fn load_rows(
         });
     }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<anyhow::Result<Converted>>(QUEUE);
+    // Buffers the sender is done with go back to the reader, which reuses them.
+    let (spare_sender, spare) = std::sync::mpsc::channel::<Vec<u8>>();
     let archive_path = path.to_path_buf();
+    let verified_file = verified.file_sha256.clone();
     let reader = std::thread::spawn(move || {
         let result = (|| -> anyhow::Result<()> {
-            let mut archive = tarball::open(&archive_path)?;
+            let (mut archive, file_digest) = tarball::open_hashed(&archive_path)?;
+            let mut bytes = Vec::new();
             for entry in archive.entries()? {
                 let mut entry = entry?;
                 let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
                 let Some(&target) = wanted.get(&name) else {
                     continue;
                 };
-                let Some((size, sha)) = sums.get(&name) else {
+                let Some(&size) = sizes.get(&name) else {
                     continue;
                 };
-                let mut bytes = Vec::with_capacity(*size as usize);
-                (&mut entry).take(*size + 1).read_to_end(&mut bytes)?;
-                if bytes.len() as u64 != *size || hex::encode(Sha256::digest(&bytes)) != *sha {
+                bytes.clear();
+                (&mut entry).take(size + 1).read_to_end(&mut bytes)?;
+                if bytes.len() as u64 != size {
                     bail!("{name} changed since it was verified; nothing was imported");
                 }
                 let text =
                     std::str::from_utf8(&bytes).with_context(|| format!("{name} is not UTF-8"))?;
                 let shape = &shapes[target];
-                let mut copy = Vec::with_capacity(bytes.len());
+                let mut copy = spare.try_recv().unwrap_or_default();
+                copy.clear();
+                copy.reserve(bytes.len());
                 let mut rows = 0u64;
                 // Binary where every value allows it, text otherwise (see `binary`).
                 let binary = match &shape.binary {
@@ -715,7 +723,6 @@ async fn load_rows(
                         rows += 1;
                     }
                 }
-                drop(bytes);
                 if sender
                     .blocking_send(Ok(Converted {
                         target,
@@ -728,6 +735,14 @@ async fn load_rows(
                     return Ok(());
                 }
             }
+            // The whole file, byte for byte, is the one verified: so is every row file just loaded.
+            tarball::drain(archive)?;
+            if file_digest.hex() != verified_file {
+                bail!(
+                    "{} changed since it was verified; nothing was imported",
+                    archive_path.display()
+                );
+            }
             Ok(())
         })();
         if let Err(error) = result {
@@ -737,7 +752,13 @@ async fn load_rows(
     let mut loaded = 0usize;
     let total = by_part.len();
     let mut result = Ok(());
-    while let Some(item) = receiver.recv().await {
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        let asked = std::time::Instant::now();
+        let Some(item) = receiver.recv().await else {
+            break;
+        };
+        waited += asked.elapsed();
         let converted = match item {
             Ok(converted) => converted,
             Err(error) => {
@@ -745,9 +766,14 @@ async fn load_rows(
                 break;
             }
         };
-        if let Err(error) = load_part(conn, &mut targets[converted.target], converted).await {
-            result = Err(error);
-            break;
+        match load_part(conn, &mut targets[converted.target], converted).await {
+            Ok(buffer) => {
+                let _ = spare_sender.send(buffer);
+            }
+            Err(error) => {
+                result = Err(error);
+                break;
+            }
         }
         loaded += 1;
     }
@@ -762,14 +788,14 @@ async fn load_rows(
     for target in targets.iter() {
         target.bar.finish();
     }
-    Ok(())
+    Ok(waited)
 }
 
 async fn load_part(
     conn: &mut PgConnection,
     target: &mut Target,
     converted: Converted,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<u8>> {
     let entry = &target.entry;
     let label = entry.label();
     let into = match &target.load {
@@ -810,7 +836,7 @@ async fn load_part(
         }
     }
     target.bar.inc(converted.rows);
-    Ok(())
+    Ok(converted.copy)
 }
 
 fn conflict_hint(error: sqlx::Error, label: &str) -> anyhow::Error {

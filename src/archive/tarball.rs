@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -176,7 +177,56 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// Opens an archive for reading: zstd when it starts with zstd's magic number, plain tar otherwise.
 pub fn open(path: &Path) -> io::Result<tar::Archive<Box<dyn Read>>> {
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
+    open_reader(File::open(path)?)
+}
+
+/// The sha256 of an archive file's own bytes (compressed, as stored), taken as it is read.
+#[derive(Clone, Default)]
+pub struct FileDigest(Arc<Mutex<Sha256>>);
+
+impl FileDigest {
+    /// The digest of every byte read so far, as hex.
+    pub fn hex(&self) -> String {
+        let hasher = self.0.lock().map(|h| h.clone()).unwrap_or_default();
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// Like [`open`], and hashes the file's bytes as they are read: after [`drain`], the digest covers
+/// the whole file. Cheaper than hashing every entry again when the file is compressed.
+pub fn open_hashed(path: &Path) -> io::Result<(tar::Archive<Box<dyn Read>>, FileDigest)> {
+    let digest = FileDigest::default();
+    let file = HashingFile {
+        inner: File::open(path)?,
+        digest: digest.clone(),
+    };
+    Ok((open_reader(file)?, digest))
+}
+
+/// Reads what is left of an archive after its last entry (tar's end blocks, zstd's last frame and
+/// its checksum), so that a [`FileDigest`] covers the whole file.
+pub fn drain(archive: tar::Archive<Box<dyn Read>>) -> io::Result<()> {
+    io::copy(&mut archive.into_inner(), &mut io::sink())?;
+    Ok(())
+}
+
+struct HashingFile {
+    inner: File,
+    digest: FileDigest,
+}
+
+impl Read for HashingFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut hasher) = self.digest.0.lock() {
+            hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+fn open_reader(file: impl Read + 'static) -> io::Result<tar::Archive<Box<dyn Read>>> {
+    let mut file = BufReader::with_capacity(1 << 20, file);
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut file, &mut magic)?;
     let head = io::Cursor::new(magic[..n].to_vec());
