@@ -13,6 +13,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest as _, Sha256};
 use sqlx::{Connection as _, PgConnection};
 
 use super::binary::{self, BinaryType};
@@ -622,9 +623,10 @@ async fn detach_constraints(
     Ok(add_back)
 }
 
-/// Reads the archive a second time and loads each row file. The file is hashed again as it is read
-/// (its own bytes, compressed: a tenth of hashing every entry again) and compared with the digest
-/// taken when it was verified before the transaction commits: the file may have changed since.
+/// Reads the archive a second time and loads each row file. A compressed file is hashed again as it
+/// is read (its own bytes: a tenth of hashing every entry again), an uncompressed one entry by
+/// entry, and compared with what verification found before the transaction commits: the file may
+/// have changed since.
 /// A reader thread decompresses and converts JSON to `COPY` data (binary where it can, see
 /// [`binary`]) while this task sends the previous file, so conversion and the server's parsing
 /// overlap. Returns how long this task waited for the reader.
@@ -640,11 +642,11 @@ async fn load_rows(
             by_part.insert(part.clone(), index);
         }
     }
-    let sizes: BTreeMap<String, u64> = verified
+    let sums: BTreeMap<String, (u64, String)> = verified
         .manifest
         .entries
         .iter()
-        .map(|e| (e.path.clone(), e.size))
+        .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
         .collect();
     let wanted = by_part.clone();
     let mut shapes: Vec<Shape> = Vec::with_capacity(targets.len());
@@ -680,12 +682,15 @@ async fn load_rows(
                 let Some(&target) = wanted.get(&name) else {
                     continue;
                 };
-                let Some(&size) = sizes.get(&name) else {
+                let Some((size, sha)) = sums.get(&name) else {
                     continue;
                 };
                 bytes.clear();
                 (&mut entry).take(size + 1).read_to_end(&mut bytes)?;
-                if bytes.len() as u64 != size {
+                // An uncompressed archive has no file digest (see below): each row file is hashed.
+                if bytes.len() as u64 != *size
+                    || (file_digest.is_none() && hex::encode(Sha256::digest(&bytes)) != *sha)
+                {
                     bail!("{name} changed since it was verified; nothing was imported");
                 }
                 let text =
@@ -737,7 +742,7 @@ async fn load_rows(
             }
             // The whole file, byte for byte, is the one verified: so is every row file just loaded.
             tarball::drain(archive)?;
-            if file_digest.hex() != verified_file {
+            if file_digest.map(|d| d.hex()) != verified_file {
                 bail!(
                     "{} changed since it was verified; nothing was imported",
                     archive_path.display()

@@ -23,9 +23,10 @@ pub struct Verified {
     pub project_file: String,
     /// Bytes of all entries, uncompressed.
     pub bytes: u64,
-    /// The sha256 of the archive file itself (as stored, compressed or not): import's second read
-    /// compares it to prove that the file did not change since it was verified.
-    pub file_sha256: String,
+    /// The sha256 of a compressed archive's file itself (as stored): import's second read compares
+    /// it to prove that the file did not change since it was verified. `None` when uncompressed
+    /// (import then hashes each row file again).
+    pub file_sha256: Option<String>,
 }
 
 /// Why an archive is refused: every problem found, each naming its entry.
@@ -52,7 +53,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     let mut manifest_bytes: Option<Vec<u8>> = None;
     let mut project_file: Option<Vec<u8>> = None;
     let mut problems = Vec::new();
-    let mut file_sha256 = String::new();
+    let mut file_sha256 = None;
     let read = (|| -> std::io::Result<()> {
         let (mut archive, digest) = tarball::open_hashed(path)?;
         let mut buf = vec![0u8; 1 << 16];
@@ -108,7 +109,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             );
         }
         tarball::drain(archive)?;
-        file_sha256 = digest.hex();
+        file_sha256 = digest.map(|d| d.hex());
         Ok(())
     })();
     if let Err(error) = read {
