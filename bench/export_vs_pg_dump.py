@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times `appctl export` against `pg_dump -Fc` and `appctl import` against `pg_restore` on the same data.
 
-    python3 bench/export_vs_pg_dump.py [--scale 1.0] [--no-build] [--keep]
+    python3 bench/export_vs_pg_dump.py [--scale 1.0] [--runs 3] [--no-build] [--keep]
 
 What it does, in one run:
 
@@ -12,16 +12,18 @@ What it does, in one run:
 3. Deploys a chat schema (threads, messages with jsonb metadata) with `appctl deploy --bootstrap`
    into database `source` and fills it: 50,000 threads and 1,000,000 messages at --scale 1
    (about 375 MB of table data), then VACUUM ANALYZE.
-4. Times, each once, in this order:
+4. Times, --runs times each (default 3; the order of the two tools alternates from one run to
+   the next, and every restore goes into a new empty database):
        pg_dump -Fc -f dump.pgc source                    (gzip, pg_dump's default)
        appctl export --database-url .../source -o out.tar.zst
-       pg_restore -d restore_pg dump.pgc                 (into an empty database)
-       appctl import --database-url .../restore_appctl out.tar.zst
+       pg_restore -d restore_pg_N dump.pgc               (into an empty database)
+       appctl import --database-url .../restore_appctl_N out.tar.zst
    Peak memory is each client process's maximum resident set size (wait4's ru_maxrss); the server's
    work is the same Postgres for both tools.
-5. Checks the restored databases hold the same number of messages, prints the times, ratios,
-   archive sizes and peak memory, and whether the targets are met: export <= 1.25x pg_dump,
-   import <= 1.0x pg_restore, peak memory < 100 MB for each.
+5. Checks the restored databases hold the same number of messages, prints the best and median
+   times, the ratios of the bests and of the medians, archive sizes and peak memory, and whether
+   the targets are met (on the medians): export <= 1.25x pg_dump, import <= 1.0x pg_restore, peak
+   memory < 100 MB for each.
 
 Exit status: 0 when every target is met, 1 when one is not, 3 on a setup or check error.
 Every command runs with a timeout.
@@ -30,6 +32,7 @@ import argparse
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -142,6 +145,7 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 50,000 threads and 1,000,000 messages")
     parser.add_argument("--no-build", action="store_true", help="use target/release/appctl as it is")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (archive and dump)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each tool (default 3)")
     args = parser.parse_args()
 
     appctl = os.path.join(ROOT, "target", "release", "appctl")
@@ -160,8 +164,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: interrupted.append(1) or sys.exit(3))
     try:
         server.start()
-        for db in ["source", "restore_pg", "restore_appctl"]:
-            server.psql(f'CREATE DATABASE "{db}"')
+        server.psql('CREATE DATABASE "source"')
         project = os.path.join(work, "appctl.yaml")
         with open(project, "w") as f:
             f.write(PROJECT)
@@ -176,26 +179,54 @@ def main():
         pg_env = dict(env)
         dump = os.path.join(work, "dump.pgc")
         archive = os.path.join(work, "out.tar.zst")
-        results = {}
-        results["pg_dump"] = timed([os.path.join(PG_BIN, "pg_dump"), "-Fc", "-f", dump, "-d", server.url("source")], pg_env)
-        results["export"] = timed([appctl, "export", "--database-url", server.url("source"), "-o", archive, "-v"], env)
-        results["pg_restore"] = timed([os.path.join(PG_BIN, "pg_restore"), "-d", server.url("restore_pg"), dump], pg_env)
-        results["import"] = timed([appctl, "import", "--database-url", server.url("restore_appctl"), archive, "-v"], env)
+        runs = {name: [] for name in ["pg_dump", "export", "pg_restore", "import"]}
 
-        check = "SELECT count(*) FROM messages"
-        counts = {db: server.psql(check, db=db) for db in ["source", "restore_pg", "restore_appctl"]}
-        if len(set(counts.values())) != 1:
-            raise BenchError(f"the restored databases differ: {counts}")
+        def dump_pair(first):
+            pair = [
+                ("pg_dump", [os.path.join(PG_BIN, "pg_dump"), "-Fc", "-f", dump, "-d", server.url("source")], pg_env),
+                ("export", [appctl, "export", "--database-url", server.url("source"), "-o", archive, "--force", "-v"], env),
+            ]
+            return pair if first else pair[::-1]
 
-        export_ratio = results["export"][0] / results["pg_dump"][0]
-        import_ratio = results["import"][0] / results["pg_restore"][0]
-        print(f"{'step':<12}{'seconds':>10}{'peak MB':>10}")
-        for name, (seconds, peak) in results.items():
-            print(f"{name:<12}{seconds:>10.2f}{peak:>10.1f}")
+        def restore_pair(first, n):
+            pg_db, appctl_db = f"restore_pg_{n}", f"restore_appctl_{n}"
+            for db in [pg_db, appctl_db]:
+                server.psql(f'DROP DATABASE IF EXISTS "{db}"')
+                server.psql(f'CREATE DATABASE "{db}"')
+            pair = [
+                ("pg_restore", [os.path.join(PG_BIN, "pg_restore"), "-d", server.url(pg_db), dump], pg_env),
+                ("import", [appctl, "import", "--database-url", server.url(appctl_db), archive, "-v"], env),
+            ]
+            return pair if first else pair[::-1]
+
+        for n in range(max(1, args.runs)):
+            for name, cmd, cmd_env in dump_pair(n % 2 == 0):
+                runs[name].append(timed(cmd, cmd_env))
+        for n in range(max(1, args.runs)):
+            server.psql("CHECKPOINT")
+            for name, cmd, cmd_env in restore_pair(n % 2 == 0, n):
+                runs[name].append(timed(cmd, cmd_env))
+            check = "SELECT count(*) FROM messages"
+            counts = {db: server.psql(check, db=db) for db in ["source", f"restore_pg_{n}", f"restore_appctl_{n}"]}
+            if len(set(counts.values())) != 1:
+                raise BenchError(f"the restored databases differ: {counts}")
+            for db in [f"restore_pg_{n}", f"restore_appctl_{n}"]:
+                server.psql(f'DROP DATABASE "{db}"')
+
+        best = {name: min(s for s, _ in r) for name, r in runs.items()}
+        median = {name: statistics.median(s for s, _ in r) for name, r in runs.items()}
+        peaks = {name: max(m for _, m in r) for name, r in runs.items()}
+        export_ratio = median["export"] / median["pg_dump"]
+        import_ratio = median["import"] / median["pg_restore"]
+        print(f"{'step':<12}{'best s':>10}{'median s':>10}{'peak MB':>10}   ({len(runs['import'])} runs)")
+        for name in runs:
+            print(f"{name:<12}{best[name]:>10.2f}{median[name]:>10.2f}{peaks[name]:>10.1f}")
         print(f"sizes: dump {os.path.getsize(dump) / 1e6:.1f} MB, archive {os.path.getsize(archive) / 1e6:.1f} MB")
-        print(f"export / pg_dump    = {export_ratio:.2f}x (target <= {TARGET_EXPORT}x)")
-        print(f"import / pg_restore = {import_ratio:.2f}x (target <= {TARGET_IMPORT}x)")
-        peak = max(results["export"][1], results["import"][1])
+        print(f"export / pg_dump    = {export_ratio:.2f}x median, {best['export'] / best['pg_dump']:.2f}x best "
+              f"(target <= {TARGET_EXPORT}x)")
+        print(f"import / pg_restore = {import_ratio:.2f}x median, {best['import'] / best['pg_restore']:.2f}x best "
+              f"(target <= {TARGET_IMPORT}x)")
+        peak = max(peaks["export"], peaks["import"])
         print(f"appctl peak memory  = {peak:.1f} MB (target < {TARGET_MEMORY_MB} MB)")
         met = export_ratio <= TARGET_EXPORT and import_ratio <= TARGET_IMPORT and peak < TARGET_MEMORY_MB
         print("targets met" if met else "targets NOT met")

@@ -153,6 +153,10 @@ FROM messages m WHERE m.id % 5 = 0;
 -- Gaps in identity values, and a counter ahead of the largest key: both must survive.
 DELETE FROM messages WHERE id % 17 = 0;
 SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, 5);
+-- A year BC sends the threads' row file through import's text path (binary COPY does not take it);
+-- infinity goes binary.
+UPDATE threads SET created_at = timestamptz '0044-03-15 12:00:00+00 BC' WHERE id = '10000000-0000-4000-8000-000000000003';
+UPDATE threads SET updated_at = 'infinity' WHERE id = '10000000-0000-4000-8000-000000000004';
 "#;
 
 /// Every row of every table (and every sequence) as psql prints it, ordered: what "equal" means here.

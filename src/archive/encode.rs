@@ -372,7 +372,9 @@ pub fn json_to_copy_line(
     Ok(())
 }
 
-fn parse_object(line: &str) -> Result<Vec<(std::borrow::Cow<'_, str>, &RawValue)>, EncodeError> {
+pub(crate) fn parse_object(
+    line: &str,
+) -> Result<Vec<(std::borrow::Cow<'_, str>, &RawValue)>, EncodeError> {
     struct Visitor;
     impl<'de> serde::de::Visitor<'de> for Visitor {
         type Value = Vec<(std::borrow::Cow<'de, str>, &'de RawValue)>;

@@ -13,9 +13,10 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use sqlx::{Connection as _, PgConnection};
 
+use super::binary::{self, BinaryType};
 use super::encode::{self, Encoding};
 use super::export::SESSION_SQL;
 use super::manifest::{TableEntry, TableRole};
@@ -230,9 +231,9 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     // Load first, then build indexes and validate foreign keys once each.
     let deferred = drop_deferrable(&mut tx, &targets, options.on_conflict).await?;
     lap("prepare", &mut timings);
-    load_rows(path, &verified, &mut tx, &mut targets).await?;
+    let waited = load_rows(path, &verified, &mut tx, &mut targets).await?;
     lap("rows", &mut timings);
-    restore_sequences(&mut tx, &targets).await?;
+    timings.push(("of which waiting for the archive", waited.as_secs_f64()));
     for statement in &deferred {
         if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
             let duplicate = error
@@ -250,6 +251,8 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             );
         }
     }
+    // After the keys: the largest key is then read from an index, not by scanning the table.
+    restore_sequences(&mut tx, &targets).await?;
     lap("indexes and keys", &mut timings);
     let mut tables = Vec::new();
     let mut problems = Vec::new();
@@ -615,11 +618,47 @@ async fn drop_deferrable(
     Ok(keys_back)
 }
 
-/// A row file converted to `COPY` text, ready to send.
+/// A row file converted to `COPY` data, ready to send.
 struct Converted {
     target: usize,
     copy: Vec<u8>,
     rows: u64,
+    /// `COPY`'s binary format (else text).
+    binary: bool,
+}
+
+/// How a table's row files are converted: its columns, their encodings in the archive, and their
+/// binary types when every column has one (see [`binary`]).
+struct Shape {
+    columns: Vec<String>,
+    encodings: Vec<Encoding>,
+    binary: Option<Vec<BinaryType>>,
+}
+
+/// The binary type of each of `entry`'s columns in the target (the staging table of a staged load has
+/// the same types), or `None` when one has none or the archive encodes it otherwise.
+async fn binary_types(
+    conn: &mut PgConnection,
+    entry: &TableEntry,
+) -> anyhow::Result<Option<Vec<BinaryType>>> {
+    let found: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT a.attname::text, n.nspname::text, t.typname::text, t.typtype::text
+         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+    )
+    .bind(qualified(&entry.schema, &entry.name))
+    .fetch_all(&mut *conn)
+    .await
+    .with_context(|| format!("cannot read the column types of {}", entry.label()))?;
+    Ok(entry
+        .columns
+        .iter()
+        .map(|column| {
+            let (_, schema, name, typtype) = found.iter().find(|f| f.0 == column.name)?;
+            BinaryType::of(schema, name, typtype).filter(|ty| ty.matches(&column.encoding))
+        })
+        .collect())
 }
 
 /// Drops `table`'s constraints of the given kinds (`f`, `p`, `u`) and returns the statements that
@@ -654,16 +693,19 @@ async fn detach_constraints(
     Ok(add_back)
 }
 
-/// Reads the archive a second time and loads each row file; every file is hashed again and compared
-/// with the manifest before the transaction commits (the file may have changed since it was verified).
-/// A reader thread decompresses, hashes and converts JSON to `COPY` text while this task sends the
-/// previous file, so conversion and the server's parsing overlap.
+/// Reads the archive a second time and loads each row file. A compressed file is hashed again as it
+/// is read (its own bytes: a tenth of hashing every entry again), an uncompressed one entry by
+/// entry, and compared with what verification found before the transaction commits: the file may
+/// have changed since.
+/// A reader thread decompresses and converts JSON to `COPY` data (binary where it can, see
+/// [`binary`]) while this task sends the previous file, so conversion and the server's parsing
+/// overlap. Returns how long this task waited for the reader.
 async fn load_rows(
     path: &Path,
     verified: &Verified,
     conn: &mut PgConnection,
     targets: &mut [Target],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<std::time::Duration> {
     let mut by_part: BTreeMap<String, usize> = BTreeMap::new();
     for (index, target) in targets.iter().enumerate() {
         for part in &target.entry.parts {
@@ -677,20 +719,33 @@ async fn load_rows(
         .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
         .collect();
     let wanted = by_part.clone();
-    let shapes: Vec<(Vec<String>, Vec<Encoding>)> = targets
-        .iter()
-        .map(|t| {
-            (
-                t.entry.columns.iter().map(|c| c.name.clone()).collect(),
-                t.entry.columns.iter().map(|c| c.encoding.clone()).collect(),
-            )
-        })
-        .collect();
+    let mut shapes: Vec<Shape> = Vec::with_capacity(targets.len());
+    for target in targets.iter() {
+        shapes.push(Shape {
+            columns: target
+                .entry
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            encodings: target
+                .entry
+                .columns
+                .iter()
+                .map(|c| c.encoding.clone())
+                .collect(),
+            binary: binary_types(conn, &target.entry).await?,
+        });
+    }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<anyhow::Result<Converted>>(QUEUE);
+    // Buffers the sender is done with go back to the reader, which reuses them.
+    let (spare_sender, spare) = std::sync::mpsc::channel::<Vec<u8>>();
     let archive_path = path.to_path_buf();
+    let verified_file = verified.file_sha256.clone();
     let reader = std::thread::spawn(move || {
         let result = (|| -> anyhow::Result<()> {
-            let mut archive = tarball::open(&archive_path)?;
+            let (mut archive, file_digest) = tarball::open_hashed(&archive_path)?;
+            let mut bytes = Vec::new();
             for entry in archive.entries()? {
                 let mut entry = entry?;
                 let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -700,28 +755,68 @@ async fn load_rows(
                 let Some((size, sha)) = sums.get(&name) else {
                     continue;
                 };
-                let mut bytes = Vec::with_capacity(*size as usize);
-                (&mut entry).take(*size + 1).read_to_end(&mut bytes)?;
-                if bytes.len() as u64 != *size || hex::encode(Sha256::digest(&bytes)) != *sha {
+                bytes.clear();
+                (&mut entry).take(size + 1).read_to_end(&mut bytes)?;
+                // An uncompressed archive has no file digest (see below): each row file is hashed.
+                if bytes.len() as u64 != *size
+                    || (file_digest.is_none() && hex::encode(Sha256::digest(&bytes)) != *sha)
+                {
                     bail!("{name} changed since it was verified; nothing was imported");
                 }
                 let text =
                     std::str::from_utf8(&bytes).with_context(|| format!("{name} is not UTF-8"))?;
-                let (columns, encodings) = &shapes[target];
-                let mut copy = Vec::with_capacity(bytes.len());
+                let shape = &shapes[target];
+                let mut copy = spare.try_recv().unwrap_or_default();
+                copy.clear();
+                copy.reserve(bytes.len());
                 let mut rows = 0u64;
-                for (number, line) in text.lines().enumerate() {
-                    encode::json_to_copy_line(line, columns, encodings, &mut copy)
+                // Binary where every value allows it, text otherwise (see `binary`).
+                let binary = match &shape.binary {
+                    Some(types) => {
+                        match binary::convert_file(text, &shape.columns, types, &mut copy) {
+                            Some(n) => {
+                                rows = n;
+                                true
+                            }
+                            None => {
+                                copy.clear();
+                                false
+                            }
+                        }
+                    }
+                    None => false,
+                };
+                if !binary {
+                    for (number, line) in text.lines().enumerate() {
+                        encode::json_to_copy_line(
+                            line,
+                            &shape.columns,
+                            &shape.encodings,
+                            &mut copy,
+                        )
                         .map_err(|e| anyhow::anyhow!("{name}, line {}: {e}", number + 1))?;
-                    rows += 1;
+                        rows += 1;
+                    }
                 }
-                drop(bytes);
                 if sender
-                    .blocking_send(Ok(Converted { target, copy, rows }))
+                    .blocking_send(Ok(Converted {
+                        target,
+                        copy,
+                        rows,
+                        binary,
+                    }))
                     .is_err()
                 {
                     return Ok(());
                 }
+            }
+            // The whole file, byte for byte, is the one verified: so is every row file just loaded.
+            tarball::drain(archive)?;
+            if file_digest.map(|d| d.hex()) != verified_file {
+                bail!(
+                    "{} changed since it was verified; nothing was imported",
+                    archive_path.display()
+                );
             }
             Ok(())
         })();
@@ -732,7 +827,13 @@ async fn load_rows(
     let mut loaded = 0usize;
     let total = by_part.len();
     let mut result = Ok(());
-    while let Some(item) = receiver.recv().await {
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        let asked = std::time::Instant::now();
+        let Some(item) = receiver.recv().await else {
+            break;
+        };
+        waited += asked.elapsed();
         let converted = match item {
             Ok(converted) => converted,
             Err(error) => {
@@ -740,9 +841,14 @@ async fn load_rows(
                 break;
             }
         };
-        if let Err(error) = load_part(conn, &mut targets[converted.target], converted).await {
-            result = Err(error);
-            break;
+        match load_part(conn, &mut targets[converted.target], converted).await {
+            Ok(buffer) => {
+                let _ = spare_sender.send(buffer);
+            }
+            Err(error) => {
+                result = Err(error);
+                break;
+            }
         }
         loaded += 1;
     }
@@ -757,14 +863,14 @@ async fn load_rows(
     for target in targets.iter() {
         target.bar.finish();
     }
-    Ok(())
+    Ok(waited)
 }
 
 async fn load_part(
     conn: &mut PgConnection,
     target: &mut Target,
     converted: Converted,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<u8>> {
     let entry = &target.entry;
     let label = entry.label();
     let into = match &target.load {
@@ -773,8 +879,13 @@ async fn load_part(
     };
     let mut copy = conn
         .copy_in_raw(&format!(
-            "COPY {into} ({}) FROM STDIN",
-            super::catalog::column_list(entry)
+            "COPY {into} ({}) FROM STDIN{}",
+            super::catalog::column_list(entry),
+            if converted.binary {
+                " (FORMAT binary)"
+            } else {
+                ""
+            }
         ))
         .await
         .with_context(|| format!("cannot load {label}"))?;
@@ -800,7 +911,7 @@ async fn load_part(
         }
     }
     target.bar.inc(converted.rows);
-    Ok(())
+    Ok(converted.copy)
 }
 
 fn conflict_hint(error: sqlx::Error, label: &str) -> anyhow::Error {

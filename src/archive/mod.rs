@@ -5,6 +5,7 @@
 //! `manifest.json` last, listing every entry with its size and sha256.
 //!
 //! - [`encode`]: Postgres values ⇄ JSON, both ways (pure).
+//! - [`binary`]: import's fast path, rows as binary `COPY` data where every value allows it (pure).
 //! - [`manifest`]: the manifest's model, format version and JSON Schema (pure).
 //! - [`verify`]: checking an archive against its manifest, no database needed.
 //! - [`catalog`]: which tables travel, their columns, keys, sequences and order.
@@ -12,6 +13,7 @@
 //! - [`export`], [`import`]: the two commands' logic.
 //! - [`files`]: storage files through S3, beside the rows (small hooks in export and import).
 
+pub mod binary;
 pub mod catalog;
 pub mod encode;
 pub mod export;

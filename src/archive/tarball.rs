@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -174,14 +175,74 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// An archive being read.
+pub type Archive = tar::Archive<Box<dyn Read>>;
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
 /// Opens an archive for reading: zstd when it starts with zstd's magic number, plain tar otherwise.
-pub fn open(path: &Path) -> io::Result<tar::Archive<Box<dyn Read>>> {
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
+pub fn open(path: &Path) -> io::Result<Archive> {
+    open_reader(File::open(path)?)
+}
+
+/// The sha256 of an archive file's own bytes (compressed, as stored), taken as it is read.
+#[derive(Clone, Default)]
+pub struct FileDigest(Arc<Mutex<Sha256>>);
+
+impl FileDigest {
+    /// The digest of every byte read so far, as hex.
+    pub fn hex(&self) -> String {
+        let hasher = self.0.lock().map(|h| h.clone()).unwrap_or_default();
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// Like [`open`]; a compressed archive also has its file's bytes hashed as they are read (after
+/// [`drain`], the digest covers the whole file): far cheaper than hashing every entry again. `None`
+/// for an uncompressed archive, whose file is as large as its entries.
+pub fn open_hashed(path: &Path) -> io::Result<(Archive, Option<FileDigest>)> {
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut File::open(path)?, &mut magic)?;
+    if n < 4 || magic != ZSTD_MAGIC {
+        return Ok((open(path)?, None));
+    }
+    let digest = FileDigest::default();
+    let file = HashingFile {
+        inner: File::open(path)?,
+        digest: digest.clone(),
+    };
+    Ok((open_reader(file)?, Some(digest)))
+}
+
+/// Reads what is left of an archive after its last entry (tar's end blocks, zstd's last frame and
+/// its checksum), so that a [`FileDigest`] covers the whole file.
+pub fn drain(archive: Archive) -> io::Result<()> {
+    io::copy(&mut archive.into_inner(), &mut io::sink())?;
+    Ok(())
+}
+
+struct HashingFile {
+    inner: File,
+    digest: FileDigest,
+}
+
+impl Read for HashingFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut hasher) = self.digest.0.lock() {
+            hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+fn open_reader(file: impl Read + 'static) -> io::Result<Archive> {
+    let mut file = BufReader::with_capacity(1 << 20, file);
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut file, &mut magic)?;
     let head = io::Cursor::new(magic[..n].to_vec());
     let chained = head.chain(file);
-    let reader: Box<dyn Read> = if n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd] {
+    let reader: Box<dyn Read> = if n == 4 && magic == ZSTD_MAGIC {
         Box::new(zstd::Decoder::new(chained)?)
     } else {
         Box::new(chained)
@@ -198,4 +259,39 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path) {
+        let mut writer = Writer::create(path).unwrap();
+        writer
+            .add_bytes("rows/a.jsonl", b"{\"a\":1}\n", Some(1))
+            .unwrap();
+        writer.add_bytes("big", &vec![7u8; 3 << 20], None).unwrap();
+        writer.finish("manifest.json", b"{}").unwrap();
+    }
+
+    #[test]
+    fn a_compressed_archive_s_digest_covers_its_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let compressed = dir.path().join("a.tar.zst");
+        write(&compressed);
+        let (mut archive, digest) = open_hashed(&compressed).unwrap();
+        // Only the first entry is read; draining reads the rest of the file.
+        let first = archive.entries().unwrap().next().unwrap().unwrap();
+        assert_eq!(&*first.path_bytes(), b"rows/a.jsonl");
+        drop(first);
+        drain(archive).unwrap();
+        let expected = hex::encode(Sha256::digest(std::fs::read(&compressed).unwrap()));
+        assert_eq!(digest.unwrap().hex(), expected);
+
+        let plain = dir.path().join("a.tar");
+        write(&plain);
+        let (archive, digest) = open_hashed(&plain).unwrap();
+        assert!(digest.is_none());
+        drain(archive).unwrap();
+    }
 }

@@ -23,6 +23,10 @@ pub struct Verified {
     pub project_file: String,
     /// Bytes of all entries, uncompressed.
     pub bytes: u64,
+    /// The sha256 of a compressed archive's file itself (as stored): import's second read compares
+    /// it to prove that the file did not change since it was verified. `None` when uncompressed
+    /// (import then hashes each row file again).
+    pub file_sha256: Option<String>,
 }
 
 /// Why an archive is refused: every problem found, each naming its entry.
@@ -49,8 +53,9 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     let mut manifest_bytes: Option<Vec<u8>> = None;
     let mut project_file: Option<Vec<u8>> = None;
     let mut problems = Vec::new();
+    let mut file_sha256 = None;
     let read = (|| -> std::io::Result<()> {
-        let mut archive = tarball::open(path)?;
+        let (mut archive, digest) = tarball::open_hashed(path)?;
         let mut buf = vec![0u8; 1 << 16];
         for entry in archive.entries()? {
             let mut entry = entry?;
@@ -103,6 +108,8 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
                 },
             );
         }
+        tarball::drain(archive)?;
+        file_sha256 = digest.map(|d| d.hex());
         Ok(())
     })();
     if let Err(error) = read {
@@ -139,6 +146,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         bytes: seen.values().map(|s| s.size).sum(),
         manifest,
         project_file,
+        file_sha256,
     })
 }
 
