@@ -1096,6 +1096,8 @@ struct SecondEngine {
     child: std::process::Child,
     dir: tempfile::TempDir,
     host: String,
+    /// Its default bridge, made by the test and deleted after it stops.
+    bridge: String,
 }
 
 impl SecondEngine {
@@ -1141,6 +1143,15 @@ impl SecondEngine {
         let port = free_port();
         let host = format!("tcp://127.0.0.1:{port}");
         let path = |name: &str| dir.path().join(name);
+        let bridge = format!("apc2-{}", std::process::id() % 100_000);
+        let made = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ip link add {bridge} type bridge && ip addr add {SECOND_BRIDGE_ADDRESS} dev {bridge} && ip link set {bridge} up"
+            ))
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "bridge {bridge}: {}", text(&made));
         let log = std::fs::File::create(path("dockerd.log")).unwrap();
         let child = Command::new("dockerd")
             .args(["--host", &host, "--tlsverify"])
@@ -1156,10 +1167,11 @@ impl SecondEngine {
             .arg(path("exec"))
             .arg("--pidfile")
             .arg(path("dockerd.pid"))
-            // Beside the first engine: no default bridge and no iptables rules of its own (two
+            // Beside the first engine: a default bridge of its own (with `--bridge none` a second
+            // dockerd deletes docker0, the first engine's), no iptables rules of its own (two
             // engines would flush each other's chains); published ports go through docker-proxy,
             // and its networks come from a pool of their own, let through below.
-            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
+            .args(["--bridge", &bridge, "--iptables=false", "--ip-masq=false"])
             .args([
                 "--default-address-pool",
                 &format!("base={SECOND_POOL},size=24"),
@@ -1171,7 +1183,12 @@ impl SecondEngine {
         // The first engine's FORWARD policy drops bridged traffic it does not know: containers of
         // the second engine reach each other through this rule (removed on drop).
         forward_rule("-I");
-        let engine = SecondEngine { child, dir, host };
+        let engine = SecondEngine {
+            child,
+            dir,
+            host,
+            bridge,
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !engine.docker(&["info"]).status.success() {
             assert!(
@@ -1221,6 +1238,8 @@ impl SecondEngine {
 
 /// The second engine's networks.
 const SECOND_POOL: &str = "10.213.0.0/16";
+/// Its default bridge's address.
+const SECOND_BRIDGE_ADDRESS: &str = "10.214.0.1/24";
 
 fn forward_rule(action: &str) {
     let _ = Command::new("iptables")
@@ -1245,14 +1264,20 @@ impl Drop for SecondEngine {
             .arg(self.child.id().to_string())
             .status();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        let mut stopped = false;
+        while !stopped && std::time::Instant::now() < deadline {
+            stopped = matches!(self.child.try_wait(), Ok(Some(_)));
+            if !stopped {
+                std::thread::sleep(std::time::Duration::from_millis(200));
             }
-            std::thread::sleep(std::time::Duration::from_millis(200));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !stopped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.bridge])
+            .status();
     }
 }
 
@@ -1474,6 +1499,13 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
         ),
         "0"
     );
+    // The first engine's default bridge is untouched by the second engine.
+    drop(remote);
+    let docker0 = Command::new("ip")
+        .args(["link", "show", "docker0"])
+        .output()
+        .unwrap();
+    assert!(docker0.status.success(), "docker0 is gone");
 }
 
 /// Whatever stops a deploy's functions before they run stops it before the database changes: an
