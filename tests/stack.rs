@@ -1258,6 +1258,19 @@ fn forward_rule(action: &str) {
 
 impl Drop for SecondEngine {
     fn drop(&mut self) {
+        // Its containers and networks first: a network's bridge interface outlives a stopped
+        // engine (and its deleted data root) unless the network is removed.
+        let ids = self.docker(&["ps", "-aq"]);
+        let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids.iter().map(String::as_str));
+            let _ = self.docker(&args);
+        }
+        let _ = self.docker(&["network", "prune", "-f"]);
         forward_rule("-D");
         // SIGTERM: dockerd stops its containers and its containerd, and unmounts.
         let _ = Command::new("kill")
@@ -1278,6 +1291,21 @@ impl Drop for SecondEngine {
         let _ = Command::new("ip")
             .args(["link", "del", &self.bridge])
             .status();
+        // Whatever bridge of its pool is still there (a failed removal above) goes too.
+        let addresses = Command::new("ip")
+            .args(["-o", "-4", "addr", "show"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+            .unwrap_or_default();
+        let pool_prefix = SECOND_POOL.split(".0.0/").next().unwrap_or(SECOND_POOL);
+        for line in addresses.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if let [_, link, "inet", address, ..] = fields.as_slice()
+                && address.starts_with(&format!("{pool_prefix}."))
+            {
+                let _ = Command::new("ip").args(["link", "del", link]).status();
+            }
+        }
     }
 }
 
@@ -1499,13 +1527,18 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
         ),
         "0"
     );
-    // The first engine's default bridge is untouched by the second engine.
+    // The first engine's default bridge is untouched by the second engine, and the second leaves
+    // no bridge behind.
     drop(remote);
     let docker0 = Command::new("ip")
         .args(["link", "show", "docker0"])
         .output()
         .unwrap();
     assert!(docker0.status.success(), "docker0 is gone");
+    let routes = Command::new("ip").args(["route"]).output().unwrap();
+    let routes = String::from_utf8_lossy(&routes.stdout);
+    assert!(!routes.contains("10.213."), "{routes}");
+    assert!(!routes.contains("10.214."), "{routes}");
 }
 
 /// Whatever stops a deploy's functions before they run stops it before the database changes: an
