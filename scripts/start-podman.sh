@@ -15,7 +15,9 @@ if [ ! -e /etc/containers/containers.conf ]; then
 fi
 if ! DOCKER_HOST="unix://$socket" docker version >/dev/null 2>&1; then
   rm -f "$socket"
-  nohup podman system service --time=0 "unix://$socket" >/tmp/appctl-podman.log 2>&1 &
+  # From /: conmon inherits the service's working directory and refuses to start containers once
+  # it is gone (a CI checkout deleted while the service lives on).
+  (cd / && nohup podman system service --time=0 "unix://$socket" >/tmp/appctl-podman.log 2>&1 &)
   for _ in $(seq 1 60); do
     DOCKER_HOST="unix://$socket" docker version >/dev/null 2>&1 && break
     sleep 0.5
