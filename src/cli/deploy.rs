@@ -161,7 +161,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         }
         None => None,
     };
-    let desired = crate::functions::lower_with_versions(&project)?;
+    let (desired, packages) = crate::functions::lower_with_packages(&project)?;
     let options = DeployOptions {
         allow_destructive: args.allow_destructive,
         online: args.online,
@@ -170,7 +170,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         statement_timeout: args.statement_timeout,
         actor: deploy::actor(),
         bootstrap: args.bootstrap,
-        packages: crate::functions::packages(&project)?,
+        packages,
     };
     let variables = Variables::from_env(project.dir())
         .with_context(|| format!("cannot read {}", project.dir().join(".env").display()))?;

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Args;
 use futures_util::StreamExt as _;
 use futures_util::stream::select_all;
@@ -40,11 +40,7 @@ pub fn run(args: LogsArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         let (engine, name, start_hint) = match &global.env {
             Some(env) => {
                 let variables = Variables::from_env(project.dir())?;
-                let (engine, name) = remote::engine_of(&project, env, &variables)
-                    .await?
-                    .with_context(|| {
-                        format!("environment `{env}` has no docker_host, so appctl runs nothing there")
-                    })?;
+                let (engine, name) = remote::engine_of(&project, env, &variables).await?;
                 (engine, name, format!("`appctl deploy --env {env}`"))
             }
             None => (

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Args;
 
 use super::{FileArg, GlobalArgs, database};
@@ -29,18 +28,10 @@ pub fn run(args: StatusArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         None => stack_of(&project)?,
     };
     let existing = database::runtime()?.block_on(async {
-        let engine =
-            match &global.env {
-                Some(env) => remote::engine_of(&project, env, &variables)
-                    .await?
-                    .with_context(|| {
-                        format!(
-                            "environment `{env}` has no docker_host, so appctl runs nothing there"
-                        )
-                    })?
-                    .0,
-                None => Engine::connect().await?,
-            };
+        let engine = match &global.env {
+            Some(env) => remote::engine_of(&project, env, &variables).await?.0,
+            None => Engine::connect().await?,
+        };
         let mut existing = engine.containers(&stack.project).await?;
         // Services checked from the host (TCP, HTTP) are probed now, as `up` does.
         let client = docker::probe_client();

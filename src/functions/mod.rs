@@ -31,6 +31,21 @@ pub fn attach_versions(database: &mut Database, project: &Project) -> Result<(),
     Ok(())
 }
 
+/// The desired state of a project and every declared function's package, each made once: the
+/// versions in the plan are the sha256 of the very bytes the deploy stores and runs.
+pub fn lower_with_packages(
+    project: &Project,
+) -> Result<(Database, Vec<crate::deploy::FunctionPackage>), PackageError> {
+    let packages = packages(project)?;
+    let mut database = crate::lower::lower(&project.file);
+    for package in &packages {
+        if let Some(record) = database.functions.get_mut(&package.name) {
+            record.version = Some(package.version.clone());
+        }
+    }
+    Ok((database, packages))
+}
+
 /// Every declared function's package (made in memory), as a deploy stores and runs it.
 pub fn packages(project: &Project) -> Result<Vec<crate::deploy::FunctionPackage>, PackageError> {
     project

@@ -178,17 +178,18 @@ fn docker_host_of(
 }
 
 /// The engine of environment `name`'s Docker host and the name its containers are labelled with
-/// (`<project>-<env>`), for `logs` and `status`; `None` when it has no `docker_host`.
+/// (`<project>-<env>`), for `logs` and `status`; an error when it has no `docker_host`.
 pub async fn engine_of(
     project: &Project,
     name: &str,
     variables: &Variables,
-) -> anyhow::Result<Option<(Engine, String)>> {
-    let Some((docker_host, cert_path)) = docker_host_of(project, name, variables)? else {
-        return Ok(None);
-    };
+) -> anyhow::Result<(Engine, String)> {
+    let (docker_host, cert_path) =
+        docker_host_of(project, name, variables)?.with_context(|| {
+            format!("environment `{name}` has no docker_host, so appctl runs nothing there")
+        })?;
     let engine = Engine::connect_to(&docker_host, cert_path.as_deref()).await?;
-    Ok(Some((engine, format!("{}-{name}", project.file.project))))
+    Ok((engine, format!("{}-{name}", project.file.project)))
 }
 
 /// `ADDRESS:PORT`, or `PORT` alone (on loopback).
