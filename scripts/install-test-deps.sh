@@ -6,7 +6,8 @@
 #     `appctl up` benchmark and the check of `render compose`), mmdebstrap (images/build.sh builds
 #     the stack's images from Debian packages: there is no registry here), docker-registry (a real
 #     registry on loopback for the pull test), podman + aardvark-dns (the same stack on Podman's socket)
-#   - openssl: the certificates of the second, TLS-only Docker engine `deploy --env` is tested against
+#   - openssl, iproute2: the certificates and the bridge of the second, TLS-only Docker engine
+#     `deploy --env` is tested against
 #   - s3s-fs: a real S3 server (crates.io), started on loopback by the storage-file tests
 #   - rustfmt and clippy
 set -euo pipefail
@@ -28,6 +29,7 @@ command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v podman >/dev/null 2>&1 || missing+=(podman aardvark-dns)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
