@@ -16,8 +16,11 @@ fi
 if ! DOCKER_HOST="unix://$socket" docker version >/dev/null 2>&1; then
   rm -f "$socket"
   # From /: conmon inherits the service's working directory and refuses to start containers once
-  # it is gone (a CI checkout deleted while the service lives on).
-  (cd / && nohup podman system service --time=0 "unix://$socket" >/tmp/appctl-podman.log 2>&1 &)
+  # it is gone (a CI checkout deleted while the service lives on). Not in a `( ... & )` subshell:
+  # bash then runs the service as the subshell itself and waits for it, so `$(start-podman.sh)`
+  # never returns (the hang that timed out CI).
+  cd /
+  nohup podman system service --time=0 "unix://$socket" </dev/null >/tmp/appctl-podman.log 2>&1 &
   for _ in $(seq 1 60); do
     DOCKER_HOST="unix://$socket" docker version >/dev/null 2>&1 && break
     sleep 0.5
