@@ -4,23 +4,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-test-deps.sh
+# Each step prints its duration, and every step is bounded, so a hang shows where it is instead of
+# a silent CI timeout (CI stops the whole run at 90 minutes).
+step() {
+  local limit=$1 started=$SECONDS
+  shift
+  echo "== $* (at most ${limit})"
+  timeout --kill-after=30s "$limit" "$@"
+  echo "== done in $((SECONDS - started)) s: $1"
+}
+
+step 30m scripts/install-test-deps.sh
 # PostgreSQL 18 tests (pgvector) must run here, not be skipped.
 export APPCTL_REQUIRE_PG18=1
 # The storage-file tests run against s3s-fs (installed above), never skipped.
 export APPCTL_REQUIRE_S3=1
-cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
+step 1m cargo fmt --all -- --check
+step 15m cargo clippy --locked --all-targets -- -D warnings
 
 # The local stack's tests run against a real engine with images built here (no registry): the
 # gateway image carries this build of appctl.
-scripts/start-docker.sh
+step 2m scripts/start-docker.sh
 export APPCTL_REQUIRE_DOCKER=1
-APPCTL_PODMAN_HOST=$(scripts/start-podman.sh)
+APPCTL_PODMAN_HOST=$(timeout 2m scripts/start-podman.sh)
 export APPCTL_PODMAN_HOST
-cargo build --locked
+step 15m cargo build --locked
 objcopy --strip-debug target/debug/appctl target/appctl-gateway-bin
-images/build.sh --appctl-bin target/appctl-gateway-bin
-images/test.sh --no-build
+step 20m images/build.sh --appctl-bin target/appctl-gateway-bin
+step 10m images/test.sh --no-build
 
-cargo test --locked --all-targets --no-fail-fast
+step 40m cargo test --locked --all-targets --no-fail-fast
