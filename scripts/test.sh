@@ -11,7 +11,7 @@ step() {
   shift
   echo "== $* (at most ${limit})"
   timeout --kill-after=30s "$limit" "$@"
-  echo "== done in $((SECONDS - started)) s: $1"
+  echo "== done in $((SECONDS - started)) s: $*"
 }
 
 step 30m scripts/install-test-deps.sh

@@ -567,7 +567,7 @@ http.createServer((req, res) => {
   const trigger = req.headers['x-appctl-trigger'] || 'http';
   console.log(`echo called trigger=${trigger}`);
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ runtime: 'node', version: VERSION, role: req.headers['x-appctl-role'], path: req.url, secret_set: !!process.env.ECHO_SECRET }));
+  res.end(JSON.stringify({ runtime: 'node', version: VERSION, role: req.headers['x-appctl-role'], path: req.url, secret_set: !!process.env.ECHO_SECRET, deps_copied: require('node:fs').existsSync(__dirname + '/node_modules') }));
 }).listen(Number(process.env.PORT), '0.0.0.0');
 "#;
 
@@ -599,6 +599,13 @@ fn functions_project(images: &Images) -> (tempfile::TempDir, PathBuf, String, u1
     std::fs::create_dir_all(path.join("functions/echo")).unwrap();
     std::fs::create_dir_all(path.join("functions/tick")).unwrap();
     std::fs::write(path.join("functions/echo/index.js"), ECHO_JS).unwrap();
+    // A dependency folder the package leaves out (no include_deps): the container must not get it.
+    std::fs::create_dir_all(path.join("functions/echo/node_modules/left-out")).unwrap();
+    std::fs::write(
+        path.join("functions/echo/node_modules/left-out/index.js"),
+        "module.exports = 1;\n",
+    )
+    .unwrap();
     std::fs::write(path.join("functions/tick/main.py"), TICK_PY).unwrap();
     std::fs::write(
         path.join(".env"),
@@ -672,6 +679,10 @@ fn functions_run_behind_the_gateway_with_execute_checks_and_schedules() {
     assert_eq!(
         body["secret_set"], true,
         "the function got its env from .env"
+    );
+    assert_eq!(
+        body["deps_copied"], false,
+        "the container runs the package, which leaves node_modules out, as deploy --env does"
     );
     assert!(!text(&allowed).contains("s3cr3t-value-never-printed"));
     // No token at all: 401 before the function.
@@ -882,6 +893,18 @@ fn functions_run_behind_the_gateway_with_execute_checks_and_schedules() {
     };
     wait_for("Watching");
     let before = ids(&path);
+    // A change the package leaves out (a dependency folder) restarts nothing.
+    std::fs::write(
+        path.join("functions/echo/node_modules/left-out/index.js"),
+        "module.exports = 2;\n",
+    )
+    .unwrap();
+    let applied = wait_for("Change applied");
+    assert!(
+        applied.contains("Change applied: nothing restarted"),
+        "{applied}"
+    );
+    assert_eq!(ids(&path), before);
     std::fs::write(
         path.join("functions/echo/index.js"),
         ECHO_JS.replace("'one'", "'three'"),
@@ -1551,6 +1574,13 @@ fn a_docker_host_that_cannot_be_used_fails_the_deploy_before_the_database_change
     let path = dir.path();
     std::fs::create_dir_all(path.join("functions/echo")).unwrap();
     std::fs::write(path.join("functions/echo/index.js"), ECHO_JS).unwrap();
+    // A dependency folder the package leaves out (no include_deps): the container must not get it.
+    std::fs::create_dir_all(path.join("functions/echo/node_modules/left-out")).unwrap();
+    std::fs::write(
+        path.join("functions/echo/node_modules/left-out/index.js"),
+        "module.exports = 1;\n",
+    )
+    .unwrap();
     let closed_port = free_port();
     let write = |environment: &str| {
         std::fs::write(

@@ -4,7 +4,6 @@
 //! same engine as `appctl deploy`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -90,19 +89,17 @@ pub async fn up(
         .with_context(|| format!("cannot read {}", project.dir().join(".env").display()))?;
     let engine = Engine::connect().await?;
 
+    // The functions run their packages, the bytes `deploy --env` runs and whose sha256 is the
+    // version in the plan: what works here works there (a file the package leaves out is missing
+    // here too).
+    let (desired, packages) = crate::functions::lower_with_packages(project)?;
     let image_ids = ensure_images(&engine, &stack, options.pull, listener).await?;
     let prepared = converge::prepare(&stack, &secrets, &variables, &image_ids, |service| {
-        let Some(dir) = &service.files else {
-            return Ok(None);
-        };
-        let tar = directory_tar(dir).with_context(|| {
-            format!(
-                "cannot read the files of {} in {}",
-                service.name,
-                dir.display()
-            )
-        })?;
-        Ok(Some(tar))
+        Ok(service
+            .name
+            .strip_prefix("functions.")
+            .and_then(|name| packages.iter().find(|p| p.name == name))
+            .map(|p| p.bytes.clone()))
     })?;
     let (plan, existing) = converge::reconcile_with(&engine, &stack, &prepared).await?;
     check_ports(&existing, &prepared, &plan)?;
@@ -117,7 +114,7 @@ pub async fn up(
         })?;
 
     let schema = match stack.service("db") {
-        Some(db) => Some(apply_schema(project, db, &secrets, options, listener).await?),
+        Some(db) => Some(apply_schema(&desired, db, &secrets, options, listener).await?),
         None => None,
     };
     Ok(UpReport {
@@ -244,7 +241,7 @@ pub fn local_database_url(db: &ServiceSpec, secrets: &Secrets) -> Option<String>
 }
 
 async fn apply_schema(
-    project: &Project,
+    desired: &crate::model::Database,
     db: &ServiceSpec,
     secrets: &Secrets,
     options: &UpOptions,
@@ -263,7 +260,6 @@ async fn apply_schema(
             Err(e) => return Err(e).context("cannot connect to the local db"),
         }
     };
-    let desired = crate::functions::lower_with_versions(project)?;
     let deploy_options = DeployOptions {
         allow_destructive: options.allow_destructive,
         bootstrap: true,
@@ -272,13 +268,13 @@ async fn apply_schema(
     };
     // Most reruns change nothing: a read-only plan answers that without the deploy's lock and
     // bookkeeping writes.
-    if let Ok(plan) = deploy::make_plan_with(&mut conn, &desired, false, true).await
+    if let Ok(plan) = deploy::make_plan_with(&mut conn, desired, false, true).await
         && plan.steps.is_empty()
     {
         return Ok(plan);
     }
     let mut relay = Relay { listener };
-    let outcome = deploy::deploy(&mut conn, &desired, None, &deploy_options, &mut relay)
+    let outcome = deploy::deploy(&mut conn, desired, None, &deploy_options, &mut relay)
         .await
         .map_err(|e| match e {
             deploy::DeployError::Destructive { .. } => anyhow::anyhow!(
@@ -306,38 +302,4 @@ impl DeployListener for Relay<'_> {
     fn step_done(&mut self, step: &Step) {
         self.listener.schema_step(step);
     }
-}
-
-/// A tar of `dir` in a stable order with zeroed times and owners, so the same files always give the
-/// same bytes (and the same spec hash).
-pub fn directory_tar(dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.mode(tar::HeaderMode::Deterministic);
-    builder.follow_symlinks(false);
-    let mut stack = vec![dir.to_path_buf()];
-    let mut files = Vec::new();
-    while let Some(current) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&current)
-            .with_context(|| format!("cannot list {}", current.display()))?
-            .collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            if entry.file_name() == ".git" {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                stack.push(path.clone());
-            }
-            files.push(path);
-        }
-    }
-    files.sort();
-    for path in files {
-        let relative = path.strip_prefix(dir).expect("under dir");
-        builder
-            .append_path_with_name(&path, relative)
-            .with_context(|| format!("cannot add {}", path.display()))?;
-    }
-    Ok(builder.into_inner()?)
 }
