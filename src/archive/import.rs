@@ -95,6 +95,8 @@ pub struct TableReport {
     pub written: u64,
     /// Rows in the target after the import.
     pub after: i64,
+    /// Rows sent with `COPY`'s binary format (the rest went as text; see [`binary`]).
+    pub rows_binary: u64,
 }
 
 struct Yes;
@@ -121,6 +123,7 @@ struct Target {
     load: Load,
     before: i64,
     written: u64,
+    rows_binary: u64,
     bar: ProgressBar,
 }
 
@@ -212,6 +215,7 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             load,
             before,
             written: 0,
+            rows_binary: 0,
             bar,
         });
     }
@@ -305,6 +309,7 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             before: target.before,
             written: target.written,
             after,
+            rows_binary: target.rows_binary,
         });
     }
     if !problems.is_empty() {
@@ -362,6 +367,7 @@ async fn dry_run(
             before,
             written: 0,
             after: before,
+            rows_binary: 0,
         });
     }
     Ok(ImportReport {
@@ -641,10 +647,12 @@ async fn binary_types(
     conn: &mut PgConnection,
     entry: &TableEntry,
 ) -> anyhow::Result<Option<Vec<BinaryType>>> {
-    let found: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT a.attname::text, n.nspname::text, t.typname::text, t.typtype::text
+    let found: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.attname::text, n.nspname::text, t.typname::text, t.typtype::text,
+                coalesce(r.proname::text, '')
          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
          JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+         LEFT JOIN pg_catalog.pg_proc r ON r.oid = t.typreceive
          WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
     )
     .bind(qualified(&entry.schema, &entry.name))
@@ -655,8 +663,8 @@ async fn binary_types(
         .columns
         .iter()
         .map(|column| {
-            let (_, schema, name, typtype) = found.iter().find(|f| f.0 == column.name)?;
-            BinaryType::of(schema, name, typtype).filter(|ty| ty.matches(&column.encoding))
+            let (_, schema, name, typtype, receive) = found.iter().find(|f| f.0 == column.name)?;
+            BinaryType::of(schema, name, typtype, receive).filter(|ty| ty.matches(&column.encoding))
         })
         .collect())
 }
@@ -909,6 +917,9 @@ async fn load_part(
                 .execute(&mut *conn)
                 .await?;
         }
+    }
+    if converted.binary {
+        target.rows_binary += converted.rows;
     }
     target.bar.inc(converted.rows);
     Ok(converted.copy)

@@ -164,6 +164,7 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             "schema_changes": report.plan.steps.len(),
             "tables": report.tables.iter().map(|t| serde_json::json!({
                 "table": t.table, "archived": t.archived, "before": t.before, "written": t.written, "after": t.after,
+                "rows_binary": t.rows_binary,
             })).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
