@@ -2138,59 +2138,68 @@ fn deploy_runs_functions_on_an_ssh_docker_host() {
     );
 
     // `logs -f` stopped with Ctrl-C leaves no ssh behind either: the terminal sends SIGINT to its
-    // foreground process group, here a group of its own.
+    // foreground process group (here a group of its own), ssh included. SIGINT to appctl alone
+    // leaves its ssh children without their other end: they must end too.
     use std::os::unix::process::CommandExt as _;
-    let mut follow = ssh
-        .appctl_command(
-            &path,
-            &["logs", "--env", environment, "-f", "functions.echo"],
-        )
-        .process_group(0)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = follow.stdout.take().unwrap();
-    let (lines, seen) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead as _;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if lines.send(line).is_err() {
-                break;
+    for whole_group in [true, false] {
+        let mut follow = ssh
+            .appctl_command(
+                &path,
+                &["logs", "--env", environment, "-f", "functions.echo"],
+            )
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = follow.stdout.take().unwrap();
+        let (lines, seen) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match seen.recv_timeout(left) {
+                Ok(line) if line.contains("echo called") => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = follow.kill();
+                    panic!("logs -f printed no line of echo's: {e}");
+                }
             }
         }
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match seen.recv_timeout(left) {
-            Ok(line) if line.contains("echo called") => break,
-            Ok(_) => {}
-            Err(e) => {
+        let target = if whole_group {
+            format!("-{}", follow.id())
+        } else {
+            follow.id().to_string()
+        };
+        let _ = Command::new("kill").args(["-INT", "--", &target]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let stopped = loop {
+            if let Some(status) = follow.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
                 let _ = follow.kill();
-                panic!("logs -f printed no line of echo's: {e}");
+                panic!("logs -f did not stop within 30 s of SIGINT");
             }
-        }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let left = ssh.leftovers();
+        assert!(
+            left.is_empty(),
+            "logs -f ({stopped}, whole group: {whole_group}) left {left:?}"
+        );
     }
-    let _ = Command::new("kill")
-        .args(["-INT", "--", &format!("-{}", follow.id())])
-        .status();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let stopped = loop {
-        if let Some(status) = follow.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = follow.kill();
-            panic!("logs -f did not stop within 30 s of SIGINT");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    let left = ssh.leftovers();
-    assert!(left.is_empty(), "logs -f ({stopped}) left {left:?}");
 
     // Nothing changed: nothing touched. This time the host is written with its user and port
     // (`ssh -l USER -p PORT`), not through an alias of the ssh config.
