@@ -8,6 +8,8 @@
 #     registry on loopback for the pull test), podman + aardvark-dns (the same stack on Podman's socket)
 #   - openssl, iproute2: the certificates and the bridge of the second, TLS-only Docker engine
 #     `deploy --env` is tested against
+#   - openssh-server (sshd; the client comes with it): a real sshd on loopback, started by the test
+#     of `deploy --env` to an ssh:// Docker host
 #   - s3s-fs: a real S3 server (crates.io), started on loopback by the storage-file tests
 #   - rustfmt and clippy
 set -euo pipefail
@@ -30,6 +32,7 @@ command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 command -v podman >/dev/null 2>&1 || missing+=(podman aardvark-dns)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+{ command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; } || missing+=(openssh-server)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -271,16 +271,20 @@ fn psql() -> PathBuf {
 }
 
 fn appctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_appctl"))
+    appctl_command(dir, args).output().unwrap()
+}
+
+fn appctl_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_appctl"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("APPCTL_FILE")
         .env_remove("APPCTL_ENV")
         .env("NO_COLOR", "1")
         .env("CI", "true")
-        .env("APPCTL_PULL", "never")
-        .output()
-        .unwrap()
+        .env("APPCTL_PULL", "never");
+    command
 }
 
 fn text(out: &Output) -> String {
@@ -1639,4 +1643,646 @@ fn a_docker_host_that_cannot_be_used_fails_the_deploy_before_the_database_change
     );
     assert!(!message.contains(secret), "{message}");
     untouched();
+}
+
+/// A real sshd on loopback (Debian's openssh-server, started by the test with its own host key,
+/// config and authorized key, all in a temporary directory): the "remote" of an `ssh://` Docker
+/// host. Whoever logs in runs `docker system dial-stdio` against the machine's engine, so the
+/// environment's containers land beside the local ones (their names and labels carry the
+/// environment). The ssh client never reads the real ~/.ssh: appctl runs with `bin/` of the
+/// directory first on PATH, where `ssh` is a wrapper that execs `/usr/bin/ssh -F ssh_config` (and
+/// writes each invocation's arguments to `ssh.log`). Stopped on drop, with any ssh process that
+/// still uses its config.
+struct SshHost {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    /// Where the sshd listens on 127.0.0.1, and whom it lets in (the test's own user).
+    port: u16,
+    user: String,
+    /// A loopback port where nothing listens.
+    closed_port: u16,
+}
+
+/// Host aliases of the test's ssh_config: the sshd, reachable with an authorized key...
+const SSH_ALIAS: &str = "appctl-ssh-test";
+/// ...the same sshd with a key it does not authorize...
+const SSH_UNAUTHORIZED: &str = "appctl-ssh-test-unauthorized";
+/// ...the same sshd, whose host key known_hosts records as another...
+const SSH_WRONG_KEY: &str = "appctl-ssh-test-wrong-key";
+/// ...the same sshd, whose host key known_hosts lacks (ssh's default, StrictHostKeyChecking ask)...
+const SSH_UNKNOWN_KEY: &str = "appctl-ssh-test-unknown-key";
+/// ...and a loopback port where nothing listens.
+const SSH_CLOSED: &str = "appctl-ssh-test-closed";
+
+impl SshHost {
+    /// `None` (the test skips) without root or sshd, unless APPCTL_REQUIRE_DOCKER=1.
+    fn start() -> Option<SshHost> {
+        let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let installed = ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"]
+            .iter()
+            .all(|p| Path::new(p).is_file());
+        if !root || !installed {
+            assert!(
+                !required,
+                "the ssh:// tests need root and openssh-server (scripts/install-test-deps.sh)"
+            );
+            eprintln!("skipping: the ssh:// tests need root and openssh-server");
+            return None;
+        }
+        // Short: the control sockets ssh makes under it must fit a socket path.
+        let dir = tempfile::Builder::new()
+            .prefix("ssh-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let path = |name: &str| dir.path().join(name);
+        // sshd's privilege separation directory (Debian's service makes it; there is none here).
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        for key in [
+            "host_key",
+            "wrong_host_key",
+            "client_key",
+            "unauthorized_key",
+        ] {
+            let made = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", key, "-f"])
+                .arg(path(key))
+                .output()
+                .unwrap();
+            assert!(made.status.success(), "ssh-keygen: {}", text(&made));
+        }
+        let public = |key: &str| {
+            let text = std::fs::read_to_string(path(&format!("{key}.pub"))).unwrap();
+            let mut fields = text.split_whitespace();
+            format!("{} {}", fields.next().unwrap(), fields.next().unwrap())
+        };
+        std::fs::write(path("authorized_keys"), public("client_key") + "\n").unwrap();
+        let port = free_port();
+        let closed_port = free_port();
+        std::fs::write(
+            path("known_hosts"),
+            format!(
+                "[127.0.0.1]:{port} {}\n{SSH_WRONG_KEY} {}\n",
+                public("host_key"),
+                public("wrong_host_key")
+            ),
+        )
+        .unwrap();
+        let d = dir.path().display();
+        // The login gets the engine the test's own docker client uses.
+        let docker_host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .map(|h| format!("SetEnv DOCKER_HOST={h}\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            path("sshd_config"),
+            format!(
+                "ListenAddress 127.0.0.1:{port}\nHostKey {d}/host_key\nAuthorizedKeysFile {d}/authorized_keys\n\
+                 PidFile {d}/sshd.pid\nStrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n\
+                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nX11Forwarding no\n\
+                 PrintMotd no\n{docker_host}"
+            ),
+        )
+        .unwrap();
+        let user = Command::new("id").arg("-un").output().unwrap();
+        let user = String::from_utf8_lossy(&user.stdout).trim().to_string();
+        std::fs::write(
+            path("ssh_config"),
+            format!(
+                "Host {SSH_ALIAS}\n  IdentityFile {d}/client_key\n\
+                 Host {SSH_UNAUTHORIZED}\n  IdentityFile {d}/unauthorized_key\n\
+                 Host {SSH_WRONG_KEY}\n  HostKeyAlias {SSH_WRONG_KEY}\n  IdentityFile {d}/client_key\n\
+                 Host {SSH_UNKNOWN_KEY}\n  HostKeyAlias {SSH_UNKNOWN_KEY}\n  IdentityFile {d}/client_key\n\
+                 StrictHostKeyChecking ask\n  BatchMode no\n\
+                 Host {SSH_CLOSED}\n  Port {closed_port}\n  IdentityFile {d}/client_key\n\
+                 Host 127.0.0.1\n  IdentityFile {d}/client_key\n\
+                 Host *\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentitiesOnly yes\n\
+                 UserKnownHostsFile {d}/known_hosts\n  GlobalKnownHostsFile /dev/null\n\
+                 StrictHostKeyChecking yes\n  BatchMode yes\n  ConnectTimeout 10\n"
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir_all(path("bin")).unwrap();
+        std::fs::write(
+            path("bin/ssh"),
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> {d}/ssh.log\nexec /usr/bin/ssh -F {d}/ssh_config \"$@\"\n"
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path("bin/ssh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::create_dir_all(path("state")).unwrap();
+        let log = std::fs::File::create(path("sshd.log")).unwrap();
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(path("sshd_config"))
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("sshd starts");
+        let host = SshHost {
+            child,
+            dir,
+            port,
+            user,
+            closed_port,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let login = host.ssh(&[SSH_ALIAS, "true"]);
+            if login.status.success() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no login through sshd within 30 s: {}\n{}",
+                text(&login),
+                host.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Some(host)
+    }
+
+    /// The wrapper, as appctl runs it.
+    fn ssh(&self, args: &[&str]) -> Output {
+        Command::new(self.dir.path().join("bin/ssh"))
+            .args(args)
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// appctl with the wrapper first on PATH, no agent, and `$XDG_STATE_HOME` in the temporary
+    /// directory, where it must leave nothing (bollard's own ssh transport, which appctl no longer
+    /// uses, left ssh control directories there).
+    fn appctl(&self, dir: &Path, args: &[&str]) -> Output {
+        self.appctl_command(dir, args).output().unwrap()
+    }
+
+    fn appctl_command(&self, dir: &Path, args: &[&str]) -> Command {
+        let path = std::env::var("PATH").unwrap_or_default();
+        let mut command = appctl_command(dir, args);
+        command
+            .env(
+                "PATH",
+                format!("{}:{path}", self.dir.path().join("bin").display()),
+            )
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env_remove("SSH_AUTH_SOCK");
+        command
+    }
+
+    /// sshd's log and the ssh invocations so far, for failure messages.
+    fn log(&self) -> String {
+        let read =
+            |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        format!(
+            "sshd:\n{}\nssh invocations:\n{}",
+            read("sshd.log"),
+            read("ssh.log")
+        )
+    }
+
+    /// How many ssh connections (`... docker system dial-stdio`) appctl has opened so far.
+    fn connections(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("ssh.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.ends_with(" docker system dial-stdio"))
+            .count()
+    }
+
+    /// Pids and command lines of the ssh clients that use this host's config, and of the sshd's
+    /// sessions (its descendants: `sshd: root@notty`, `docker system dial-stdio`).
+    fn ssh_processes(&self) -> Vec<(u32, String)> {
+        let config = self.dir.path().join("ssh_config");
+        let config = config.to_string_lossy();
+        let mut processes = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let (Ok(cmdline), Ok(stat)) = (
+                std::fs::read(entry.path().join("cmdline")),
+                std::fs::read_to_string(entry.path().join("stat")),
+            ) else {
+                continue;
+            };
+            // The parent is the second field after the command's name in parentheses.
+            let Some(parent) = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            processes.push((pid, parent, cmdline.trim().to_string()));
+        }
+        let sshd = self.child.id();
+        let descends_from_sshd = |mut pid: u32| {
+            for _ in 0..64 {
+                match processes.iter().find(|(p, _, _)| *p == pid) {
+                    Some((_, parent, _)) if *parent == sshd => return true,
+                    Some((_, parent, _)) if *parent > 1 => pid = *parent,
+                    _ => return false,
+                }
+            }
+            false
+        };
+        processes
+            .iter()
+            .filter(|(pid, _, cmdline)| {
+                cmdline.contains(config.as_ref()) || descends_from_sshd(*pid)
+            })
+            .map(|(pid, _, cmdline)| (*pid, cmdline.clone()))
+            .collect()
+    }
+
+    /// What appctl left behind once it exited: ssh processes (here and the sshd's sessions) and
+    /// files in `$XDG_STATE_HOME`. Waits a bounded while, since a session takes a moment to end.
+    fn leftovers(&self) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mut left: Vec<String> = self
+                .ssh_processes()
+                .into_iter()
+                .map(|(pid, cmdline)| format!("process {pid}: {cmdline}"))
+                .collect();
+            left.extend(
+                std::fs::read_dir(self.dir.path().join("state"))
+                    .unwrap()
+                    .flatten()
+                    .map(|e| format!("state file {}", e.path().display())),
+            );
+            if left.is_empty() || std::time::Instant::now() >= deadline {
+                return left;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for SshHost {
+    fn drop(&mut self) {
+        // ssh clients left behind (a failed test) hold sessions open: they go first, by pid.
+        for (pid, _) in self.ssh_processes() {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            if std::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// Removes an environment's containers and network from the machine's engine, by label.
+struct EnvironmentContainers(String);
+
+impl Drop for EnvironmentContainers {
+    fn drop(&mut self) {
+        let label = format!("label=dev.appctl.project={}", self.0);
+        let ids = docker(&["ps", "-aq", "--filter", &label]);
+        let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids.iter().map(String::as_str));
+            let _ = docker(&args);
+        }
+        let networks = docker(&["network", "ls", "-q", "--filter", &label]);
+        for id in String::from_utf8_lossy(&networks.stdout).split_whitespace() {
+            let _ = docker(&["network", "rm", id]);
+        }
+    }
+}
+
+/// Container names by service of `project` on the machine's engine.
+fn containers_named(project: &str) -> Vec<(String, String, String)> {
+    let listed = docker_text(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label=dev.appctl.project={project}"),
+        "--format",
+        "{{.Label \"dev.appctl.service\"}} {{.Names}} {{.ID}}",
+    ]);
+    let mut list: Vec<(String, String, String)> = listed
+        .lines()
+        .filter_map(|l| {
+            let mut fields = l.split_whitespace();
+            Some((
+                fields.next()?.to_string(),
+                fields.next()?.to_string(),
+                fields.next()?.to_string(),
+            ))
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// `deploy --env overssh` with `docker_host: ssh://appctl-ssh-test` (an alias of the ssh config):
+/// each connection is the system's ssh client (the wrapper) logging in to a real sshd and running
+/// `docker system dial-stdio` there. The function and its gateway run on that engine, answer
+/// through the gateway, show healthy in `status --env`; a rerun through
+/// `ssh://USER@127.0.0.1:PORT` touches nothing. No ssh process outlives appctl, on either side,
+/// not even when `logs -f` is stopped with Ctrl-C.
+#[test]
+fn deploy_runs_functions_on_an_ssh_docker_host() {
+    let Some(images) = images() else { return };
+    let Some(ssh) = SshHost::start() else { return };
+    let pg = support::pg::PgServer::start();
+    let database_url = pg.create_database("overssh");
+    let (_dir, path, name, _local_gateway_port) = functions_project(images);
+    let environment = "overssh";
+    let project = format!("{name}-{environment}");
+    let _cleanup = EnvironmentContainers(project.clone());
+    let gateway_port = free_port();
+    let jwt_secret = "overssh-jwt-secret-0123456789abcdef-never-printed";
+    std::fs::write(
+        path.join(".env"),
+        format!(
+            "ECHO_SECRET=s3cr3t-value-never-printed\nOVERSSH_DATABASE_URL={database_url}\n\
+             OVERSSH_JWT_SECRET={jwt_secret}\n"
+        ),
+    )
+    .unwrap();
+    // echo alone: the python function adds nothing to what is tested here.
+    let file = path.join("appctl.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let start = yaml.find("  tick:\n").unwrap();
+    let end = yaml.find("stack:\n").unwrap();
+    let yaml = format!(
+        "{}environments:\n  {environment}:\n    database_url: \"${{OVERSSH_DATABASE_URL}}\"\n    \
+         docker_host: \"ssh://{SSH_ALIAS}\"\n    jwt_secret: \"${{OVERSSH_JWT_SECRET}}\"\n    \
+         gateway: \"127.0.0.1:{gateway_port}\"\n{}",
+        &yaml[..start],
+        &yaml[end..]
+    );
+    std::fs::write(&file, &yaml).unwrap();
+    let run = |args: &[&str]| {
+        let out = ssh.appctl(&path, args);
+        let all = text(&out);
+        assert!(!all.contains(jwt_secret), "{all}");
+        assert!(!all.contains("s3cr3t-value-never-printed"), "{all}");
+        let left = ssh.leftovers();
+        assert!(
+            left.is_empty(),
+            "appctl {args:?} left {left:?}\n{}",
+            ssh.log()
+        );
+        out
+    };
+    let deploy = || {
+        let out = run(&["deploy", "--env", environment, "--yes", "--bootstrap"]);
+        assert!(out.status.success(), "{}\n{}", text(&out), ssh.log());
+        text(&out)
+    };
+
+    let first = deploy();
+    assert!(
+        first.contains(&format!("Functions on ssh://{SSH_ALIAS}")),
+        "{first}"
+    );
+    assert!(first.contains("+ functions.echo: create"), "{first}");
+    assert!(first.contains("+ gateway: create"), "{first}");
+    // The "remote" is this machine's engine: it has the images, none is copied.
+    assert!(!first.contains("copied"), "{first}");
+    eprintln!("first deploy: {} ssh connections", ssh.connections());
+    let before = containers_named(&project);
+    assert_eq!(
+        before
+            .iter()
+            .map(|(service, name, _)| (service.as_str(), name.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "functions.echo",
+                format!("appctl-{project}-functions-echo").as_str()
+            ),
+            ("gateway", format!("appctl-{project}-gateway").as_str()),
+        ]
+    );
+    assert_eq!(
+        pg.psql(
+            &database_url,
+            "select string_agg(name, ',') from appctl.functions"
+        ),
+        "echo"
+    );
+
+    // Through the gateway on the Docker host, with tokens signed by the environment's secret.
+    let user = "22222222-2222-2222-2222-222222222222";
+    let allowed = run(&[
+        "functions",
+        "invoke",
+        "echo",
+        "--env",
+        environment,
+        "--as",
+        &format!("user:{user}"),
+    ]);
+    assert!(allowed.status.success(), "{}", text(&allowed));
+    let body: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(body["runtime"], "node");
+    assert_eq!(body["version"], "one");
+    assert_eq!(body["role"], "authenticated");
+    assert_eq!(body["secret_set"], true);
+    let denied = run(&[
+        "functions",
+        "invoke",
+        "echo",
+        "--env",
+        environment,
+        "--as",
+        "anon",
+    ]);
+    assert_eq!(denied.status.code(), Some(1), "{}", text(&denied));
+    assert!(text(&denied).contains("HTTP 403"), "{}", text(&denied));
+
+    // status and logs reach the Docker host through ssh too.
+    let status = run(&["status", "--env", environment, "--json"]);
+    let status = json(&status);
+    let healthy: Vec<&str> = status["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["health"] == "healthy")
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(healthy, ["functions.echo", "gateway"], "{status}");
+    let logs = run(&["logs", "--env", environment, "functions.echo"]);
+    assert!(
+        text(&logs).contains("echo called trigger=http"),
+        "{}",
+        text(&logs)
+    );
+
+    // `logs -f` stopped with Ctrl-C leaves no ssh behind either: the terminal sends SIGINT to its
+    // foreground process group (here a group of its own), ssh included. SIGINT to appctl alone
+    // leaves its ssh children without their other end: they must end too.
+    use std::os::unix::process::CommandExt as _;
+    for whole_group in [true, false] {
+        let mut follow = ssh
+            .appctl_command(
+                &path,
+                &["logs", "--env", environment, "-f", "functions.echo"],
+            )
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = follow.stdout.take().unwrap();
+        let (lines, seen) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match seen.recv_timeout(left) {
+                Ok(line) if line.contains("echo called") => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = follow.kill();
+                    panic!("logs -f printed no line of echo's: {e}");
+                }
+            }
+        }
+        let target = if whole_group {
+            format!("-{}", follow.id())
+        } else {
+            follow.id().to_string()
+        };
+        let _ = Command::new("kill").args(["-INT", "--", &target]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let stopped = loop {
+            if let Some(status) = follow.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = follow.kill();
+                panic!("logs -f did not stop within 30 s of SIGINT");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let left = ssh.leftovers();
+        assert!(
+            left.is_empty(),
+            "logs -f ({stopped}, whole group: {whole_group}) left {left:?}"
+        );
+    }
+
+    // Nothing changed: nothing touched. This time the host is written with its user and port
+    // (`ssh -l USER -p PORT`), not through an alias of the ssh config.
+    let by_port = format!("ssh://{}@127.0.0.1:{}", ssh.user, ssh.port);
+    std::fs::write(&file, yaml.replace(&format!("ssh://{SSH_ALIAS}"), &by_port)).unwrap();
+    let connections = ssh.connections();
+    let again = deploy();
+    assert!(
+        again.contains(&format!("Functions on {by_port} are up to date")),
+        "{again}"
+    );
+    assert_eq!(containers_named(&project), before);
+    eprintln!(
+        "second deploy: {} ssh connections",
+        ssh.connections() - connections
+    );
+}
+
+/// An ssh:// Docker host that cannot be used stops the deploy before the database changes, with
+/// an error naming the host and ssh's reason: nothing listens on its port, the key is not
+/// authorized, the host's key is not the one known_hosts records or is not there at all.
+#[test]
+fn an_ssh_docker_host_that_refuses_fails_the_deploy_before_the_database_changes() {
+    let Some(ssh) = SshHost::start() else { return };
+    let pg = support::pg::PgServer::start();
+    let database_url = pg.create_database("sshrefused");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::create_dir_all(path.join("functions/echo")).unwrap();
+    std::fs::write(path.join("functions/echo/index.js"), ECHO_JS).unwrap();
+    let secret = "0123456789abcdef0123456789abcdef-ssh-test";
+    std::fs::write(path.join(".env"), format!("JWT_SECRET={secret}\n")).unwrap();
+    let write = |docker_host: &str| {
+        std::fs::write(
+            path.join("appctl.yaml"),
+            format!(
+                "version: 1\nproject: sshrefused\ntables:\n  notes:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n\
+                 functions:\n  echo:\n    runtime: node-20\n    source: functions/echo\n    entrypoint: index.js\n    execute: [any]\n\
+                 environments:\n  staging:\n    database_url: \"{database_url}\"\n    docker_host: \"{docker_host}\"\n    \
+                 jwt_secret: \"${{JWT_SECRET}}\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    let untouched = || {
+        assert_eq!(
+            pg.psql(
+                &database_url,
+                "select count(*) from pg_tables where tablename = 'notes' or schemaname = 'appctl'"
+            ),
+            "0"
+        );
+    };
+    let closed = format!("{}@127.0.0.1:{}", ssh.user, ssh.closed_port);
+    let closed_reason = format!("port {}: Connection refused", ssh.closed_port);
+    for (alias, reason) in [
+        (SSH_CLOSED, "Connection refused"),
+        // The port written in the URL is the one ssh tries.
+        (closed.as_str(), closed_reason.as_str()),
+        (SSH_UNAUTHORIZED, "Permission denied"),
+        (SSH_WRONG_KEY, "Host key verification failed"),
+        // Not accepted on first use either: appctl leaves that to the user's ssh config.
+        (SSH_UNKNOWN_KEY, "Host key verification failed"),
+    ] {
+        write(&format!("ssh://{alias}"));
+        let out = ssh.appctl(
+            path,
+            &["deploy", "--env", "staging", "--yes", "--bootstrap"],
+        );
+        let message = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{message}\n{}", ssh.log());
+        assert!(
+            message.contains(&format!("cannot reach a Docker engine at ssh://{alias}")),
+            "{message}"
+        );
+        assert!(
+            message.contains(reason),
+            "{alias}: {message}\n{}",
+            ssh.log()
+        );
+        assert!(!message.contains(secret), "{message}");
+        untouched();
+        let left = ssh.leftovers();
+        assert!(left.is_empty(), "{alias}: left {left:?}");
+    }
 }

@@ -429,7 +429,7 @@ pub struct Environment {
     /// The S3-compatible storage that holds the bucket files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageTarget>,
-    /// The Docker engine that runs functions: `tcp://host:2376` (TLS) or `ssh://user@host`.
+    /// The Docker engine that runs functions: `tcp://host:2376` (TLS) or `ssh://[user@]host[:port]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_host: Option<String>,
     /// The directory with `ca.pem`, `cert.pem` and `key.pem` for a `tcp://` docker_host (as Docker's

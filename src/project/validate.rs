@@ -1064,20 +1064,32 @@ impl Checker<'_> {
                     "gateway" if literal => crate::stack::remote::parse_gateway(value)
                         .err()
                         .map(|e| e.to_string()),
+                    "docker_host" if literal && value.starts_with("ssh://") => {
+                        crate::stack::ssh::Destination::parse(value)
+                            .err()
+                            .map(|e| format!("{e:#}"))
+                    }
                     "docker_host"
                         if literal
-                            && !["tcp://", "ssh://", "unix://"]
+                            && !["tcp://", "unix://"]
                                 .iter()
                                 .any(|scheme| value.starts_with(scheme)) =>
                     {
                         Some(format!(
-                            "`{value}` is not tcp://host:port, ssh://user@host or unix:///path"
+                            "`{value}` is not tcp://host:port, ssh://[user@]host[:port] or \
+                             unix:///path"
                         ))
                     }
                     _ => None,
                 };
                 if let Some(message) = problem {
-                    self.push(Finding::error("environment", value_path.clone(), message));
+                    let finding = match message.split_once("\nhint: ") {
+                        Some((message, hint)) => {
+                            Finding::error("environment", value_path.clone(), message).hint(hint)
+                        }
+                        None => Finding::error("environment", value_path.clone(), message),
+                    };
+                    self.push(finding);
                 }
                 let holds_secret = matches!(key, "secret_key" | "access_key" | "jwt_secret")
                     || (key == "database_url" && url_has_password(value));

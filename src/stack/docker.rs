@@ -24,6 +24,25 @@ use super::spec::{HealthCheck, LABEL_PROJECT, LABEL_SERVICE, LABEL_SPEC_HASH, Se
 /// How often health is polled while waiting.
 const POLL: Duration = Duration::from_millis(200);
 
+/// How long one request to an engine may wait for its answer (bollard's default).
+const DEFAULT_TIMEOUT_SECS: u64 = 120;
+
+/// An error and what caused it, down the chain: bollard's own message for a failed connection
+/// ("client error (Connect)") says nothing of why.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 pub struct Engine {
     docker: Docker,
     /// Where the engine is, for messages.
@@ -51,15 +70,34 @@ impl Engine {
     pub async fn connect() -> anyhow::Result<Engine> {
         let endpoint = std::env::var("DOCKER_HOST")
             .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
-        let docker = Docker::connect_with_defaults();
         let hint = "hint: start one (`sudo systemctl start docker`, or `sudo dockerd &`), or set \
                     DOCKER_HOST to one that runs (Podman: \
                     DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock)";
+        if endpoint.starts_with("ssh://") {
+            return Engine::connect_ssh(&endpoint, "DOCKER_HOST").await;
+        }
+        let docker = Docker::connect_with_defaults();
         Engine::negotiate(docker, endpoint, hint).await
     }
 
-    /// Connects to the engine of an environment's `docker_host`: `unix://`, `ssh://user@host` (the
-    /// system's ssh client and its keys), or `tcp://host:port` with TLS from `cert_path` (`ca.pem`,
+    /// An `ssh://[user@]host[:port]` engine, through the system's ssh client (see [`super::ssh`]).
+    /// `what` names where the address comes from, for the hint.
+    async fn connect_ssh(endpoint: &str, what: &str) -> anyhow::Result<Engine> {
+        let destination = super::ssh::Destination::parse(endpoint)
+            .map_err(|e| anyhow::anyhow!("{what} {endpoint}: {e:#}"))?;
+        let hint = format!(
+            "hint: check {what}, and that `{}` works from here without a question: appctl runs \
+             ssh with BatchMode=yes, so the key comes from ssh-agent or ~/.ssh/config and the \
+             host's key must be in known_hosts",
+            destination.manual_check()
+        );
+        let docker = super::ssh::connect(destination, DEFAULT_TIMEOUT_SECS);
+        Engine::negotiate(docker, endpoint.to_string(), &hint).await
+    }
+
+    /// Connects to the engine of an environment's `docker_host`: `unix://`,
+    /// `ssh://[user@]host[:port]` (the system's ssh client and its config, as a child per
+    /// connection: [`super::ssh`]), or `tcp://host:port` with TLS from `cert_path` (`ca.pem`,
     /// `cert.pem`, `key.pem`). Plain `tcp://` is refused unless the host is loopback: whoever
     /// reaches a Docker API is root on its machine.
     pub async fn connect_to(endpoint: &str, cert_path: Option<&Path>) -> anyhow::Result<Engine> {
@@ -96,11 +134,13 @@ impl Engine {
                      use ssh://user@host"
                 ),
             }
-        } else if endpoint.starts_with("ssh://") || endpoint.starts_with("unix://") {
+        } else if endpoint.starts_with("ssh://") {
+            return Engine::connect_ssh(endpoint, "the environment's `docker_host`").await;
+        } else if endpoint.starts_with("unix://") {
             Docker::connect_with_host(endpoint)
         } else {
             bail!(
-                "docker_host {endpoint} is not tcp://host:port, ssh://user@host or \
+                "docker_host {endpoint} is not tcp://host:port, ssh://[user@]host[:port] or \
                  unix:///path/to/docker.sock"
             )
         };
@@ -115,12 +155,12 @@ impl Engine {
         let unreachable = |e: &dyn std::fmt::Display| {
             anyhow::anyhow!("cannot reach a Docker engine at {endpoint}: {e}\n{hint}")
         };
-        let docker = docker.map_err(|e| unreachable(&e))?;
+        let docker = docker.map_err(|e| unreachable(&causes(&e)))?;
         let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
             .await
             .map_err(|_| unreachable(&"no answer within 10 s"))?
-            .map_err(|e| unreachable(&e))?;
-        docker.ping().await.map_err(|e| unreachable(&e))?;
+            .map_err(|e| unreachable(&causes(&e)))?;
+        docker.ping().await.map_err(|e| unreachable(&causes(&e)))?;
         Ok(Engine { docker, endpoint })
     }
 

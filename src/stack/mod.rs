@@ -8,6 +8,7 @@ pub mod reconcile;
 pub mod remote;
 pub mod secrets;
 pub mod spec;
+pub mod ssh;
 pub mod status;
 pub mod template;
 pub mod up;

@@ -1,0 +1,381 @@
+//! `ssh://[USER@]HOST[:PORT]` Docker hosts, the way Docker's own CLI reaches them: every connection
+//! to the engine is one `ssh -T [-l USER] [-p PORT] -- HOST docker system dial-stdio`, a child
+//! process of appctl whose stdin and stdout carry the Docker API.
+//!
+//! Not bollard's ssh transport (the `openssh` crate), which the end-to-end test showed to be
+//! unusable here in three ways: bollard hands it only the URL's authority, so the port of
+//! `ssh://host:2222` reached ssh as part of the host name and the connection failed; each connection
+//! launched an ssh master with `ControlPersist=yes` in a new session, so Ctrl-C at the deploy's
+//! question or in `logs -f` left ssh processes (and their logins on the host) running for good, and
+//! their control directories in ~/.local/state; and it passed `StrictHostKeyChecking=accept-new` on
+//! the command line, overriding the user's ssh config. Here ssh is an ordinary child: it reads the
+//! user's ~/.ssh/config (aliases, keys, ProxyJump, ControlMaster for sharing one login), it gets the
+//! terminal's Ctrl-C with appctl, and it is killed when its connection is dropped.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::process::Stdio;
+use std::task::{Context, Poll, ready};
+
+use anyhow::bail;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, ReadBuf};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::task::JoinHandle;
+
+/// How long ssh may take to reach the host and finish its handshake; below the engine's 10 s
+/// answer limit, so a host that does not answer fails with ssh's own words.
+const CONNECT_TIMEOUT_SECS: u32 = 8;
+
+/// The tail of ssh's stderr kept for an error message.
+const STDERR_LIMIT: usize = 4096;
+
+/// Where an `ssh://` docker_host points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl Destination {
+    /// `ssh://[USER@]HOST[:PORT]`, as Docker's CLI takes it: no password, no path.
+    pub fn parse(endpoint: &str) -> anyhow::Result<Destination> {
+        let Some(rest) = endpoint.strip_prefix("ssh://") else {
+            bail!("`{endpoint}` does not start with ssh://");
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if let Some(at) = rest.find(['/', '?', '#']) {
+            bail!(
+                "`{}` follows the host: an ssh:// docker_host is ssh://[user@]host[:port]\nhint: \
+                 appctl runs `docker system dial-stdio` on the host, which reaches that host's own \
+                 engine; drop the path",
+                &rest[at..]
+            );
+        }
+        let (user, host_port) = match rest.rsplit_once('@') {
+            Some((user, host_port)) => (Some(user), host_port),
+            None => (None, rest),
+        };
+        if let Some(user) = user {
+            if user.contains(':') {
+                bail!(
+                    "an ssh:// docker_host cannot hold a password\nhint: log in with a key \
+                     (ssh-agent, or IdentityFile in ~/.ssh/config)"
+                );
+            }
+            if user.is_empty() || user.starts_with('-') || user.contains(char::is_whitespace) {
+                bail!("`{user}` is not a user name for ssh");
+            }
+        }
+        let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
+            // [IPv6 address], with or without a port.
+            let Some((address, after)) = bracketed.split_once(']') else {
+                bail!("`{host_port}` has no closing `]`");
+            };
+            match after {
+                "" => (address, None),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (address, Some(port)),
+                    None => bail!("`{host_port}` is not [address]:port"),
+                },
+            }
+        } else {
+            match host_port.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (host_port, None),
+            }
+        };
+        if host.is_empty() {
+            bail!("an ssh:// docker_host names no host: ssh://[user@]host[:port]");
+        }
+        if host.starts_with('-') || host.contains(char::is_whitespace) {
+            bail!("`{host}` is not a host name for ssh");
+        }
+        let port = match port {
+            None => None,
+            Some("") => bail!("nothing follows `:` where the port goes"),
+            Some(text) => match text.parse::<u16>() {
+                Ok(port) if port > 0 => Some(port),
+                _ => bail!("`{text}` is not a port (1 to 65535)"),
+            },
+        };
+        Ok(Destination {
+            user: user.map(str::to_string),
+            host: host.to_string(),
+            port,
+        })
+    }
+
+    /// ssh's arguments for one connection to the host's engine.
+    pub fn ssh_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "-T".to_string(),
+            // No question on the terminal: several connections at once, under a spinner. Keys come
+            // from the agent or the config; the host must be in known_hosts already.
+            "-o".to_string(),
+            "BatchMode=yes".to_string(),
+            "-o".to_string(),
+            format!("ConnectTimeout={CONNECT_TIMEOUT_SECS}"),
+        ];
+        if let Some(user) = &self.user {
+            args.extend(["-l".to_string(), user.clone()]);
+        }
+        if let Some(port) = self.port {
+            args.extend(["-p".to_string(), port.to_string()]);
+        }
+        args.extend(
+            ["--", &self.host, "docker", "system", "dial-stdio"]
+                .iter()
+                .map(|a| a.to_string()),
+        );
+        args
+    }
+
+    /// The command that checks by hand what appctl does, for hints.
+    pub fn manual_check(&self) -> String {
+        let mut command = "ssh".to_string();
+        if let Some(port) = self.port {
+            command.push_str(&format!(" -p {port}"));
+        }
+        command.push(' ');
+        if let Some(user) = &self.user {
+            command.push_str(&format!("{user}@"));
+        }
+        command.push_str(&self.host);
+        command.push_str(" docker version");
+        command
+    }
+}
+
+/// A Docker client whose connections are ssh children running `docker system dial-stdio`.
+pub fn connect(
+    destination: Destination,
+    timeout: u64,
+) -> Result<bollard::Docker, bollard::errors::Error> {
+    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .build(Connector { destination });
+    bollard::Docker::connect_with_custom_transport(
+        move |request: bollard::BollardRequest| {
+            let response = client.request(request);
+            async move { response.await.map_err(bollard::errors::Error::from) }
+        },
+        // The requests' URLs; the connector ignores them.
+        Some("ssh://docker-host"),
+        timeout,
+        bollard::API_DEFAULT_VERSION,
+    )
+}
+
+#[derive(Clone)]
+struct Connector {
+    destination: Destination,
+}
+
+impl tower_service::Service<hyper::Uri> for Connector {
+    type Response = TokioIo<DialStdio>;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: hyper::Uri) -> Self::Future {
+        let args = self.destination.ssh_args();
+        Box::pin(async move { DialStdio::spawn(&args).map(TokioIo::new) })
+    }
+}
+
+/// One connection: ssh's stdin and stdout. ssh is killed when it is dropped.
+struct DialStdio {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: ChildStdout,
+    /// Reads ssh's stderr until ssh ends; its tail, for an error.
+    stderr: Option<JoinHandle<String>>,
+    /// Whether a byte came back, i.e. the login and `docker system dial-stdio` worked.
+    answered: bool,
+}
+
+impl DialStdio {
+    fn spawn(args: &[String]) -> io::Result<DialStdio> {
+        let mut child = Command::new("ssh")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot run ssh: {e}")))?;
+        let (Some(stdin), Some(stdout), Some(mut stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(io::Error::other("ssh started without its pipes"));
+        };
+        let stderr = tokio::spawn(async move {
+            let mut tail = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while let Ok(n) = stderr.read(&mut chunk).await {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&chunk[..n]);
+                if tail.len() > STDERR_LIMIT {
+                    tail.drain(..tail.len() - STDERR_LIMIT);
+                }
+            }
+            String::from_utf8_lossy(&tail).trim().to_string()
+        });
+        Ok(DialStdio {
+            child,
+            stdin: Some(stdin),
+            stdout,
+            stderr: Some(stderr),
+            answered: false,
+        })
+    }
+
+    /// Why a connection that never answered ended: ssh's last words, once it has said them.
+    fn poll_failure(&mut self, cx: &mut Context<'_>, what: &str) -> Poll<io::Error> {
+        let said = match self.stderr.as_mut() {
+            Some(task) => {
+                let said = ready!(Pin::new(task).poll(cx)).unwrap_or_default();
+                self.stderr = None;
+                said
+            }
+            None => String::new(),
+        };
+        let status = match self.child.try_wait() {
+            Ok(Some(status)) => format!(" ({status})"),
+            _ => String::new(),
+        };
+        let message = if said.is_empty() {
+            format!("ssh {what} without an answer from `docker system dial-stdio`{status}")
+        } else if said.starts_with("ssh: ") {
+            said
+        } else {
+            format!("ssh: {said}")
+        };
+        Poll::Ready(io::Error::new(io::ErrorKind::ConnectionAborted, message))
+    }
+}
+
+impl AsyncRead for DialStdio {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut this.stdout).poll_read(cx, buf))?;
+        if buf.filled().len() > before {
+            this.answered = true;
+        } else if !this.answered {
+            // The end before any answer: ssh failed (refused, unknown host key, no docker there).
+            return this.poll_failure(cx, "ended").map(Err);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for DialStdio {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let Some(stdin) = this.stdin.as_mut() else {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        };
+        match ready!(Pin::new(stdin).poll_write(cx, data)) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && !this.answered => {
+                this.poll_failure(cx, "ended").map(Err)
+            }
+            other => Poll::Ready(other),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut().stdin.as_mut() {
+            Some(stdin) => Pin::new(stdin).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Closing stdin is how the other end learns that no more requests come.
+        let this = self.get_mut();
+        if let Some(stdin) = this.stdin.as_mut() {
+            ready!(Pin::new(stdin).poll_shutdown(cx))?;
+        }
+        this.stdin = None;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Connection for DialStdio {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Destination {
+        Destination::parse(text).unwrap_or_else(|e| panic!("{text}: {e:#}"))
+    }
+
+    fn error(text: &str) -> String {
+        format!("{:#}", Destination::parse(text).unwrap_err())
+    }
+
+    #[test]
+    fn user_host_and_port_go_to_ssh_as_options() {
+        let d = parse("ssh://deploy@docker.internal:2222");
+        assert_eq!(d.user.as_deref(), Some("deploy"));
+        assert_eq!(d.host, "docker.internal");
+        assert_eq!(d.port, Some(2222));
+        assert_eq!(
+            d.ssh_args().join(" "),
+            "-T -o BatchMode=yes -o ConnectTimeout=8 -l deploy -p 2222 -- docker.internal docker \
+             system dial-stdio"
+        );
+        assert_eq!(
+            d.manual_check(),
+            "ssh -p 2222 deploy@docker.internal docker version"
+        );
+        let alias = parse("ssh://production/");
+        assert_eq!(
+            (alias.user, alias.host.as_str(), alias.port),
+            (None, "production", None)
+        );
+        let v6 = parse("ssh://root@[2001:db8::1]:22");
+        assert_eq!((v6.host.as_str(), v6.port), ("2001:db8::1", Some(22)));
+        assert_eq!(parse("ssh://[::1]").host, "::1");
+    }
+
+    #[test]
+    fn what_docker_would_refuse_is_refused() {
+        assert!(error("ssh://deploy:hunter2@host").contains("cannot hold a password"));
+        assert!(!error("ssh://deploy:hunter2@host").contains("hunter2"));
+        assert!(error("ssh://host/var/run/docker.sock").contains("`/var/run/docker.sock` follows"));
+        assert!(error("ssh://host?x=1").contains("`?x=1` follows the host"));
+        assert!(error("ssh://deploy@").contains("names no host"));
+        assert!(error("ssh://host:22x").contains("`22x` is not a port"));
+        assert!(error("ssh://host:0").contains("`0` is not a port"));
+        assert!(error("ssh://host:").contains("nothing follows `:`"));
+        assert!(error("ssh://-oProxyCommand=evil").contains("not a host name"));
+        assert!(error("ssh://-l@host").contains("not a user name"));
+        assert!(error("ssh://[::1").contains("no closing"));
+    }
+}
