@@ -1336,6 +1336,30 @@ impl Drop for SecondEngine {
     }
 }
 
+/// Declares environment `name` in the functions project at `path`: its database and JWT secret as
+/// `${NAME_DATABASE_URL}` and `${NAME_JWT_SECRET}` from .env (beside echo's secret), and `host_keys`
+/// (YAML lines at the environment's indentation: docker_host, gateway...).
+fn add_environment(path: &Path, name: &str, database_url: &str, jwt_secret: &str, host_keys: &str) {
+    let upper = name.to_uppercase();
+    std::fs::write(
+        path.join(".env"),
+        format!(
+            "ECHO_SECRET=s3cr3t-value-never-printed\n{upper}_DATABASE_URL={database_url}\n\
+             {upper}_JWT_SECRET={jwt_secret}\n"
+        ),
+    )
+    .unwrap();
+    let file = path.join("appctl.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap().replace(
+        "stack:\n",
+        &format!(
+            "environments:\n  {name}:\n    database_url: \"${{{upper}_DATABASE_URL}}\"\n    \
+             jwt_secret: \"${{{upper}_JWT_SECRET}}\"\n    {host_keys}\nstack:\n"
+        ),
+    );
+    std::fs::write(&file, yaml).unwrap();
+}
+
 /// `deploy --env staging` runs the functions on the environment's Docker host (a second engine on
 /// loopback TCP with TLS) beside the schema: images it lacks are copied from the local engine, the
 /// gateway there checks tokens signed with the environment's secret, a code change replaces only
@@ -1351,32 +1375,23 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     let (_dir, path, name, _local_gateway_port) = functions_project(images);
     let remote_gateway_port = free_port();
     let jwt_secret = "staging-jwt-secret-0123456789abcdef-never-printed";
-    std::fs::write(
-        path.join(".env"),
-        format!(
-            "ECHO_SECRET=s3cr3t-value-never-printed\nSTAGING_DATABASE_URL={database_url}\n\
-             STAGING_JWT_SECRET={jwt_secret}\n"
-        ),
-    )
-    .unwrap();
     let file = path.join("appctl.yaml");
-    let yaml = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace(
-            "    execute: [users]\n",
-            "    execute: [users]\n    memory: 128MiB\n",
-        )
-        .replace(
-        "stack:\n",
+    let yaml = std::fs::read_to_string(&file).unwrap().replace(
+        "    execute: [users]\n",
+        "    execute: [users]\n    memory: 128MiB\n",
+    );
+    std::fs::write(&file, yaml).unwrap();
+    add_environment(
+        &path,
+        "staging",
+        &database_url,
+        jwt_secret,
         &format!(
-            "environments:\n  staging:\n    database_url: \"${{STAGING_DATABASE_URL}}\"\n    \
-             docker_host: \"{}\"\n    docker_cert_path: \"{}\"\n    jwt_secret: \"${{STAGING_JWT_SECRET}}\"\n    \
-             gateway: \"127.0.0.1:{remote_gateway_port}\"\nstack:\n",
+            "docker_host: \"{}\"\n    docker_cert_path: \"{}\"\n    gateway: \"127.0.0.1:{remote_gateway_port}\"",
             remote.host,
             remote.certs().display()
         ),
     );
-    std::fs::write(&file, &yaml).unwrap();
     let staging = format!("{name}-staging");
     let deploy = |extra: &[&str]| {
         let mut args = vec!["deploy", "--env", "staging", "--yes", "--bootstrap"];
@@ -1535,6 +1550,7 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     assert_eq!(body["version"], "two", "{}", text(&allowed));
 
     // A function no longer declared: its record and its container go.
+    let yaml = std::fs::read_to_string(&file).unwrap();
     let start = yaml.find("  tick:\n").unwrap();
     let end = yaml[start..].find("environments:").unwrap() + start;
     let without_tick = format!("{}{}", &yaml[..start], &yaml[end..]);
@@ -2018,27 +2034,19 @@ fn deploy_runs_functions_on_an_ssh_docker_host() {
     let _cleanup = EnvironmentContainers(project.clone());
     let gateway_port = free_port();
     let jwt_secret = "overssh-jwt-secret-0123456789abcdef-never-printed";
-    std::fs::write(
-        path.join(".env"),
-        format!(
-            "ECHO_SECRET=s3cr3t-value-never-printed\nOVERSSH_DATABASE_URL={database_url}\n\
-             OVERSSH_JWT_SECRET={jwt_secret}\n"
-        ),
-    )
-    .unwrap();
     // echo alone: the python function adds nothing to what is tested here.
     let file = path.join("appctl.yaml");
     let yaml = std::fs::read_to_string(&file).unwrap();
     let start = yaml.find("  tick:\n").unwrap();
     let end = yaml.find("stack:\n").unwrap();
-    let yaml = format!(
-        "{}environments:\n  {environment}:\n    database_url: \"${{OVERSSH_DATABASE_URL}}\"\n    \
-         docker_host: \"ssh://{SSH_ALIAS}\"\n    jwt_secret: \"${{OVERSSH_JWT_SECRET}}\"\n    \
-         gateway: \"127.0.0.1:{gateway_port}\"\n{}",
-        &yaml[..start],
-        &yaml[end..]
+    std::fs::write(&file, format!("{}{}", &yaml[..start], &yaml[end..])).unwrap();
+    add_environment(
+        &path,
+        environment,
+        &database_url,
+        jwt_secret,
+        &format!("docker_host: \"ssh://{SSH_ALIAS}\"\n    gateway: \"127.0.0.1:{gateway_port}\""),
     );
-    std::fs::write(&file, &yaml).unwrap();
     let run = |args: &[&str]| {
         let out = ssh.appctl(&path, args);
         let all = text(&out);
@@ -2204,6 +2212,7 @@ fn deploy_runs_functions_on_an_ssh_docker_host() {
     // Nothing changed: nothing touched. This time the host is written with its user and port
     // (`ssh -l USER -p PORT`), not through an alias of the ssh config.
     let by_port = format!("ssh://{}@127.0.0.1:{}", ssh.user, ssh.port);
+    let yaml = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, yaml.replace(&format!("ssh://{SSH_ALIAS}"), &by_port)).unwrap();
     let connections = ssh.connections();
     let again = deploy();
