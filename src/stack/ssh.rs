@@ -43,69 +43,46 @@ pub struct Destination {
 impl Destination {
     /// `ssh://[USER@]HOST[:PORT]`, as Docker's CLI takes it: no password, no path.
     pub fn parse(endpoint: &str) -> anyhow::Result<Destination> {
-        let Some(rest) = endpoint.strip_prefix("ssh://") else {
-            bail!("`{endpoint}` does not start with ssh://");
-        };
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if let Some(at) = rest.find(['/', '?', '#']) {
+        const FORM: &str = "an ssh:// docker_host is ssh://[user@]host[:port]";
+        // The value is not repeated in errors: it may hold a password.
+        let url = url::Url::parse(endpoint)
+            .map_err(|e| anyhow::anyhow!("the docker_host cannot be read ({e}): {FORM}"))?;
+        if url.scheme() != "ssh" {
+            bail!("the docker_host does not start with ssh://");
+        }
+        if url.password().is_some() {
             bail!(
-                "`{}` follows the host: an ssh:// docker_host is ssh://[user@]host[:port]\nhint: \
-                 appctl runs `docker system dial-stdio` on the host, which reaches that host's own \
-                 engine; drop the path",
-                &rest[at..]
+                "an ssh:// docker_host cannot hold a password\nhint: log in with a key \
+                 (ssh-agent, or IdentityFile in ~/.ssh/config)"
             );
         }
-        let (user, host_port) = match rest.rsplit_once('@') {
-            Some((user, host_port)) => (Some(user), host_port),
-            None => (None, rest),
+        if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+            bail!(
+                "a path, query or fragment follows the host: {FORM}\nhint: appctl runs `docker \
+                 system dial-stdio` on the host, which reaches that host's own engine; drop the path"
+            );
+        }
+        let host = match url.host() {
+            Some(url::Host::Ipv6(address)) => address.to_string(),
+            Some(host) => host.to_string(),
+            None => bail!("an ssh:// docker_host names no host: {FORM}"),
         };
-        if let Some(user) = user {
-            if user.contains(':') {
-                bail!(
-                    "an ssh:// docker_host cannot hold a password\nhint: log in with a key \
-                     (ssh-agent, or IdentityFile in ~/.ssh/config)"
-                );
-            }
-            if user.is_empty() || user.starts_with('-') || user.contains(char::is_whitespace) {
-                bail!("`{user}` is not a user name for ssh");
+        let user = percent_encoding::percent_decode_str(url.username())
+            .decode_utf8()
+            .map_err(|_| anyhow::anyhow!("the user name is not UTF-8"))?;
+        // ssh takes a leading `-` as an option, wherever it is.
+        for (what, value) in [("host", host.as_str()), ("user", user.as_ref())] {
+            if value.starts_with('-') || value.contains(char::is_whitespace) {
+                bail!("`{value}` is not a {what} name for ssh");
             }
         }
-        let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
-            // [IPv6 address], with or without a port.
-            let Some((address, after)) = bracketed.split_once(']') else {
-                bail!("`{host_port}` has no closing `]`");
-            };
-            match after {
-                "" => (address, None),
-                _ => match after.strip_prefix(':') {
-                    Some(port) => (address, Some(port)),
-                    None => bail!("`{host_port}` is not [address]:port"),
-                },
-            }
-        } else {
-            match host_port.split_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (host_port, None),
-            }
-        };
-        if host.is_empty() {
-            bail!("an ssh:// docker_host names no host: ssh://[user@]host[:port]");
+        if url.port() == Some(0) {
+            bail!("`0` is not a port (1 to 65535)");
         }
-        if host.starts_with('-') || host.contains(char::is_whitespace) {
-            bail!("`{host}` is not a host name for ssh");
-        }
-        let port = match port {
-            None => None,
-            Some("") => bail!("nothing follows `:` where the port goes"),
-            Some(text) => match text.parse::<u16>() {
-                Ok(port) if port > 0 => Some(port),
-                _ => bail!("`{text}` is not a port (1 to 65535)"),
-            },
-        };
         Ok(Destination {
-            user: user.map(str::to_string),
-            host: host.to_string(),
-            port,
+            user: (!user.is_empty()).then(|| user.into_owned()),
+            host,
+            port: url.port(),
         })
     }
 
@@ -368,14 +345,19 @@ mod tests {
     fn what_docker_would_refuse_is_refused() {
         assert!(error("ssh://deploy:hunter2@host").contains("cannot hold a password"));
         assert!(!error("ssh://deploy:hunter2@host").contains("hunter2"));
-        assert!(error("ssh://host/var/run/docker.sock").contains("`/var/run/docker.sock` follows"));
-        assert!(error("ssh://host?x=1").contains("`?x=1` follows the host"));
-        assert!(error("ssh://deploy@").contains("names no host"));
-        assert!(error("ssh://host:22x").contains("`22x` is not a port"));
+        assert!(error("ssh://host/var/run/docker.sock").contains("a path, query or fragment"));
+        assert!(error("ssh://host?x=1").contains("a path, query or fragment"));
+        assert!(error("ssh://deploy@").contains("ssh://[user@]host[:port]"));
+        assert!(error("ssh://host:22x").contains("invalid port number"));
         assert!(error("ssh://host:0").contains("`0` is not a port"));
-        assert!(error("ssh://host:").contains("nothing follows `:`"));
         assert!(error("ssh://-oProxyCommand=evil").contains("not a host name"));
         assert!(error("ssh://-l@host").contains("not a user name"));
-        assert!(error("ssh://[::1").contains("no closing"));
+        assert!(error("ssh://[::1").contains("ssh://[user@]host[:port]"));
+        assert!(error("tcp://host").contains("does not start with ssh://"));
+        assert!(!error("ssh://u:hunter2@host:22x").contains("hunter2"));
+        assert_eq!(
+            parse("ssh://d%C3%A9ploy@host").user.as_deref(),
+            Some("déploy")
+        );
     }
 }
