@@ -696,7 +696,7 @@ fn varied(seed: usize, len: usize) -> Vec<u8> {
 }
 
 /// 300 files in two buckets: every tenth empty, most from a few bytes to ~200 KB; with `big`,
-/// seven of 6 MiB next to each other in the archive (more together than the 32 MiB uploads may
+/// seven of 6 MiB next to each other in the archive (more together than the 16 MiB uploads may
 /// hold at once) around one of 9 MiB (a multipart upload between small ones, streamed on export).
 fn many_objects(big: bool) -> Vec<(&'static str, String, Vec<u8>)> {
     (0..300)
@@ -842,17 +842,8 @@ fn many_files_round_trip_byte_for_byte_in_order() {
 /// fourth with the same bytes, every eighth (from the second) with one byte changed (same size, so
 /// only its sha256 tells), every eighth (from the sixth) with other bytes of another size, the
 /// rest absent; plus 20 objects the archive does not hold in its buckets and one in a bucket it
-/// does not name. Returns (equal, different, absent, extras in the archived buckets, the other).
-fn prepare_target(
-    s3: &S3Server,
-    objects: &[(&str, String, Vec<u8>)],
-) -> (
-    usize,
-    usize,
-    usize,
-    Vec<(String, Vec<u8>)>,
-    (String, Vec<u8>),
-) {
+/// does not name.
+fn prepare_target(s3: &S3Server, objects: &[(&str, String, Vec<u8>)]) -> Prepared {
     for bucket in ["uploads", "avatars", "other-bucket"] {
         s3.create_bucket_dir(bucket);
     }
@@ -881,23 +872,34 @@ fn prepare_target(
         };
         put(&runtime, s3, bucket, key, there);
     }
-    let mut extras = Vec::new();
+    let mut extras = BTreeMap::new();
     for n in 0..20 {
         let bucket = if n % 2 == 0 { "uploads" } else { "avatars" };
         let key = format!("extra/only-here-{n}.txt");
         let bytes = format!("only on the target {n}").into_bytes();
         put(&runtime, s3, bucket, &key, bytes.clone());
-        extras.push((format!("{bucket}/{key}"), bytes));
+        extras.insert(format!("{bucket}/{key}"), sha256(&bytes));
     }
     let other = b"a bucket the archive does not name".to_vec();
     put(&runtime, s3, "other-bucket", "kept.txt", other.clone());
-    (
+    Prepared {
         equal,
         different,
         absent,
         extras,
-        ("other-bucket/kept.txt".to_string(), other),
-    )
+        other: ("other-bucket/kept.txt".to_string(), sha256(&other)),
+    }
+}
+
+/// What [`prepare_target`] put there: how many of the archive's files are there with the same
+/// bytes, with other bytes, or not at all, and the objects the archive does not hold (name and
+/// sha256).
+struct Prepared {
+    equal: usize,
+    different: usize,
+    absent: usize,
+    extras: BTreeMap<String, String>,
+    other: (String, String),
 }
 
 #[test]
@@ -920,7 +922,13 @@ fn upsert_and_replace_over_a_target_holding_some_of_many_files() {
     for mode in ["upsert", "replace"] {
         let target_s3 = S3Server::start().unwrap();
         let target = server.create_database(mode);
-        let (equal, different, absent, extras, other) = prepare_target(&target_s3, &objects);
+        let Prepared {
+            equal,
+            different,
+            absent,
+            extras,
+            other,
+        } = prepare_target(&target_s3, &objects);
         assert!(equal > 50 && different > 50 && absent > 50);
 
         // fail refuses before any write, naming differing files.
@@ -949,14 +957,10 @@ fn upsert_and_replace_over_a_target_holding_some_of_many_files() {
         assert_eq!(report["verified"], absent + different, "{summary}");
         assert_eq!(report["buckets_created"], 1, "{summary}");
         let mut want = expected(&objects);
-        want.insert(other.0.clone(), sha256(&other.1));
+        want.insert(other.0, other.1);
         if mode == "upsert" {
             assert_eq!(report["deleted"], 0, "{summary}");
-            want.extend(
-                extras
-                    .iter()
-                    .map(|(name, bytes)| (name.clone(), sha256(bytes))),
-            );
+            want.extend(extras);
         } else {
             assert_eq!(report["deleted"], extras.len(), "{summary}");
         }
