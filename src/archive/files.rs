@@ -816,10 +816,18 @@ pub async fn apply(
                 // Bounded by the entry's size. Each chunk is filled (the decompressor hands out
                 // far less than READ_BYTES at a time): a multipart upload keeps its chunks until a
                 // part is sent, so a mostly empty allocation per chunk would multiply its memory.
+                // And each is allocated at the size it will hold: a READ_BYTES allocation shrunk
+                // to a small file's bytes, thousands of times, left glibc's heap fragmented
+                // (import's peak reached 94 MB at 6000 small files; 40 MB this way).
+                let mut left = entry.size();
                 loop {
-                    let mut chunk = vec![0u8; READ_BYTES];
+                    let want = usize::try_from(left).map_or(READ_BYTES, |l| l.min(READ_BYTES));
+                    if want == 0 {
+                        break;
+                    }
+                    let mut chunk = vec![0u8; want];
                     let mut filled = 0;
-                    while filled < READ_BYTES {
+                    while filled < want {
                         let n = entry.read(&mut chunk[filled..])?;
                         if n == 0 {
                             break;
@@ -829,8 +837,11 @@ pub async fn apply(
                     if filled == 0 {
                         break;
                     }
-                    chunk.truncate(filled);
-                    chunk.shrink_to_fit();
+                    if filled < want {
+                        chunk.truncate(filled);
+                        chunk.shrink_to_fit();
+                    }
+                    left -= filled as u64;
                     if sender.blocking_send(Ok(Piece::Data(chunk.into()))).is_err() {
                         return Ok(());
                     }
