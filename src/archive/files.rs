@@ -8,8 +8,8 @@
 //! it). Each object is then written into the archive as `files/<bucket>/<key>` (both
 //! percent-encoded as one path segment each), in the snapshot's order. Objects up to
 //! [`MULTIPART_BYTES`] are downloaded ahead, [`REQUESTS`] at most at once and [`PREFETCH_BYTES`]
-//! at most held, so the writer does not wait one round trip per file; larger ones are streamed chunk
-//! by chunk when their turn comes: memory holds a few chunks, never a whole large file.
+//! at most held, so the writer does not wait one round trip per file; larger ones are streamed
+//! chunk by chunk when their turn comes: memory holds a few chunks, never a whole large file.
 //!
 //! Import: after the whole archive is verified, [`plan_import`] compares the archive's files with
 //! the target's buckets without writing (missing buckets, existing objects, conflicts; objects of
@@ -254,7 +254,7 @@ pub struct ChunkReader {
     /// `None` when every byte is in `current` already.
     receiver: Option<mpsc::Receiver<std::io::Result<Bytes>>>,
     current: Bytes,
-    /// A downloaded object's share of [`PREFETCH_BYTES`], given back when the writer is done with it.
+    /// A downloaded object's share of [`PREFETCH_BYTES`], given back once the writer is done.
     _held: Option<OwnedSemaphorePermit>,
 }
 
@@ -436,7 +436,8 @@ pub(super) async fn send_files(
     Ok(written)
 }
 
-/// Streams one object to the archive writer as it is read, a few chunks at a time; returns its size.
+/// Streams one object to the archive writer as it is read, a few chunks at a time; returns its
+/// size.
 async fn stream_object(
     got: object_store::GetResult,
     label: &str,
