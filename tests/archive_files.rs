@@ -226,10 +226,10 @@ fn stored(s3: &S3Server) -> BTreeMap<String, String> {
     out
 }
 
-fn expected(objects: &[(&str, &str, Vec<u8>)]) -> BTreeMap<String, String> {
+fn expected<K: AsRef<str>>(objects: &[(&str, K, Vec<u8>)]) -> BTreeMap<String, String> {
     objects
         .iter()
-        .map(|(bucket, key, bytes)| (format!("{bucket}/{key}"), sha256(bytes)))
+        .map(|(bucket, key, bytes)| (format!("{bucket}/{}", key.as_ref()), sha256(bytes)))
         .collect()
 }
 
@@ -673,4 +673,302 @@ fn no_files_and_corrupt_file_entries_are_refused_before_any_write() {
         "3"
     );
     assert!(target_s3.buckets().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Many files: transfers run several at a time; every byte and row must still land exactly.
+
+const MIB: usize = 1024 * 1024;
+
+/// Bytes of the `seed`-th file: distinct for every file, also between files of one size.
+fn varied(seed: usize, len: usize) -> Vec<u8> {
+    let mut state =
+        0x2545_F491_4F6C_DD1Du64 ^ (seed as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// 300 files in two buckets: every tenth empty, most from a few bytes to ~200 KB; with `big`,
+/// seven of 6 MiB next to each other in the archive (more together than the 16 MiB uploads may
+/// hold at once) around one of 9 MiB (a multipart upload between small ones, streamed on export).
+fn many_objects(big: bool) -> Vec<(&'static str, String, Vec<u8>)> {
+    (0..300)
+        .map(|i| {
+            let len = match i {
+                _ if i % 10 == 0 => 0,
+                123 if big => 9 * MIB,
+                121..=128 if big => 6 * MIB,
+                _ => (i * 7919) % 200_000,
+            };
+            let (bucket, key) = match i % 7 {
+                _ if len > MIB => ("uploads", format!("big/file-{i:03}.bin")),
+                0 => ("avatars", format!("file-{i:03}.bin")),
+                1 => ("uploads", format!("été/n° {i}.txt")),
+                n => (
+                    if n % 2 == 0 { "avatars" } else { "uploads" },
+                    format!("dir{}/sub/file-{i:03}.bin", i % 5),
+                ),
+            };
+            (bucket, key, varied(i, len))
+        })
+        .collect()
+}
+
+/// The source for the many-files tests: the project deployed, the objects put on S3 and one
+/// `storage.objects` row each.
+fn seed_many(server: &PgServer, url: &str, s3: &S3Server, objects: &[(&str, String, Vec<u8>)]) {
+    deploy(url);
+    for bucket in ["uploads", "avatars", "empty-bucket"] {
+        s3.create_bucket_dir(bucket);
+    }
+    let runtime = support::engine::runtime();
+    for (bucket, key, bytes) in objects {
+        put(&runtime, s3, bucket, key, bytes.clone());
+    }
+    let rows: Vec<String> = objects
+        .iter()
+        .map(|(bucket, key, bytes)| {
+            format!(
+                "('{bucket}', '{}', jsonb_build_object('size', {}))",
+                key.replace('\'', "''"),
+                bytes.len()
+            )
+        })
+        .collect();
+    server.psql(
+        url,
+        &format!(
+            "INSERT INTO storage.objects (bucket_id, name, metadata) VALUES {}",
+            rows.join(", ")
+        ),
+    );
+}
+
+/// Runs with `--json`; asserts success and returns the summary on stdout.
+fn run_json(command: &mut Command) -> serde_json::Value {
+    let output = command.arg("--json").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "appctl failed:\n{stderr}");
+    assert!(!stderr.contains(SECRET_KEY), "{stderr}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+#[test]
+fn many_files_round_trip_byte_for_byte_in_order() {
+    let Some(source_s3) = S3Server::start() else {
+        return;
+    };
+    let target_s3 = S3Server::start().unwrap();
+    let server = PgServer::start();
+    let source = server.create_database("source");
+    let target = server.create_database("target");
+    let objects = many_objects(true);
+    seed_many(&server, &source, &source_s3, &objects);
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("many.tar.zst");
+    let text = run_ok(
+        with_s3(dir.path(), &source_s3)
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
+    assert!(text.contains("Exported 300 stored file(s)"), "{text}");
+
+    // Downloads ahead keep the archive's order: the rows' (bucket, key), bytewise, each entry
+    // holding its own object's bytes.
+    let listing = tar_listing(&archive);
+    let manifest = manifest(&listing);
+    let files = manifest["files"].as_array().unwrap();
+    let mut order: Vec<(&str, &str)> = objects
+        .iter()
+        .map(|(bucket, key, _)| (*bucket, key.as_str()))
+        .collect();
+    order.sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
+    let listed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|f| (f["bucket"].as_str().unwrap(), f["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed, order);
+    let entries: Vec<&(String, Vec<u8>)> = listing
+        .iter()
+        .filter(|(p, _)| p.starts_with("files/"))
+        .collect();
+    assert_eq!(entries.len(), files.len());
+    let by_name: BTreeMap<(&str, &str), &Vec<u8>> = objects
+        .iter()
+        .map(|(bucket, key, bytes)| ((*bucket, key.as_str()), bytes))
+        .collect();
+    for ((path, bytes), file) in entries.iter().zip(files) {
+        assert_eq!(path, file["path"].as_str().unwrap());
+        let name = (
+            file["bucket"].as_str().unwrap(),
+            file["key"].as_str().unwrap(),
+        );
+        assert_eq!(sha256(bytes), sha256(by_name[&name]), "{path}");
+    }
+
+    // Into an empty target: every object byte for byte (hashed here from s3s-fs's files), the
+    // empty bucket created, the rows equal.
+    let summary = run_json(
+        with_s3(dir.path(), &target_s3)
+            .args(["import", "--database-url", &target])
+            .arg(&archive),
+    );
+    let report = &summary["files"];
+    assert_eq!(report["uploaded"], 300, "{summary}");
+    assert_eq!(report["verified"], 300, "{summary}");
+    assert_eq!(report["buckets_created"], 3, "{summary}");
+    let total: usize = objects.iter().map(|(_, _, b)| b.len()).sum();
+    assert_eq!(report["bytes"], total, "{summary}");
+    assert_eq!(stored(&target_s3), expected(&objects));
+    assert_eq!(
+        target_s3.buckets(),
+        vec!["avatars", "empty-bucket", "uploads"]
+    );
+    assert_eq!(
+        server.psql(&source, OBJECT_ROWS),
+        server.psql(&target, OBJECT_ROWS)
+    );
+}
+
+/// Puts a target into the state both conflict modes start from: of the archive's files, every
+/// fourth with the same bytes, every eighth (from the second) with one byte changed (same size, so
+/// only its sha256 tells), every eighth (from the sixth) with other bytes of another size, the
+/// rest absent; plus 20 objects the archive does not hold in its buckets and one in a bucket it
+/// does not name.
+fn prepare_target(s3: &S3Server, objects: &[(&str, String, Vec<u8>)]) -> Prepared {
+    for bucket in ["uploads", "avatars", "other-bucket"] {
+        s3.create_bucket_dir(bucket);
+    }
+    let runtime = support::engine::runtime();
+    let (mut equal, mut different, mut absent) = (0, 0, 0);
+    for (i, (bucket, key, bytes)) in objects.iter().enumerate() {
+        let there = match i % 8 {
+            0 | 4 => {
+                equal += 1;
+                bytes.clone()
+            }
+            1 if !bytes.is_empty() => {
+                different += 1;
+                let mut flipped = bytes.clone();
+                flipped[bytes.len() / 2] ^= 0x01;
+                flipped
+            }
+            1 | 5 => {
+                different += 1;
+                [bytes.as_slice(), b"and more"].concat()
+            }
+            _ => {
+                absent += 1;
+                continue;
+            }
+        };
+        put(&runtime, s3, bucket, key, there);
+    }
+    let mut extras = BTreeMap::new();
+    for n in 0..20 {
+        let bucket = if n % 2 == 0 { "uploads" } else { "avatars" };
+        let key = format!("extra/only-here-{n}.txt");
+        let bytes = format!("only on the target {n}").into_bytes();
+        put(&runtime, s3, bucket, &key, bytes.clone());
+        extras.insert(format!("{bucket}/{key}"), sha256(&bytes));
+    }
+    let other = b"a bucket the archive does not name".to_vec();
+    put(&runtime, s3, "other-bucket", "kept.txt", other.clone());
+    Prepared {
+        equal,
+        different,
+        absent,
+        extras,
+        other: ("other-bucket/kept.txt".to_string(), sha256(&other)),
+    }
+}
+
+/// What [`prepare_target`] put there: how many of the archive's files are there with the same
+/// bytes, with other bytes, or not at all, and the objects the archive does not hold (name and
+/// sha256).
+struct Prepared {
+    equal: usize,
+    different: usize,
+    absent: usize,
+    extras: BTreeMap<String, String>,
+    other: (String, String),
+}
+
+#[test]
+fn upsert_and_replace_over_a_target_holding_some_of_many_files() {
+    let Some(source_s3) = S3Server::start() else {
+        return;
+    };
+    let server = PgServer::start();
+    let source = server.create_database("source");
+    let objects = many_objects(false);
+    seed_many(&server, &source, &source_s3, &objects);
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("many.tar");
+    run_ok(
+        with_s3(dir.path(), &source_s3)
+            .args(["export", "--database-url", &source, "-o"])
+            .arg(&archive),
+    );
+
+    for mode in ["upsert", "replace"] {
+        let target_s3 = S3Server::start().unwrap();
+        let target = server.create_database(mode);
+        let Prepared {
+            equal,
+            different,
+            absent,
+            extras,
+            other,
+        } = prepare_target(&target_s3, &objects);
+        assert!(equal > 50 && different > 50 && absent > 50);
+
+        // fail refuses before any write, naming differing files.
+        let before = stored(&target_s3);
+        let text = run_err(
+            with_s3(dir.path(), &target_s3)
+                .args(["import", "--database-url", &target])
+                .arg(&archive),
+        );
+        assert!(
+            text.contains(&format!("{different} file(s) of the archive exist"))
+                && text.contains("nothing was written"),
+            "{text}"
+        );
+        assert_eq!(stored(&target_s3), before);
+
+        let summary = run_json(
+            with_s3(dir.path(), &target_s3)
+                .args(["import", "--on-conflict", mode, "--database-url", &target])
+                .arg(&archive),
+        );
+        let report = &summary["files"];
+        assert_eq!(report["uploaded"], absent, "{summary}");
+        assert_eq!(report["overwritten"], different, "{summary}");
+        assert_eq!(report["unchanged"], equal, "{summary}");
+        assert_eq!(report["verified"], absent + different, "{summary}");
+        assert_eq!(report["buckets_created"], 1, "{summary}");
+        let mut want = expected(&objects);
+        want.insert(other.0, other.1);
+        if mode == "upsert" {
+            assert_eq!(report["deleted"], 0, "{summary}");
+            want.extend(extras);
+        } else {
+            assert_eq!(report["deleted"], extras.len(), "{summary}");
+        }
+        assert_eq!(stored(&target_s3), want, "{mode}");
+        assert_eq!(
+            server.psql(&source, OBJECT_ROWS),
+            server.psql(&target, OBJECT_ROWS),
+            "{mode}"
+        );
+    }
 }

@@ -5,30 +5,38 @@
 //! (`storage.objects`) are read in the export's snapshot; each bucket is listed on S3 and the two
 //! compared: a row whose object is missing stops the export (its metadata would travel without
 //! its bytes), an object without a row is reported and left out (nothing in the instance points at
-//! it). Each object is then streamed from S3 into the archive as `files/<bucket>/<key>` (both
-//! percent-encoded as one path segment each), chunk by chunk: memory holds a few chunks, never a
-//! whole file.
+//! it). Each object is then written into the archive as `files/<bucket>/<key>` (both
+//! percent-encoded as one path segment each), in the snapshot's order. Objects up to
+//! [`MULTIPART_BYTES`] are downloaded ahead, [`REQUESTS`] at most at once and [`PREFETCH_BYTES`]
+//! at most held, so the writer does not wait one round trip per file; larger ones are streamed
+//! chunk by chunk when their turn comes: memory holds a few chunks, never a whole large file.
 //!
 //! Import: after the whole archive is verified, [`plan_import`] compares the archive's files with
-//! the target's buckets without writing (missing buckets, existing objects, conflicts); `fail`
-//! refuses a differing existing object there, before any write. [`apply`] then creates buckets,
-//! streams each file from the archive to S3 (multipart above [`MULTIPART_BYTES`]), reads every
-//! written object back and compares size and sha256, and with `replace` deletes the objects of the
-//! archived buckets that the archive does not hold.
+//! the target's buckets without writing (missing buckets, existing objects, conflicts; objects of
+//! the archive's size are hashed, [`REQUESTS`] at once); `fail` refuses a differing existing object
+//! there, before any write. [`apply`] then creates buckets and streams each file from the archive
+//! (read in order by one thread) to S3: files up to [`MULTIPART_BYTES`] are each hashed, then sent
+//! in one PUT while the next ones are read, at most [`REQUESTS`] uploads in flight holding at most
+//! [`UPLOAD_BYTES`]; a larger file waits for those and goes alone, as a multipart upload. Every
+//! written object is then read back ([`REQUESTS`] at once) and its size and sha256 compared, and
+//! with `replace` the objects of the archived buckets that the archive does not hold are deleted,
+//! [`REQUESTS`] at once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use bytes::{Buf as _, Bytes};
-use futures_util::StreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use indicatif::ProgressBar;
 use object_store::aws::AmazonS3;
 use object_store::{ObjectStore as _, ObjectStoreExt as _, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use super::export::{Item, path_segment, send};
 use super::import::OnConflict;
@@ -46,6 +54,19 @@ const CHUNKS: usize = 8;
 const READ_BYTES: usize = 1 << 20;
 /// Names shown in an error before "and N more".
 const SHOWN: usize = 10;
+/// S3 requests for small files in flight at once (uploads, downloads, read-backs, hashes, deletes):
+/// with thousands of small files, round trips and not bytes take the time.
+pub const REQUESTS: usize = 8;
+/// Bytes of small files held at once by uploads in flight on import, counted from the moment a
+/// file is read from the archive. Measured with files of 7 MiB, where it binds: 32 MiB took import
+/// to 72 MB resident, 16 MiB to 50 MB (the reader's chunks and the rows' buffers come on top).
+/// Small files meet [`REQUESTS`] first (8 of 200 KB hold 1.6 MB); for large ones bandwidth, not
+/// round trips, is what matters.
+pub const UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+/// Bytes of small files downloaded ahead of the archive writer on export, until it has written
+/// them. Export's own base is lower: with files of 7 MiB, 58 MB resident at 32 MiB (46 MB at 16,
+/// which leaves only two downloads ahead and no faster than one at a time).
+pub const PREFETCH_BYTES: usize = 32 * 1024 * 1024;
 
 /// The archive entry holding an object's bytes.
 pub fn archive_path(bucket: &str, key: &str) -> String {
@@ -86,8 +107,9 @@ pub fn bytes_bar(total: Option<u64>) -> ProgressBar {
 pub struct ExportFiles {
     /// Every bucket of `storage.buckets` (its S3 bucket has the same name).
     pub buckets: Vec<String>,
-    /// (bucket, key) of every `storage.objects` row, each with its object on S3.
-    pub objects: Vec<(String, String)>,
+    /// (bucket, key, size on S3) of every `storage.objects` row, each with its object on S3, in
+    /// the snapshot's order (bucket, then key).
+    pub objects: Vec<(String, String, u64)>,
     /// Objects on S3 that no `storage.objects` row names: reported, not exported.
     pub orphans: Vec<(String, String)>,
     /// Objects whose row's `metadata.size` differs from S3's size: (bucket, key, row's, S3's).
@@ -138,16 +160,12 @@ pub async fn plan_export(
         .await
         .context("cannot read storage.objects")?;
     }
-    let objects: Vec<(String, String)> = rows_found
-        .iter()
-        .map(|(bucket, key, _)| (bucket.clone(), key.clone()))
-        .collect();
     let Some(storage) = storage else {
         bail!(
             "the instance has {} bucket(s) ({}) holding {} file(s), but no S3 storage is named: select an environment with a `storage:` section (--env NAME), or pass --s3-endpoint URL (or set APPCTL_S3_ENDPOINT, with the keys in APPCTL_S3_ACCESS_KEY_ID and APPCTL_S3_SECRET_ACCESS_KEY), or pass --no-files to leave the files and their metadata (storage.objects) out",
             buckets.len(),
             buckets.join(", "),
-            objects.len()
+            rows_found.len()
         );
     };
     let mut rows: BTreeMap<&str, BTreeMap<&str, Option<u64>>> = BTreeMap::new();
@@ -157,6 +175,7 @@ pub async fn plan_export(
             .or_default()
             .insert(key.as_str(), size.as_deref().and_then(|s| s.parse().ok()));
     }
+    let mut objects = Vec::with_capacity(rows_found.len());
     let mut missing = Vec::new();
     let mut orphans = Vec::new();
     let mut size_mismatches = Vec::new();
@@ -164,6 +183,7 @@ pub async fn plan_export(
         s3::check_bucket_name(bucket)?;
         let on_s3 = list_bucket(storage, bucket).await?;
         let named = rows.remove(bucket.as_str()).unwrap_or_default();
+        // Keys in byte order, which is the rows' order (COLLATE "C").
         for (key, row_size) in &named {
             match on_s3.get(*key) {
                 None => missing.push((bucket.clone(), key.to_string())),
@@ -173,6 +193,7 @@ pub async fn plan_export(
                     {
                         size_mismatches.push((bucket.clone(), key.to_string(), row_size, size));
                     }
+                    objects.push((bucket.clone(), key.to_string(), size));
                 }
             }
         }
@@ -181,6 +202,18 @@ pub async fn plan_export(
                 orphans.push((bucket.clone(), key.clone()));
             }
         }
+    }
+    // storage.objects' foreign key keeps this empty; without it, such rows could not be imported.
+    let bucketless: Vec<(String, String)> = rows
+        .iter()
+        .flat_map(|(bucket, keys)| keys.keys().map(|key| (bucket.to_string(), key.to_string())))
+        .collect();
+    if !bucketless.is_empty() {
+        bail!(
+            "{} row(s) of storage.objects name a bucket that storage.buckets does not hold: {}; add the buckets or delete the rows, or export with --no-files",
+            bucketless.len(),
+            listed(&bucketless)
+        );
     }
     if !missing.is_empty() {
         bail!(
@@ -215,17 +248,24 @@ async fn list_bucket(storage: &S3Config, bucket: &str) -> anyhow::Result<BTreeMa
     Ok(found)
 }
 
-/// Streams a file's bytes into the archive writer as it reads them from S3.
+/// Hands a file's bytes to the archive writer: as they arrive from S3 (a large object), or from
+/// memory (a small object downloaded ahead).
 pub struct ChunkReader {
-    receiver: mpsc::Receiver<std::io::Result<Bytes>>,
+    /// `None` when every byte is in `current` already.
+    receiver: Option<mpsc::Receiver<std::io::Result<Bytes>>>,
     current: Bytes,
+    /// A downloaded object's share of [`PREFETCH_BYTES`], given back once the writer is done.
+    _held: Option<OwnedSemaphorePermit>,
 }
 
 impl std::io::Read for ChunkReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         // Each turn takes one chunk; it ends when the sender is done.
         while self.current.is_empty() {
-            match self.receiver.blocking_recv() {
+            let Some(receiver) = self.receiver.as_mut() else {
+                return Ok(0);
+            };
+            match receiver.blocking_recv() {
                 Some(Ok(chunk)) => self.current = chunk,
                 Some(Err(error)) => return Err(error),
                 None => return Ok(0),
@@ -238,6 +278,61 @@ impl std::io::Read for ChunkReader {
     }
 }
 
+/// A spawned task, cancelled when dropped: an export that stops leaves no download running.
+struct Task<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A small object downloaded ahead of the writer.
+enum Download {
+    Whole {
+        bytes: Vec<u8>,
+        held: OwnedSemaphorePermit,
+    },
+    /// It grew past its listed size since the listing: streamed like a large one, not held.
+    Open(object_store::GetResult),
+}
+
+/// Downloads a small object whole, within the `held` share of [`PREFETCH_BYTES`] (its listed size).
+async fn download(
+    store: AmazonS3,
+    location: object_store::path::Path,
+    label: String,
+    endpoint: String,
+    listed: u64,
+    held: OwnedSemaphorePermit,
+) -> anyhow::Result<Download> {
+    let got = store
+        .get(&location)
+        .await
+        .with_context(|| format!("cannot read {label} from {endpoint}"))?;
+    let size = got.meta.size;
+    if size > listed {
+        return Ok(Download::Open(got));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size)?);
+    let mut stream = got.into_stream();
+    // Bounded by the object's size.
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.with_context(|| format!("cannot read {label}"))?;
+        if (bytes.len() + chunk.len()) as u64 > size {
+            bail!("{label} changed while it was exported (more than {size} bytes)");
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if bytes.len() as u64 != size {
+        bail!(
+            "{label} changed while it was exported ({} bytes instead of {size})",
+            bytes.len()
+        );
+    }
+    Ok(Download::Whole { bytes, held })
+}
+
 /// Sends every object of `files` to the archive writer, in order. Returns the files written (their
 /// sha256 is filled in from the writer's entries afterwards).
 pub(super) async fn send_files(
@@ -247,62 +342,89 @@ pub(super) async fn send_files(
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<FileEntry>> {
     let mut stores: BTreeMap<&str, AmazonS3> = BTreeMap::new();
+    for (bucket, _, _) in &files.objects {
+        if !stores.contains_key(bucket.as_str()) {
+            stores.insert(bucket.as_str(), storage.bucket(bucket)?);
+        }
+    }
+    let budget = Arc::new(Semaphore::new(PREFETCH_BYTES));
+    // The next objects in the archive's order, with their download when they are small.
+    let mut ahead: VecDeque<(usize, Option<Task<anyhow::Result<Download>>>)> = VecDeque::new();
+    let mut next = 0;
     let mut written = Vec::with_capacity(files.objects.len());
-    for (bucket, key) in &files.objects {
-        let store = match stores.get(bucket.as_str()) {
-            Some(store) => store,
+    // Bounded: each turn writes one object.
+    loop {
+        // Start downloads ahead while within the bounds. Shares of the budget are taken in the
+        // archive's order, so the object the writer needs next never waits for bytes held by
+        // later ones (they are released as the writer takes each object).
+        while ahead.len() < REQUESTS
+            && let Some((bucket, key, listed)) = files.objects.get(next)
+        {
+            let task = if *listed > MULTIPART_BYTES as u64 {
+                // Large: streamed when its turn comes.
+                None
+            } else {
+                let share = u32::try_from(*listed)?;
+                let held = if ahead.is_empty() {
+                    Arc::clone(&budget).acquire_many_owned(share).await?
+                } else {
+                    match Arc::clone(&budget).try_acquire_many_owned(share) {
+                        Ok(held) => held,
+                        Err(_) => break,
+                    }
+                };
+                let location = s3::object_path(bucket, key)?;
+                let label = format!("file `{key}` of bucket `{bucket}`");
+                let store = stores[bucket.as_str()].clone();
+                let endpoint = storage.endpoint.clone();
+                Some(Task(tokio::spawn(download(
+                    store, location, label, endpoint, *listed, held,
+                ))))
+            };
+            ahead.push_back((next, task));
+            next += 1;
+        }
+        let Some((index, task)) = ahead.pop_front() else {
+            break;
+        };
+        let (bucket, key, _) = &files.objects[index];
+        let label = format!("file `{key}` of bucket `{bucket}`");
+        let path = archive_path(bucket, key);
+        let downloaded = match task {
+            Some(mut task) => (&mut task.0)
+                .await
+                .with_context(|| format!("the download of {label} stopped"))??,
             None => {
-                let store = storage.bucket(bucket)?;
-                stores.entry(bucket.as_str()).or_insert(store)
+                let location = s3::object_path(bucket, key)?;
+                let got = stores[bucket.as_str()]
+                    .get(&location)
+                    .await
+                    .with_context(|| format!("cannot read {label} from {}", storage.endpoint))?;
+                Download::Open(got)
             }
         };
-        let label = format!("file `{key}` of bucket `{bucket}`");
-        let location = s3::object_path(bucket, key)?;
-        let got = store
-            .get(&location)
-            .await
-            .with_context(|| format!("cannot read {label} from {}", storage.endpoint))?;
-        let size = got.meta.size;
-        let path = archive_path(bucket, key);
-        let (chunks, receiver) = mpsc::channel(CHUNKS);
-        send(
-            sender,
-            Item::Stream {
-                path: path.clone(),
-                size,
-                reader: ChunkReader {
-                    receiver,
-                    current: Bytes::new(),
-                },
-            },
-        )
-        .await?;
-        let mut stream = got.into_stream();
-        let mut sent = 0u64;
-        // Bounded by the object's size.
-        while let Some(chunk) = stream.next().await {
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(error) => {
-                    let _ = chunks
-                        .send(Err(std::io::Error::other("the download stopped")))
-                        .await;
-                    return Err(error).with_context(|| format!("cannot read {label}"));
-                }
-            };
-            sent += chunk.len() as u64;
-            bar.inc(chunk.len() as u64);
-            if sent > size {
-                bail!("{label} changed while it was exported (more than {size} bytes)");
+        let size = match downloaded {
+            Download::Whole { bytes, held } => {
+                let size = bytes.len() as u64;
+                bar.inc(size);
+                let reader = ChunkReader {
+                    receiver: None,
+                    current: bytes.into(),
+                    _held: Some(held),
+                };
+                send(
+                    sender,
+                    Item::Stream {
+                        path: path.clone(),
+                        size,
+                        reader,
+                    },
+                )
+                .await?;
+                size
             }
-            if chunks.send(Ok(chunk)).await.is_err() {
-                return Err(super::export::WriterStopped.into());
-            }
-        }
-        drop(chunks);
-        if sent != size {
-            bail!("{label} changed while it was exported ({sent} bytes instead of {size})");
-        }
+            Download::Open(got) => stream_object(got, &label, &path, sender, bar).await?,
+        };
         written.push(FileEntry {
             bucket: bucket.clone(),
             key: key.clone(),
@@ -312,6 +434,59 @@ pub(super) async fn send_files(
         });
     }
     Ok(written)
+}
+
+/// Streams one object to the archive writer as it is read, a few chunks at a time; returns its
+/// size.
+async fn stream_object(
+    got: object_store::GetResult,
+    label: &str,
+    path: &str,
+    sender: &mpsc::Sender<Item>,
+    bar: &ProgressBar,
+) -> anyhow::Result<u64> {
+    let size = got.meta.size;
+    let (chunks, receiver) = mpsc::channel(CHUNKS);
+    send(
+        sender,
+        Item::Stream {
+            path: path.to_string(),
+            size,
+            reader: ChunkReader {
+                receiver: Some(receiver),
+                current: Bytes::new(),
+                _held: None,
+            },
+        },
+    )
+    .await?;
+    let mut stream = got.into_stream();
+    let mut sent = 0u64;
+    // Bounded by the object's size.
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                let _ = chunks
+                    .send(Err(std::io::Error::other("the download stopped")))
+                    .await;
+                return Err(error).with_context(|| format!("cannot read {label}"));
+            }
+        };
+        sent += chunk.len() as u64;
+        bar.inc(chunk.len() as u64);
+        if sent > size {
+            bail!("{label} changed while it was exported (more than {size} bytes)");
+        }
+        if chunks.send(Ok(chunk)).await.is_err() {
+            return Err(super::export::WriterStopped.into());
+        }
+    }
+    drop(chunks);
+    if sent != size {
+        bail!("{label} changed while it was exported ({sent} bytes instead of {size})");
+    }
+    Ok(size)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +580,9 @@ pub async fn plan_import(
     mode: OnConflict,
 ) -> anyhow::Result<ImportPlan> {
     let mut plan = ImportPlan::default();
-    let mut conflicts = Vec::new();
+    let mut stores: BTreeMap<&str, AmazonS3> = BTreeMap::new();
+    // Each archived file, in the manifest's order by bucket, with the size of the target's object.
+    let mut found: Vec<(&FileEntry, Option<u64>)> = Vec::new();
     for bucket in &manifest.buckets {
         s3::check_bucket_name(bucket)?;
         let exists = storage.bucket_exists(bucket).await?;
@@ -417,31 +594,12 @@ pub async fn plan_import(
         } else {
             BTreeMap::new()
         };
-        let store = storage.bucket(bucket)?;
+        stores.insert(bucket.as_str(), storage.bucket(bucket)?);
         let mut archived = BTreeSet::new();
         for file in manifest.files.iter().filter(|f| &f.bucket == bucket) {
             archived.insert(file.key.as_str());
-            let location = s3::object_path(bucket, &file.key)?;
-            let same = match existing.get(&file.key) {
-                Some(&size) if size == file.size => {
-                    Some(object_sha256(&store, &location).await?.1 == file.sha256)
-                }
-                Some(_) => Some(false),
-                None => None,
-            };
-            let action = match same {
-                None => Action::Upload,
-                Some(true) => Action::Unchanged,
-                Some(false) => match mode {
-                    OnConflict::Fail => {
-                        conflicts.push((bucket.clone(), file.key.clone()));
-                        continue;
-                    }
-                    OnConflict::Skip => Action::Skip,
-                    OnConflict::Upsert | OnConflict::Replace => Action::Overwrite,
-                },
-            };
-            plan.files.push((file.clone(), action));
+            s3::object_path(bucket, &file.key)?;
+            found.push((file, existing.get(&file.key).copied()));
         }
         if mode == OnConflict::Replace {
             plan.delete.extend(
@@ -451,6 +609,39 @@ pub async fn plan_import(
                     .map(|k| (bucket.clone(), k.clone())),
             );
         }
+    }
+    // An object of the archived file's size is read and hashed to tell "same" from "different",
+    // several at once (in order: the answers are a few bytes each).
+    let stores = &stores;
+    let same: Vec<Option<bool>> = stream::iter(found.iter().map(|&(file, existing)| async move {
+        match existing {
+            Some(size) if size == file.size => {
+                let (_, sha256) =
+                    object_sha256(&stores[file.bucket.as_str()], &file.bucket, &file.key).await?;
+                Ok(Some(sha256 == file.sha256))
+            }
+            Some(_) => Ok(Some(false)),
+            None => anyhow::Ok(None),
+        }
+    }))
+    .buffered(REQUESTS)
+    .try_collect()
+    .await?;
+    let mut conflicts = Vec::new();
+    for ((file, _), same) in found.into_iter().zip(same) {
+        let action = match same {
+            None => Action::Upload,
+            Some(true) => Action::Unchanged,
+            Some(false) => match mode {
+                OnConflict::Fail => {
+                    conflicts.push((file.bucket.clone(), file.key.clone()));
+                    continue;
+                }
+                OnConflict::Skip => Action::Skip,
+                OnConflict::Upsert | OnConflict::Replace => Action::Overwrite,
+            },
+        };
+        plan.files.push((file.clone(), action));
     }
     if !conflicts.is_empty() {
         bail!(
@@ -463,20 +654,16 @@ pub async fn plan_import(
 }
 
 /// Reads an object and returns its size and sha256, streaming.
-async fn object_sha256(
-    store: &AmazonS3,
-    location: &object_store::path::Path,
-) -> anyhow::Result<(u64, String)> {
-    let got = store
-        .get(location)
-        .await
-        .with_context(|| format!("cannot read `{location}` back"))?;
+async fn object_sha256(store: &AmazonS3, bucket: &str, key: &str) -> anyhow::Result<(u64, String)> {
+    let location = s3::object_path(bucket, key)?;
+    let failed = || format!("cannot read file `{key}` of bucket `{bucket}` from S3");
+    let got = store.get(&location).await.with_context(failed)?;
     let mut stream = got.into_stream();
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     // Bounded by the object's size.
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.with_context(|| format!("cannot read `{location}` back"))?;
+        let chunk = chunk.with_context(failed)?;
         size += chunk.len() as u64;
         hasher.update(&chunk);
     }
@@ -492,6 +679,81 @@ enum Piece {
 enum Upload {
     Small(Vec<u8>),
     Parts(WriteMultipart),
+}
+
+/// The uploads of small files in flight: at most [`REQUESTS`], holding at most [`UPLOAD_BYTES`]
+/// (counted from the moment a file starts being read from the archive). The archive is read only
+/// while there is room, so the reader thread cannot get ahead of them.
+#[derive(Default)]
+struct Uploads {
+    /// Each upload ends with its file's index in the writes and the bytes it held.
+    tasks: JoinSet<anyhow::Result<(usize, usize)>>,
+    held: usize,
+    /// Indexes of the files written, in the order they finished.
+    finished: Vec<usize>,
+}
+
+impl Uploads {
+    /// Waits until a file of `size` bytes fits within the bounds, then counts it as held.
+    async fn reserve(&mut self, size: usize) -> anyhow::Result<()> {
+        // Uploads that ended already: a failure is reported now, not after the whole archive.
+        while let Some(joined) = self.tasks.try_join_next() {
+            self.ended(joined)?;
+        }
+        // Bounded: each turn waits for one of at most REQUESTS uploads to end.
+        while !self.tasks.is_empty()
+            && (self.tasks.len() >= REQUESTS || self.held + size > UPLOAD_BYTES)
+        {
+            self.wait_one().await?;
+        }
+        self.held += size;
+        Ok(())
+    }
+
+    /// Uploads a file whose bytes were read (and counted by [`Uploads::reserve`]).
+    fn spawn(
+        &mut self,
+        index: usize,
+        held: usize,
+        store: AmazonS3,
+        location: object_store::path::Path,
+        bytes: Vec<u8>,
+        label: String,
+    ) {
+        self.tasks.spawn(async move {
+            store
+                .put(&location, PutPayload::from(bytes))
+                .await
+                .with_context(|| format!("cannot upload {label}"))?;
+            Ok((index, held))
+        });
+    }
+
+    async fn wait_one(&mut self) -> anyhow::Result<()> {
+        if let Some(joined) = self.tasks.join_next().await {
+            self.ended(joined)?;
+        }
+        Ok(())
+    }
+
+    fn ended(
+        &mut self,
+        joined: Result<anyhow::Result<(usize, usize)>, tokio::task::JoinError>,
+    ) -> anyhow::Result<()> {
+        let (index, held) = joined.context("an upload stopped unexpectedly")??;
+        self.held = self.held.saturating_sub(held);
+        self.finished.push(index);
+        Ok(())
+    }
+
+    /// Waits for every upload in flight.
+    async fn finish(&mut self) -> anyhow::Result<()> {
+        // Bounded: at most REQUESTS uploads.
+        while !self.tasks.is_empty() {
+            self.wait_one().await?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes the plan: creates buckets, uploads files from the archive at `path`, reads each written
@@ -527,9 +789,10 @@ pub async fn apply(
         .map(|(i, (f, _))| (f.path.clone(), i))
         .collect();
     let mut stores: BTreeMap<String, AmazonS3> = BTreeMap::new();
-    for (file, _) in &writes {
-        if !stores.contains_key(&file.bucket) {
-            stores.insert(file.bucket.clone(), storage.bucket(&file.bucket)?);
+    let buckets = writes.iter().map(|(f, _)| &f.bucket);
+    for bucket in buckets.chain(plan.delete.iter().map(|(bucket, _)| bucket)) {
+        if !stores.contains_key(bucket) {
+            stores.insert(bucket.clone(), storage.bucket(bucket)?);
         }
     }
 
@@ -554,10 +817,18 @@ pub async fn apply(
                 // Bounded by the entry's size. Each chunk is filled (the decompressor hands out
                 // far less than READ_BYTES at a time): a multipart upload keeps its chunks until a
                 // part is sent, so a mostly empty allocation per chunk would multiply its memory.
+                // And each is allocated at the size it will hold: a READ_BYTES allocation shrunk
+                // to a small file's bytes, thousands of times, left glibc's heap fragmented
+                // (import's peak reached 94 MB at 6000 small files; 40 MB this way).
+                let mut left = entry.size();
                 loop {
-                    let mut chunk = vec![0u8; READ_BYTES];
+                    let want = usize::try_from(left).map_or(READ_BYTES, |l| l.min(READ_BYTES));
+                    if want == 0 {
+                        break;
+                    }
+                    let mut chunk = vec![0u8; want];
                     let mut filled = 0;
-                    while filled < READ_BYTES {
+                    while filled < want {
                         let n = entry.read(&mut chunk[filled..])?;
                         if n == 0 {
                             break;
@@ -567,8 +838,11 @@ pub async fn apply(
                     if filled == 0 {
                         break;
                     }
-                    chunk.truncate(filled);
-                    chunk.shrink_to_fit();
+                    if filled < want {
+                        chunk.truncate(filled);
+                        chunk.shrink_to_fit();
+                    }
+                    left -= filled as u64;
                     if sender.blocking_send(Ok(Piece::Data(chunk.into()))).is_err() {
                         return Ok(());
                     }
@@ -584,6 +858,7 @@ pub async fn apply(
         }
     });
 
+    let mut uploads = Uploads::default();
     let result = async {
         let mut current: Option<(usize, Upload, Sha256, u64)> = None;
         let mut done = BTreeSet::new();
@@ -591,8 +866,16 @@ pub async fn apply(
             match piece? {
                 Piece::Start(index) => {
                     let (file, _) = writes[index];
+                    if !done.insert(index) {
+                        bail!(
+                            "the archive changed since it was verified: `{}` appears twice",
+                            file.path
+                        );
+                    }
                     let store = &stores[&file.bucket];
                     let upload = if file.size as usize > MULTIPART_BYTES {
+                        // Large files go alone: their parts in flight are the memory bound then.
+                        uploads.finish().await?;
                         let location = s3::object_path(&file.bucket, &file.key)?;
                         let parts = store.put_multipart(&location).await.with_context(|| {
                             format!(
@@ -602,19 +885,32 @@ pub async fn apply(
                         })?;
                         Upload::Parts(WriteMultipart::new_with_chunk_size(parts, MULTIPART_BYTES))
                     } else {
+                        // Waiting here holds the next piece back, and so the reader thread.
+                        uploads.reserve(file.size as usize).await?;
                         Upload::Small(Vec::with_capacity(file.size as usize))
                     };
                     current = Some((index, upload, Sha256::new(), 0));
                 }
                 Piece::Data(chunk) => {
-                    let Some((_, upload, hasher, size)) = current.as_mut() else {
+                    let Some((index, upload, hasher, size)) = current.as_mut() else {
                         bail!("the archive reader sent data outside a file");
                     };
                     hasher.update(&chunk);
                     *size += chunk.len() as u64;
                     bar.inc(chunk.len() as u64);
                     match upload {
-                        Upload::Small(buffer) => buffer.extend_from_slice(&chunk),
+                        Upload::Small(buffer) => {
+                            // The buffer must stay within what was reserved for it.
+                            let (file, _) = writes[*index];
+                            if *size > file.size {
+                                bail!(
+                                    "file `{}` of bucket `{}` changed in the archive since it was verified",
+                                    file.key,
+                                    file.bucket
+                                );
+                            }
+                            buffer.extend_from_slice(&chunk);
+                        }
                         Upload::Parts(parts) => {
                             parts.wait_for_capacity(PARTS_IN_FLIGHT).await?;
                             parts.put(chunk);
@@ -625,7 +921,7 @@ pub async fn apply(
                     let Some((index, upload, hasher, size)) = current.take() else {
                         bail!("the archive reader ended a file it did not start");
                     };
-                    let (file, action) = writes[index];
+                    let (file, _) = writes[index];
                     let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
                     let same = size == file.size && hex::encode(hasher.finalize()) == file.sha256;
                     match upload {
@@ -634,10 +930,8 @@ pub async fn apply(
                                 bail!("{label} changed in the archive since it was verified");
                             }
                             let location = s3::object_path(&file.bucket, &file.key)?;
-                            stores[&file.bucket]
-                                .put(&location, PutPayload::from(buffer))
-                                .await
-                                .with_context(|| format!("cannot upload {label}"))?;
+                            let store = stores[&file.bucket].clone();
+                            uploads.spawn(index, size as usize, store, location, buffer, label);
                         }
                         Upload::Parts(parts) => {
                             if !same {
@@ -648,17 +942,13 @@ pub async fn apply(
                                 .finish()
                                 .await
                                 .with_context(|| format!("cannot upload {label}"))?;
+                            uploads.finished.push(index);
                         }
                     }
-                    report.bytes += size;
-                    match action {
-                        Action::Overwrite => report.overwritten += 1,
-                        _ => report.uploaded += 1,
-                    }
-                    done.insert(index);
                 }
             }
         }
+        uploads.finish().await?;
         if done.len() != writes.len() {
             bail!(
                 "the archive changed since it was verified: {} of {} files were found",
@@ -672,11 +962,20 @@ pub async fn apply(
     drop(receiver);
     let _ = reader.join();
     result?;
+    for &index in &uploads.finished {
+        let (file, action) = writes[index];
+        report.bytes += file.size;
+        match action {
+            Action::Overwrite => report.overwritten += 1,
+            _ => report.uploaded += 1,
+        }
+    }
 
-    // Read back what was written: size and sha256 computed from S3's bytes.
-    for (file, _) in &writes {
-        let location = s3::object_path(&file.bucket, &file.key)?;
-        let (size, sha256) = object_sha256(&stores[&file.bucket], &location).await?;
+    // Read back what was written: size and sha256 computed from S3's bytes, several at once.
+    let stores = &stores;
+    let mut checks = stream::iter(writes.iter().map(|(file, _)| async move {
+        let (size, sha256) =
+            object_sha256(&stores[&file.bucket], &file.bucket, &file.key).await?;
         if size != file.size || sha256 != file.sha256 {
             bail!(
                 "file `{}` of bucket `{}` reads back from S3 with {size} bytes and sha256 {sha256}, the archive's are {} and {}",
@@ -686,20 +985,25 @@ pub async fn apply(
                 file.sha256
             );
         }
+        anyhow::Ok(())
+    }))
+    .buffer_unordered(REQUESTS);
+    // Bounded by the files written.
+    while let Some(checked) = checks.next().await {
+        checked?;
         report.verified += 1;
     }
-    for (bucket, key) in &plan.delete {
-        let store = match stores.get(bucket) {
-            Some(store) => store,
-            None => {
-                let store = storage.bucket(bucket)?;
-                stores.entry(bucket.clone()).or_insert(store)
-            }
-        };
-        store
+    // Only after every file is in place and checked: `replace`'s deletes, several at once.
+    let mut deletes = stream::iter(plan.delete.iter().map(|(bucket, key)| async move {
+        stores[bucket]
             .delete(&s3::object_path(bucket, key)?)
             .await
-            .with_context(|| format!("cannot delete `{key}` from bucket `{bucket}`"))?;
+            .with_context(|| format!("cannot delete `{key}` from bucket `{bucket}`"))
+    }))
+    .buffer_unordered(REQUESTS);
+    // Bounded by the objects to delete.
+    while let Some(deleted) = deletes.next().await {
+        deleted?;
         report.deleted += 1;
     }
     Ok(report)
