@@ -38,13 +38,12 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgserver import PG_BIN, BenchError, PgServer, run  # noqa: E402
+from pgserver import PG_BIN, BenchError, PgServer, run, timed_run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CMD_TIMEOUT = 1800  # seconds: one server command, data generation included
@@ -118,28 +117,12 @@ def pg18_bin():
 
 
 def timed(cmd, env=None, what=None):
-    """Runs cmd; returns (seconds, peak RSS in MB)."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = start + TOOL_TIMEOUT
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid != 0:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            raise BenchError(f"{what or cmd[0]} timed out after {TOOL_TIMEOUT}s")
-        time.sleep(0.02)
-    seconds = time.monotonic() - start
-    out, err = proc.stdout.read().decode(errors="replace"), proc.stderr.read().decode(errors="replace")
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise BenchError(f"{what or ' '.join(cmd)} failed (exit {code})\n{out[-3000:]}\n{err[-3000:]}")
+    """Runs cmd; returns (seconds, peak RSS in MB), and prints the phase times appctl -v reports."""
+    seconds, peak, _, err = timed_run(cmd, TOOL_TIMEOUT, env=env, what=what)
     for line in err.splitlines():
         if "time:" in line:
             print(f"  {what or os.path.basename(cmd[0])} {cmd[1]}: {line.strip()}", flush=True)
-    return seconds, usage.ru_maxrss / 1024.0
+    return seconds, peak
 
 
 def tool_env():

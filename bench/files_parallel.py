@@ -48,7 +48,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgserver import BenchError, PgServer, free_port, read_tail, run  # noqa: E402
+from pgserver import BenchError, PgServer, free_port, read_tail, run, timed_run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CMD_TIMEOUT = 600  # seconds: one server command
@@ -314,24 +314,8 @@ class Proxy:
 
 def timed(cmd, env, what):
     """Runs cmd; returns (seconds, peak RSS in MB)."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = start + TOOL_TIMEOUT
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid != 0:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            raise BenchError(f"{what} timed out after {TOOL_TIMEOUT}s")
-        time.sleep(0.01)
-    seconds = time.monotonic() - start
-    out, err = proc.stdout.read().decode(errors="replace"), proc.stderr.read().decode(errors="replace")
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise BenchError(f"{what} failed (exit {code})\n{out[-3000:]}\n{err[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024.0
+    seconds, peak, _, _ = timed_run(cmd, TOOL_TIMEOUT, env=env, what=what)
+    return seconds, peak
 
 
 def tool_env():

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 SUPERUSER = "postgres"
@@ -164,3 +165,27 @@ def read_tail(path, lines=30):
             return "".join(f.readlines()[-lines:])
     except OSError:
         return ""
+
+
+def timed_run(cmd, timeout, *, env=None, what=None):
+    """Runs cmd with a deadline; returns (seconds, peak RSS in MB of the process, stdout, stderr).
+    Peak memory is wait4's ru_maxrss."""
+    what = what or " ".join(cmd)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid != 0:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise BenchError(f"{what} timed out after {timeout}s")
+        time.sleep(0.01)
+    seconds = time.monotonic() - start
+    out, err = proc.stdout.read().decode(errors="replace"), proc.stderr.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise BenchError(f"{what} failed (exit {code})\n{out[-3000:]}\n{err[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024.0, out, err
