@@ -542,6 +542,22 @@ fn no_engine_is_a_clear_error_naming_docker_host() {
         "{message}"
     );
     assert!(message.contains("DOCKER_HOST"), "{message}");
+
+    // An ssh:// DOCKER_HOST with a password is refused without repeating it.
+    let out = Command::new(env!("CARGO_BIN_EXE_appctl"))
+        .args(["status"])
+        .current_dir(dir.path().join("app"))
+        .env(
+            "DOCKER_HOST",
+            "ssh://deploy:hunter2-never-printed@127.0.0.1",
+        )
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let message = text(&out);
+    assert!(message.contains("cannot hold a password"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
 }
 
 /// A GET through the published port, with a bounded number of tries.

@@ -83,8 +83,9 @@ impl Engine {
     /// An `ssh://[user@]host[:port]` engine, through the system's ssh client (see [`super::ssh`]).
     /// `what` names where the address comes from, for the hint.
     async fn connect_ssh(endpoint: &str, what: &str) -> anyhow::Result<Engine> {
+        // Not repeated in the error: a refused address may hold a password.
         let destination = super::ssh::Destination::parse(endpoint)
-            .map_err(|e| anyhow::anyhow!("{what} {endpoint}: {e:#}"))?;
+            .map_err(|e| anyhow::anyhow!("{what}: {e:#}"))?;
         let hint = format!(
             "hint: check {what}, and that `{}` works from here without a question: appctl runs \
              ssh with BatchMode=yes, so the key comes from ssh-agent or ~/.ssh/config and the \
@@ -139,9 +140,10 @@ impl Engine {
         } else if endpoint.starts_with("unix://") {
             Docker::connect_with_host(endpoint)
         } else {
+            // The value is not repeated: it may come from a secret `${VAR}`.
             bail!(
-                "docker_host {endpoint} is not tcp://host:port, ssh://[user@]host[:port] or \
-                 unix:///path/to/docker.sock"
+                "the environment's docker_host is not tcp://host:port, ssh://[user@]host[:port] \
+                 or unix:///path/to/docker.sock"
             )
         };
         Engine::negotiate(docker, endpoint.to_string(), hint).await
