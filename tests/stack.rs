@@ -1143,14 +1143,19 @@ struct SecondEngine {
     bridge: String,
 }
 
+/// Whether the tests run as root (a second dockerd and an sshd need it).
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 impl SecondEngine {
     /// `None` (the test skips) without root or openssl, unless APPCTL_REQUIRE_DOCKER=1.
     fn start() -> Option<SecondEngine> {
         let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let root = running_as_root();
         let openssl = Command::new("openssl").arg("version").output().is_ok();
         if !root || !openssl {
             assert!(!required, "a second dockerd needs root and openssl");
@@ -1710,10 +1715,7 @@ impl SshHost {
     /// `None` (the test skips) without root or sshd, unless APPCTL_REQUIRE_DOCKER=1.
     fn start() -> Option<SshHost> {
         let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let root = running_as_root();
         let installed = ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"]
             .iter()
             .all(|p| Path::new(p).is_file());
