@@ -48,8 +48,30 @@ fn ai_chat_project() -> String {
     let template = include_str!("../templates/projects/ai-chat/appctl.yaml")
         .replace("{{project}}", "archive-test")
         .replace("{{schema_url}}", "appctl.schema.json");
-    template.replacen("buckets:\n", &format!("{EXTRAS_TABLE}\nbuckets:\n"), 1)
+    template.replacen(
+        "buckets:\n",
+        &format!("{EXTRAS_TABLE}{AMOUNTS_TABLE}\nbuckets:\n"),
+        1,
+    )
 }
+
+/// Numbers alone, so that the table loads with binary `COPY` (extras has types that keep it text).
+const AMOUNTS_TABLE: &str = "  amounts:
+    columns:
+      id:      { type: bigint, primary_key: true }
+      free:    { type: numeric, nullable: true }
+      fixed:   { type: 'numeric(30,10)', nullable: true }
+";
+
+const AMOUNTS_SQL: &str = r#"
+INSERT INTO amounts (id, free, fixed) VALUES
+  (1, 0, 0), (2, -0.00012, 1.5), (3, 'NaN', 'NaN'), (4, NULL, NULL),
+  (5, 123456789012345678901234567890.000000000000000000001, 12345678901234567890.0123456789),
+  (6, 10000, -10000), (7, 1.10, 0.0000000001), (8, -99999999.99990000, 99999999999999999999.9999999999);
+INSERT INTO amounts (id, free, fixed)
+SELECT 100 + g, (g * 7919)::numeric / 13 * 10 ^ (g % 40 - 20), round((g * 104729)::numeric / 7, g % 11)
+FROM generate_series(1, 200) g;
+"#;
 
 const EXTRAS_TABLE: &str = "  extras:
     columns:
@@ -202,6 +224,7 @@ const AI_CHAT_TABLES: &[&str] = &[
     "chunks",
     "tool_calls",
     "extras",
+    "amounts",
 ];
 
 #[test]
@@ -217,6 +240,7 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
     server.psql(&source, USERS_SQL);
     server.psql(&source, AI_CHAT_SQL);
     server.psql(&source, EXTRAS_SQL);
+    server.psql(&source, AMOUNTS_SQL);
 
     // A project directory, so function sources travel too.
     let dir = tempfile::tempdir().unwrap();
@@ -312,9 +336,10 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
             .unwrap_or_else(|| panic!("{name} not in {report}"))
             .clone()
     };
-    // Vectors (chunks, messages) load with COPY's binary format; the threads' year BC sends them
-    // as text. Both must arrive equal (the snapshot below).
-    for name in ["public.chunks", "public.messages"] {
+    // Vectors (chunks, messages) and numerics (amounts) load with COPY's binary format; the
+    // threads' year BC sends them as text. Both must arrive equal, scales included (the snapshot
+    // below compares every row's text).
+    for name in ["public.chunks", "public.messages", "public.amounts"] {
         let t = table(name);
         assert!(t["archived"].as_u64().unwrap() > 0, "{t}");
         assert_eq!(t["rows_binary"], t["archived"], "{t}");

@@ -37,6 +37,8 @@ pub enum BinaryType {
     Timestamptz,
     /// pgvector's `vector`: a dimension count, then float4 elements.
     Vector,
+    /// `numeric`: base-10000 digits, as `numeric_send` writes them.
+    Numeric,
 }
 
 impl BinaryType {
@@ -69,6 +71,7 @@ impl BinaryType {
             "date" => BinaryType::Date,
             "timestamp" => BinaryType::Timestamp,
             "timestamptz" => BinaryType::Timestamptz,
+            "numeric" => BinaryType::Numeric,
             _ => return None,
         })
     }
@@ -80,7 +83,10 @@ impl BinaryType {
         match encoding {
             Encoding::Bool => self == Bool,
             Encoding::Number => matches!(self, Int2 | Int4 | Float4 | Float8),
-            Encoding::String => matches!(self, Int8 | Text | Uuid | Date | Timestamp | Timestamptz),
+            Encoding::String => matches!(
+                self,
+                Int8 | Text | Uuid | Date | Timestamp | Timestamptz | Numeric
+            ),
             Encoding::Bytea => self == Bytea,
             Encoding::Json => self == Jsonb,
             Encoding::Vector => self == Vector,
@@ -170,6 +176,70 @@ fn write_value(text: &str, ty: BinaryType, out: &mut Vec<u8>) -> Option<()> {
             out.extend_from_slice(&timestamp(&string(text)?, true)?.to_be_bytes())
         }
         BinaryType::Vector => vector(text, out)?,
+        BinaryType::Numeric => numeric(&string(text)?, out)?,
+    }
+    Some(())
+}
+
+/// A `numeric` as Postgres prints it (`-123.4500`, `NaN`) in `numeric_send`'s form: the count of
+/// base-10000 digits, the weight of the first, the sign, the display scale (digits after the
+/// point, kept as written), then the digits. The server strips leading and trailing zero digits
+/// itself. Anything else (an exponent, `Infinity`, a bare point) is left to the text path.
+fn numeric(text: &str, out: &mut Vec<u8>) -> Option<()> {
+    const POSITIVE: u16 = 0x0000;
+    const NEGATIVE: u16 = 0x4000;
+    const NAN: u16 = 0xC000;
+    /// NUMERIC_DSCALE_MAX.
+    const MAX_SCALE: usize = 0x3FFF;
+    let header = |out: &mut Vec<u8>, digits: i16, weight: i16, sign: u16, scale: u16| {
+        out.extend_from_slice(&digits.to_be_bytes());
+        out.extend_from_slice(&weight.to_be_bytes());
+        out.extend_from_slice(&sign.to_be_bytes());
+        out.extend_from_slice(&scale.to_be_bytes());
+    };
+    if text == "NaN" {
+        header(out, 0, 0, NAN, 0);
+        return Some(());
+    }
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(body) => (NEGATIVE, body),
+        None => (POSITIVE, text),
+    };
+    let (integer, fraction) = match body.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (body, ""),
+    };
+    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if integer.is_empty() || !all_digits(integer) || !all_digits(fraction) {
+        return None;
+    }
+    if fraction.len() > MAX_SCALE {
+        return None;
+    }
+    // Groups of four decimal digits, aligned on the point: the integer part padded on the left,
+    // the fraction on the right.
+    let integer_groups = integer.len().div_ceil(4);
+    let fraction_groups = fraction.len().div_ceil(4);
+    let count = i16::try_from(integer_groups + fraction_groups).ok()?;
+    let weight = i16::try_from(integer_groups).ok()? - 1;
+    header(out, count, weight, sign, fraction.len() as u16);
+    let padded_integer = format!(
+        "{}{integer}",
+        "0".repeat(integer_groups * 4 - integer.len())
+    );
+    let padded_fraction = format!(
+        "{fraction}{}",
+        "0".repeat(fraction_groups * 4 - fraction.len())
+    );
+    for group in [padded_integer, padded_fraction]
+        .iter()
+        .flat_map(|digits| digits.as_bytes().chunks(4))
+    {
+        let value = group
+            .iter()
+            .fold(0u16, |value, digit| value * 10 + u16::from(digit - b'0'));
+        out.extend_from_slice(&value.to_be_bytes());
     }
     Some(())
 }
@@ -470,8 +540,10 @@ mod tests {
         );
         assert_eq!(
             BinaryType::of("pg_catalog", "numeric", "b", "numeric_recv"),
-            None
+            Some(BinaryType::Numeric)
         );
+        assert!(BinaryType::Numeric.matches(&Encoding::String));
+        assert!(!BinaryType::Numeric.matches(&Encoding::Number));
         assert_eq!(
             BinaryType::of("extensions", "vector", "b", "vector_recv"),
             Some(BinaryType::Vector)
@@ -586,6 +658,47 @@ mod tests {
         }
         let too_many = format!("[{}]", vec!["1"; 16_001].join(","));
         assert_eq!(value(&too_many, BinaryType::Vector), None);
+    }
+
+    #[test]
+    fn numerics_as_numeric_send_writes_them() {
+        fn form(digits: i16, weight: i16, sign: u16, scale: u16, groups: &[u16]) -> Vec<u8> {
+            let mut out = Vec::new();
+            for part in [digits.to_be_bytes(), weight.to_be_bytes()] {
+                out.extend_from_slice(&part);
+            }
+            out.extend_from_slice(&sign.to_be_bytes());
+            out.extend_from_slice(&scale.to_be_bytes());
+            for group in groups {
+                out.extend_from_slice(&group.to_be_bytes());
+            }
+            out
+        }
+        use BinaryType::Numeric;
+        // 12345678.9 = 1234 5678 . 9000
+        assert_eq!(
+            value("\"12345678.9\"", Numeric),
+            Some(form(3, 1, 0, 1, &[1234, 5678, 9000]))
+        );
+        // -0.00012 = 0 . 0001 2000, scale 5
+        assert_eq!(
+            value("\"-0.00012\"", Numeric),
+            Some(form(3, 0, 0x4000, 5, &[0, 1, 2000]))
+        );
+        assert_eq!(value("\"10000\"", Numeric), Some(form(2, 1, 0, 0, &[1, 0])));
+        assert_eq!(value("\"0\"", Numeric), Some(form(1, 0, 0, 0, &[0])));
+        assert_eq!(value("\"NaN\"", Numeric), Some(form(0, 0, 0xC000, 0, &[])));
+        for refused in [
+            "\"1e5\"",
+            "\"Infinity\"",
+            "\"1.\"",
+            "\".5\"",
+            "\"+1\"",
+            "\"1,5\"",
+            "1.5",
+        ] {
+            assert_eq!(value(refused, Numeric), None, "{refused}");
+        }
     }
 
     #[test]
