@@ -14,6 +14,7 @@ use super::docker::{Engine, Existing};
 use super::reconcile::{Action, Reconciliation, reconcile};
 use super::secrets::{PLACEHOLDERS, Secrets};
 use super::spec::{ServiceSpec, StackSpec};
+use crate::deploy::FunctionPackage;
 use crate::project::vars::Variables;
 
 /// What converging tells the person running it, as it happens.
@@ -32,8 +33,9 @@ pub struct Prepared {
     pub hash: String,
 }
 
-/// Resolves each service's env and files and computes its hash. `files_of` gives a service's
-/// files; `image_ids` holds the id of every image of the stack on the engine.
+/// Resolves each service's env and files and computes its hash. A function's files are its
+/// package from `packages` (as [`crate::functions::packages`] makes them), which `up` and
+/// `deploy --env` both run; `image_ids` holds the id of every image of the stack on the engine.
 ///
 /// The hash covers the env with the user's `${VAR}`s filled in but the stack's secrets still as
 /// placeholders, plus a digest of the secrets: a rotated secret replaces the containers that use
@@ -43,7 +45,7 @@ pub fn prepare(
     secrets: &Secrets,
     variables: &Variables,
     image_ids: &BTreeMap<String, String>,
-    mut files_of: impl FnMut(&ServiceSpec) -> anyhow::Result<Option<Vec<u8>>>,
+    packages: &[FunctionPackage],
 ) -> anyhow::Result<Vec<Prepared>> {
     let secrets_digest = secrets_digest(secrets);
     let mut prepared = Vec::new();
@@ -63,8 +65,13 @@ pub fn prepare(
         {
             hashed.insert(String::new(), secrets_digest.clone());
         }
-        let files = files_of(service)?;
-        let files_digest = files.as_deref().map(sha256_hex).unwrap_or_default();
+        let package = service
+            .name
+            .strip_prefix("functions.")
+            .and_then(|name| packages.iter().find(|p| p.name == name));
+        // A package's version is the sha256 of its bytes.
+        let files_digest = package.map(|p| p.version.clone()).unwrap_or_default();
+        let files = package.map(|p| p.bytes.clone());
         let image_id = image_ids
             .get(&service.image)
             .with_context(|| format!("image {} is not on the engine", service.image))?;
@@ -202,10 +209,6 @@ fn secrets_digest(secrets: &Secrets) -> String {
         hasher.update([0]);
     }
     hex::encode(&hasher.finalize()[..16])
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// Log lines with the stack's secrets and every long env value replaced, so an error never prints a

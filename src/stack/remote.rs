@@ -327,13 +327,7 @@ pub async fn prepare(
         service_key: sign_role_key("service_role", &target.jwt_secret)?,
         jwt_secret: target.jwt_secret.clone(),
     };
-    let prepared = converge::prepare(&stack, &secrets, variables, &image_ids, |service| {
-        Ok(service
-            .name
-            .strip_prefix("functions.")
-            .and_then(|name| packages.iter().find(|p| p.name == name))
-            .map(|p| p.bytes.clone()))
-    })?;
+    let prepared = converge::prepare(&stack, &secrets, variables, &image_ids, packages)?;
     let (plan, _) = converge::reconcile_with(&engine, &stack, &prepared).await?;
     Ok(Rollout {
         environment: target.environment.clone(),

@@ -94,13 +94,7 @@ pub async fn up(
     // here too).
     let (desired, packages) = crate::functions::lower_with_packages(project)?;
     let image_ids = ensure_images(&engine, &stack, options.pull, listener).await?;
-    let prepared = converge::prepare(&stack, &secrets, &variables, &image_ids, |service| {
-        Ok(service
-            .name
-            .strip_prefix("functions.")
-            .and_then(|name| packages.iter().find(|p| p.name == name))
-            .map(|p| p.bytes.clone()))
-    })?;
+    let prepared = converge::prepare(&stack, &secrets, &variables, &image_ids, &packages)?;
     let (plan, existing) = converge::reconcile_with(&engine, &stack, &prepared).await?;
     check_ports(&existing, &prepared, &plan)?;
     let mut relay = ContainerRelay { listener };
