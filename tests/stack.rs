@@ -47,16 +47,22 @@ struct Images {
 
 /// The db image, and a gateway image holding the appctl under test (built once per test run on
 /// top of images/build.sh's gateway image). `None` when the engine or the images are missing.
+/// A test's prerequisite is missing: a failure under APPCTL_REQUIRE_DOCKER=1 (as in CI), else the
+/// test skips, saying why.
+fn skip_unless_required(why: &str) {
+    assert!(
+        std::env::var("APPCTL_REQUIRE_DOCKER").as_deref() != Ok("1"),
+        "APPCTL_REQUIRE_DOCKER=1 but {why}"
+    );
+    eprintln!("skipping: {why}");
+}
+
 fn images() -> Option<&'static Images> {
     static IMAGES: OnceLock<Option<Images>> = OnceLock::new();
     IMAGES
         .get_or_init(|| {
-            let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
             let missing = |why: String| {
-                if required {
-                    panic!("APPCTL_REQUIRE_DOCKER=1 but {why}");
-                }
-                eprintln!("skipping the Docker tests: {why}");
+                skip_unless_required(&format!("the Docker tests: {why}"));
                 None
             };
             let info = Command::new("docker")
@@ -977,11 +983,9 @@ fn a_missing_image_is_pulled_from_a_registry_and_never_means_never() {
     let Some(images) = images() else { return };
     let registry_bin = Path::new("/usr/bin/docker-registry");
     if !registry_bin.is_file() {
-        assert!(
-            std::env::var("APPCTL_REQUIRE_DOCKER").as_deref() != Ok("1"),
-            "docker-registry is not installed (scripts/install-test-deps.sh installs it)"
+        skip_unless_required(
+            "docker-registry is not installed (scripts/install-test-deps.sh installs it)",
         );
-        eprintln!("skipping: docker-registry is not installed");
         return;
     }
     struct Registry(std::process::Child);
@@ -1154,12 +1158,9 @@ fn running_as_root() -> bool {
 impl SecondEngine {
     /// `None` (the test skips) without root or openssl, unless APPCTL_REQUIRE_DOCKER=1.
     fn start() -> Option<SecondEngine> {
-        let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-        let root = running_as_root();
         let openssl = Command::new("openssl").arg("version").output().is_ok();
-        if !root || !openssl {
-            assert!(!required, "a second dockerd needs root and openssl");
-            eprintln!("skipping: a second dockerd needs root and openssl");
+        if !running_as_root() || !openssl {
+            skip_unless_required("a second dockerd needs root and openssl");
             return None;
         }
         let dir = tempfile::Builder::new()
@@ -1714,17 +1715,13 @@ const SSH_CLOSED: &str = "appctl-ssh-test-closed";
 impl SshHost {
     /// `None` (the test skips) without root or sshd, unless APPCTL_REQUIRE_DOCKER=1.
     fn start() -> Option<SshHost> {
-        let required = std::env::var("APPCTL_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-        let root = running_as_root();
         let installed = ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"]
             .iter()
             .all(|p| Path::new(p).is_file());
-        if !root || !installed {
-            assert!(
-                !required,
-                "the ssh:// tests need root and openssh-server (scripts/install-test-deps.sh)"
+        if !running_as_root() || !installed {
+            skip_unless_required(
+                "the ssh:// tests need root and openssh-server (scripts/install-test-deps.sh)",
             );
-            eprintln!("skipping: the ssh:// tests need root and openssh-server");
             return None;
         }
         // Short: the control sockets ssh makes under it must fit a socket path.
