@@ -9,7 +9,7 @@
 //! so `deploy --bootstrap` runs them in the deploy's transaction and `plan --bootstrap` in the
 //! normalisation transaction that is rolled back.
 
-use crate::render::{ident, literal};
+use crate::quote::{ident, literal};
 
 /// The bootstrap statements; `schema` is the project's schema, whose usage the roles are granted.
 pub fn statements(schema: &str) -> Vec<String> {

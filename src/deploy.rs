@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgConnection};
 
+use crate::project::package::FunctionPackage;
 use crate::diff::{Change, diff};
 use crate::inspect;
 use crate::model::{Database, ObjectRef};
 use crate::normalize::{self, database_message};
 use crate::plan::{self, Hazard, Plan, Stage};
-use crate::render;
 
 /// The advisory lock key every appctl deploy takes ("appctl" in ASCII).
 pub const LOCK_KEY: i64 = 0x6170_7063_746c;
@@ -410,7 +410,7 @@ fn independent(desired: &Database, table: &str, column: &str) -> bool {
         return false;
     };
     let named = |columns: &[String]| columns.iter().any(|c| c == column);
-    let quoted = crate::render::ident(column);
+    let quoted = crate::quote::ident(column);
     let mentions = |text: &str| text.contains(column) || text.contains(&quoted);
     !(t.primary_key.as_ref().is_some_and(|k| named(&k.columns))
         || t.uniques.iter().any(|k| named(&k.columns))
@@ -463,25 +463,6 @@ pub struct DeployOptions {
     /// Function packages: those of the versions the plan deploys are stored in
     /// `appctl.function_packages`.
     pub packages: Vec<FunctionPackage>,
-}
-
-/// A function's package as deployed: `bytes` is the tar.gz whose sha256 is `version`.
-#[derive(Clone)]
-pub struct FunctionPackage {
-    pub name: String,
-    pub version: String,
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for FunctionPackage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "FunctionPackage({}, {} bytes)",
-            self.name,
-            self.bytes.len()
-        )
-    }
 }
 
 impl Default for DeployOptions {
@@ -806,8 +787,8 @@ async fn prechecks(
             Change::SetNotNull { table, column } => {
                 let sql = format!(
                     "SELECT count(*) FROM {} WHERE {} IS NULL",
-                    render::qualified(schema, names.table(table)),
-                    render::ident(names.column(table, column))
+                    crate::quote::qualified(schema, names.table(table)),
+                    crate::quote::ident(names.column(table, column))
                 );
                 let count: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
                 if count > 0 {
@@ -825,7 +806,7 @@ async fn prechecks(
             {
                 let sql = format!(
                     "SELECT count(*) FROM (SELECT 1 FROM {} LIMIT 1) AS rows",
-                    render::qualified(schema, names.table(table))
+                    crate::quote::qualified(schema, names.table(table))
                 );
                 let count: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
                 if count > 0 {

@@ -442,7 +442,7 @@ fn rebuild_enum_dependents(desired: &Database, actual: &Database, out: &mut Diff
 
 /// Whether a catalog expression casts to type `name` (`::status`, `::"Mood"`, `::status[]`).
 fn mentions_type(sql: &str, name: &str) -> bool {
-    [name.to_string(), crate::render::ident(name)]
+    [name.to_string(), crate::quote::ident(name)]
         .iter()
         .any(|spelling| {
             let needle = format!("::{spelling}");
@@ -539,7 +539,7 @@ fn added_values(existing: &[String], wanted: &[String]) -> Option<Vec<(String, O
 
 fn enum_uses(actual: &Database, enum_name: &str) -> Vec<EnumUse> {
     // `format_type` prints the name bare or quoted, as it needs.
-    let quoted = crate::render::ident(enum_name);
+    let quoted = crate::quote::ident(enum_name);
     let is_type = |ty: &str| ty == enum_name || ty == quoted;
     let is_array = |ty: &str| ty.strip_suffix("[]").is_some_and(is_type);
     actual
@@ -850,7 +850,7 @@ fn spell(name: &str) -> String {
     if plain {
         name.to_string()
     } else {
-        crate::render::ident(name)
+        crate::quote::ident(name)
     }
 }
 

@@ -82,20 +82,13 @@ pub fn verify(headers: &HeaderMap, secret: &str) -> Result<Caller, &'static str>
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .or_else(|| headers.get("apikey").and_then(|v| v.to_str().ok()))
         .ok_or("no token: send `Authorization: Bearer <jwt>` (the anon key, a user's token or the service key)")?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<serde_json::Value>(
-        token.trim(),
-        &jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()),
-        &validation,
-    )
-    .map_err(|_| "the token is not valid for this stack (bad signature, expired or malformed)")?;
-    let role = data.claims["role"]
+    let claims = crate::jwt::verify(token.trim(), secret)
+        .map_err(|_| "the token is not valid for this stack (bad signature, expired or malformed)")?;
+    let role = claims["role"]
         .as_str()
         .ok_or("the token has no role claim")?
         .to_string();
-    let sub = data.claims["sub"].as_str().map(str::to_string);
+    let sub = claims["sub"].as_str().map(str::to_string);
     Ok(Caller { role, sub })
 }
 
@@ -290,7 +283,7 @@ async fn run_schedules(gateway: Gateway) {
     let Some(secret) = gateway.jwt_secret.clone() else {
         return;
     };
-    let Ok(token) = crate::stack::secrets::sign_role_key("service_role", &secret) else {
+    let Ok(token) = crate::jwt::sign_role_key("service_role", &secret) else {
         return;
     };
     let mut jobs = Vec::new();

@@ -60,6 +60,7 @@
 //! * Grants to roles other than [`MANAGED_ROLES`], column-level grants, and the `MAINTAIN` privilege
 //!   (PostgreSQL 17+), which the model has no name for.
 
+pub use crate::model::unsupported::{UnsupportedKind, UnsupportedObject};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -102,70 +103,6 @@ pub struct Inspection {
     pub unsupported: Vec<UnsupportedObject>,
     /// False when the schema does not exist (the database then has no tables or enums).
     pub schema_exists: bool,
-}
-
-/// An object of the inspected schema that the project file cannot express.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct UnsupportedObject {
-    pub kind: UnsupportedKind,
-    /// The object's name; for functions, procedures and aggregates with their identity arguments,
-    /// e.g. `touch(integer, text)`.
-    pub name: String,
-    /// The table (or view) it belongs to: for triggers, rules, exclusion constraints and virtual
-    /// generated columns; for a partition, its parent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub table: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnsupportedKind {
-    View,
-    MaterializedView,
-    Sequence,
-    ForeignTable,
-    Partition,
-    Function,
-    Procedure,
-    Aggregate,
-    Trigger,
-    Rule,
-    ExclusionConstraint,
-    VirtualGeneratedColumn,
-    CompositeType,
-    Domain,
-    RangeType,
-    BaseType,
-}
-
-impl UnsupportedKind {
-    /// Words for people: `materialized view`.
-    pub fn label(self) -> &'static str {
-        match self {
-            UnsupportedKind::View => "view",
-            UnsupportedKind::MaterializedView => "materialized view",
-            UnsupportedKind::Sequence => "sequence",
-            UnsupportedKind::ForeignTable => "foreign table",
-            UnsupportedKind::Partition => "partition",
-            UnsupportedKind::Function => "function",
-            UnsupportedKind::Procedure => "procedure",
-            UnsupportedKind::Aggregate => "aggregate",
-            UnsupportedKind::Trigger => "trigger",
-            UnsupportedKind::Rule => "rule",
-            UnsupportedKind::ExclusionConstraint => "exclusion constraint",
-            UnsupportedKind::VirtualGeneratedColumn => "virtual generated column",
-            UnsupportedKind::CompositeType => "composite type",
-            UnsupportedKind::Domain => "domain",
-            UnsupportedKind::RangeType => "range type",
-            UnsupportedKind::BaseType => "base type",
-        }
-    }
-}
-
-impl fmt::Display for UnsupportedKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
 }
 
 impl fmt::Display for UnsupportedObject {

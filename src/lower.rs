@@ -5,14 +5,14 @@
 //! the same names and `pull` writes no needless `name:`. Expressions stay as written; they reach the
 //! catalog's spelling by normalisation through the server (see [`crate::normalize`]).
 
-use sha2::{Digest, Sha256};
 
 use crate::model::{
     Bucket, Check, Column, Database, Enum, ForeignKey, Identity, Index, IndexColumn, KeyConstraint,
     ReferentialAction, Table,
 };
 use crate::project::file::{self, ProjectFile};
-use crate::project::validate::{MAX_IDENTIFIER_BYTES, parse_index_column};
+use crate::names::object_name;
+use crate::project::values::{parse_index_column, parse_size, size_bytes};
 
 /// The desired state of a (valid) project file's database part.
 pub fn lower(project: &ProjectFile) -> Database {
@@ -44,7 +44,7 @@ pub fn lower(project: &ProjectFile) -> Database {
                 public: bucket.public,
                 file_size_limit: bucket.max_file_size.as_ref().and_then(|size| match size {
                     file::Size::Bytes(bytes) => i64::try_from(*bytes).ok(),
-                    file::Size::Text(text) => crate::project::validate::parse_size(text)
+                    file::Size::Text(text) => parse_size(text)
                         .and_then(|b| i64::try_from(b).ok()),
                 }),
                 allowed_mime_types: bucket.allowed_mime_types.clone(),
@@ -86,10 +86,7 @@ pub fn lower_function(function: &file::Function) -> crate::model::Function {
         .collect();
     execute.sort();
     execute.dedup();
-    let runtime = serde_json::to_value(function.runtime)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let runtime = function.runtime.name().to_string();
     crate::model::Function {
         version: None,
         runtime,
@@ -125,7 +122,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
             primary_key.push(column_name.clone());
         }
         let data_type = enum_type(&column.ty, is_enum).unwrap_or_else(|| {
-            crate::model::types::ColumnType::parse(&column.ty, is_enum)
+            crate::project::column_type::ColumnType::parse(&column.ty, is_enum)
                 .map(|t| t.to_string())
                 .unwrap_or_else(|_| column.ty.clone())
         });
@@ -238,7 +235,7 @@ fn enum_type(ty: &str, is_enum: impl Fn(&str) -> bool) -> Option<String> {
         base = stripped.trim_end();
         arrays += 1;
     }
-    is_enum(base).then(|| format!("{}{}", crate::render::ident(base), "[]".repeat(arrays)))
+    is_enum(base).then(|| format!("{}{}", crate::quote::ident(base), "[]".repeat(arrays)))
 }
 
 fn lower_index(table: &str, index: &file::Index) -> Index {
@@ -328,31 +325,6 @@ fn split_reference(reference: &str, project: &ProjectFile) -> (String, String, S
             reference.to_string(),
             String::new(),
         ),
-    }
-}
-
-/// `<parts joined by _>_<suffix>`, as Postgres names constraints and indexes. Names over 63 bytes are
-/// cut and given a hash of the full name, so they stay unique and never get truncated by Postgres.
-pub fn object_name(parts: &[&str], suffix: &str) -> String {
-    let full = format!("{}_{suffix}", parts.join("_"));
-    if full.len() <= MAX_IDENTIFIER_BYTES {
-        return full;
-    }
-    let hash = hex::encode(&Sha256::digest(full.as_bytes())[..4]);
-    let keep = MAX_IDENTIFIER_BYTES - hash.len() - suffix.len() - 2;
-    let mut cut = keep;
-    while !full.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}_{hash}_{suffix}", &full[..cut])
-}
-
-/// A size as written (`256MiB` or a number of bytes), in bytes; `None` when it does not parse
-/// (validation reports it).
-pub fn size_bytes(size: &file::Size) -> Option<u64> {
-    match size {
-        file::Size::Bytes(bytes) => Some(*bytes),
-        file::Size::Text(text) => crate::project::validate::parse_size(text),
     }
 }
 

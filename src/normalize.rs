@@ -252,7 +252,7 @@ async fn build_and_inspect(
     desired: &Database,
     scratch: &str,
 ) -> Result<Database, NormalizeError> {
-    sqlx::raw_sql(&format!("CREATE SCHEMA {}", render::ident(scratch)))
+    sqlx::raw_sql(&format!("CREATE SCHEMA {}", crate::quote::ident(scratch)))
         .execute(&mut *conn)
         .await?;
     inspect::set_local_search_path(conn, scratch).await?;
@@ -321,7 +321,7 @@ async fn normalize_storage_policies(
     let storage_copy = format!("{scratch}_storage");
     let setup = format!(
         "CREATE SCHEMA {schema}; CREATE TABLE {schema}.\"objects\" (LIKE \"storage\".\"objects\")",
-        schema = render::ident(&storage_copy)
+        schema = crate::quote::ident(&storage_copy)
     );
     if let Err(error) = sqlx::raw_sql(&setup).execute(&mut *conn).await {
         return Err(NormalizeError::Statement {
@@ -338,7 +338,7 @@ async fn normalize_storage_policies(
             .concat()
             .replacen(
                 "ON \"storage\".\"objects\"",
-                &format!("ON {}.\"objects\"", render::ident(&storage_copy)),
+                &format!("ON {}.\"objects\"", crate::quote::ident(&storage_copy)),
                 1,
             );
         if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
@@ -349,7 +349,7 @@ async fn normalize_storage_policies(
             });
         }
     }
-    let relation = format!("{}.\"objects\"", render::ident(&storage_copy));
+    let relation = format!("{}.\"objects\"", crate::quote::ident(&storage_copy));
     Ok(inspect::policies_of(conn, &desired.schema, &relation).await?)
 }
 

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Policy, Privilege};
 use crate::project::file::{Permissions, RoleRule};
-use crate::render::{ident, literal};
+use crate::quote::{ident, literal};
 
 /// An action of the file and what it is in SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +169,7 @@ pub fn compile(
                 (None, None) => "true".to_string(),
             };
             let mut name =
-                crate::lower::object_name(&[policy_prefix, action.name(), &label], "policy");
+                crate::names::object_name(&[policy_prefix, action.name(), &label], "policy");
             // The same role twice in one action (e.g. in `update` and in `write`): one policy.
             if let Some(existing) = policies.iter().find(|p| p.name == name) {
                 if existing.using.as_deref() == Some(predicate.as_str())
@@ -177,7 +177,7 @@ pub fn compile(
                 {
                     continue;
                 }
-                name = crate::lower::object_name(
+                name = crate::names::object_name(
                     &[
                         policy_prefix,
                         action.name(),

@@ -219,7 +219,7 @@ fn mark_enum_values_used_later(steps: &mut [Step]) {
     let added: Vec<String> = steps
         .iter()
         .filter_map(|s| match &s.change {
-            Change::AddEnumValue { value, .. } => Some(render::literal(value)),
+            Change::AddEnumValue { value, .. } => Some(crate::quote::literal(value)),
             _ => None,
         })
         .collect();
@@ -734,7 +734,7 @@ fn bucket_detail(bucket: &crate::model::Bucket) -> String {
 
 fn comment_detail(comment: &Option<String>) -> String {
     match comment {
-        Some(text) => format!("comment {}", render::literal(text)),
+        Some(text) => format!("comment {}", crate::quote::literal(text)),
         None => "remove comment".into(),
     }
 }

@@ -7,8 +7,8 @@
 
 use indexmap::IndexMap;
 
-use crate::inspect::UnsupportedObject;
-use crate::lower::object_name;
+use crate::model::unsupported::UnsupportedObject;
+use crate::names::object_name;
 use crate::model::{self, Database, ReferentialAction};
 use crate::project::file::{
     self, Column, ForeignKeyTarget, Identity, IdentityKind, Index, IndexMethod, ProjectFile,
@@ -388,7 +388,7 @@ pub fn packed_with_deps(package: &[u8]) -> bool {
         entry.path().is_ok_and(|path| {
             path.components().any(|c| {
                 let name = c.as_os_str().to_string_lossy();
-                crate::functions::package::DEPENDENCY_DIRS.contains(&name.as_ref())
+                crate::project::package::DEPENDENCY_DIRS.contains(&name.as_ref())
                     || name == "pyvenv.cfg"
             })
         })

@@ -5,23 +5,8 @@
 //! (`<schema>, public`), the same one inspection uses, so what is created reads back identically.
 
 use crate::diff::Change;
+use crate::quote::{ident, literal, qualified};
 use crate::model::{Column, ForeignKey, Identity, Index, KeyConstraint, Policy, Privilege, Table};
-
-/// `"name"`, with embedded quotes doubled. Always quoted: reserved words, upper case, spaces and
-/// unicode all survive.
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `"schema"."name"`.
-pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", ident(schema), ident(name))
-}
-
-/// `'text'`, with embedded quotes doubled (standard_conforming_strings is on since Postgres 9.1).
-pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
 
 fn ident_list(names: &[String]) -> String {
     names

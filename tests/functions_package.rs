@@ -9,7 +9,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use appctl::functions::package::{self, PACKAGE_MTIME, PackageError, PackageOptions};
+use appctl::project::package::{self, PACKAGE_MTIME, PackageError, PackageOptions};
 use appctl::project::file::Function;
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};

@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 
 use super::encode::Encoding;
 use super::manifest::{Column, SequenceValue, TableEntry, TableRole};
-use crate::render::{ident, qualified};
+use crate::quote::{ident, qualified};
 
 /// Which tables an export takes.
 #[derive(Debug, Clone, Default)]

@@ -355,7 +355,7 @@ async fn worker(
         .await?;
     sqlx::raw_sql(&format!(
         "SET TRANSACTION SNAPSHOT {}",
-        crate::render::literal(snapshot)
+        crate::quote::literal(snapshot)
     ))
     .execute(&mut *tx)
     .await

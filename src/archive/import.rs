@@ -24,7 +24,7 @@ use super::tarball;
 use super::verify::{self, Verified};
 use crate::deploy::{self, DeployListener, DeployOptions};
 use crate::plan::Plan;
-use crate::render::{ident, literal, qualified};
+use crate::quote::{ident, literal, qualified};
 
 /// Bytes of COPY data sent to the server at a time.
 const SEND_BYTES: usize = 1 << 20;

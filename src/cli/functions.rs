@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
-use crate::functions::package::{self, PackageOptions};
+use crate::project::package::{self, PackageOptions};
 use crate::functions::{self, short_version};
 use crate::output::Output;
 use crate::project::vars::{self, Variables};
@@ -433,11 +433,11 @@ fn invoke(
     };
     let gateway = url.map_or(gateway, |u| u.trim_end_matches('/').to_string());
     let token = match caller {
-        "anon" => crate::stack::secrets::sign_role_key("anon", &jwt_secret)?,
-        "service" => crate::stack::secrets::sign_role_key("service_role", &jwt_secret)?,
+        "anon" => crate::jwt::sign_role_key("anon", &jwt_secret)?,
+        "service" => crate::jwt::sign_role_key("service_role", &jwt_secret)?,
         other => match other.strip_prefix("user:") {
             Some(id) if uuid::Uuid::parse_str(id).is_ok() => {
-                crate::stack::secrets::sign_user_token(id, &jwt_secret)?
+                crate::jwt::sign_user_token(id, &jwt_secret)?
             }
             _ => bail!("--as takes anon, service or user:<uuid>, not `{other}`"),
         },

@@ -1,16 +1,15 @@
-//! Functions: packaging their sources ([`package`]) and what a plan compares for them.
+//! Functions: what a plan compares for them (their packages are made by
+//! [`crate::project::package`]).
 //!
 //! A function is deployed again exactly when its version (the sha256 of its package), its
 //! configuration (runtime, entrypoint, timeout, memory, schedule, execute) or the names of its env
 //! variables change. Env values never take part: they are secrets, resolved when the function starts.
 
-pub mod package;
-
 use std::collections::BTreeMap;
 
 use crate::model::{Database, Function};
 use crate::project::Project;
-use package::{PackageError, PackageOptions};
+use crate::project::package::{self, FunctionPackage, PackageError, PackageOptions};
 
 /// The desired state of a project, with each function's version computed from its sources (relative
 /// to the project file). Packages are hashed as they are made, never written.
@@ -35,8 +34,8 @@ pub fn attach_versions(database: &mut Database, project: &Project) -> Result<(),
 /// versions in the plan are the sha256 of the very bytes the deploy stores and runs.
 pub fn lower_with_packages(
     project: &Project,
-) -> Result<(Database, Vec<crate::deploy::FunctionPackage>), PackageError> {
-    let packages = packages(project)?;
+) -> Result<(Database, Vec<FunctionPackage>), PackageError> {
+    let packages = package::packages(project)?;
     let mut database = crate::lower::lower(&project.file);
     for package in &packages {
         if let Some(record) = database.functions.get_mut(&package.name) {
@@ -44,29 +43,6 @@ pub fn lower_with_packages(
         }
     }
     Ok((database, packages))
-}
-
-/// Every declared function's package (made in memory), as a deploy stores and runs it.
-pub fn packages(project: &Project) -> Result<Vec<crate::deploy::FunctionPackage>, PackageError> {
-    project
-        .file
-        .functions
-        .iter()
-        .map(|(name, function)| {
-            let (info, bytes) = package::pack(
-                name,
-                function,
-                project.dir(),
-                PackageOptions::of(function),
-                Vec::new(),
-            )?;
-            Ok(crate::deploy::FunctionPackage {
-                name: name.clone(),
-                version: info.version,
-                bytes,
-            })
-        })
-        .collect()
 }
 
 /// What differs between a deployed record and a declared function, in the plan's words:
@@ -129,9 +105,14 @@ pub fn differences(from: &Function, to: &Function) -> Vec<String> {
     parts
 }
 
-/// Whether a deploy would write `to` over the record `from`.
+/// Whether a deploy would write `to` over the record `from`: any field differs, the version only
+/// when `to` has one (a state lowered without reading the sources does not know it).
 pub fn differs(from: &Function, to: &Function) -> bool {
-    !differences(from, to).is_empty()
+    let without_version = |f: &Function| Function {
+        version: None,
+        ..f.clone()
+    };
+    (to.version.is_some() && from.version != to.version) || without_version(from) != without_version(to)
 }
 
 /// A new function in the plan's words: `node-20 index.js, version 1a2b3c4d5e6f, execute: users, ...`.

@@ -7,7 +7,7 @@
 //! being created in a throw-away schema and inspected (see [`crate::normalize`]), so no hand-written
 //! normaliser has to agree with Postgres.
 
-pub mod types;
+pub mod unsupported;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,7 +77,7 @@ impl ObjectRef {
 /// never part of it (they are secrets, resolved at run time): only env names are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Function {
-    /// sha256 (hex) of the function's package (see [`crate::functions::package`]). `None` in a state
+    /// sha256 (hex) of the function's package (see [`crate::project::package`]). `None` in a state
     /// lowered without reading the sources (then it is not compared), and in a record written before
     /// appctl recorded versions.
     pub version: Option<String>,

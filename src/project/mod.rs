@@ -3,11 +3,15 @@
 //! Loading runs in stages, each reporting everything it finds before the next one starts:
 //! YAML syntax (yaml) → shape against the generated JSON Schema (schema) → meaning (validate).
 
+pub mod column_type;
 pub mod diagnostic;
 pub mod file;
+pub mod package;
 pub mod schema;
+pub mod ssh_destination;
 pub mod suggest;
 pub mod validate;
+pub mod values;
 pub mod vars;
 pub mod yaml;
 

@@ -10,15 +10,13 @@ use std::path::Path;
 use super::diagnostic::Finding;
 use super::file::{
     Bucket, Column, FORMAT_VERSION, Function, Identity, Permissions, ProjectFile,
-    ReferentialAction, RoleRule, Size, Table,
+    ReferentialAction, RoleRule, Runtime, Size, Table,
 };
 use super::suggest::did_you_mean;
 use super::vars::{self, VarError, Variables};
 use super::yaml::DocPath;
-use crate::model::types::{ColumnType, TypeError, builtin_spellings};
-
-/// Postgres truncates longer names silently; appctl refuses them instead.
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
+use super::column_type::{ColumnType, TypeError, builtin_spellings};
+use super::values::{MAX_IDENTIFIER_BYTES, parse_index_column, parse_size};
 
 /// What the checks may look at besides the file.
 pub struct Context<'a> {
@@ -1061,11 +1059,11 @@ impl Checker<'_> {
                 // A value written out (no `${VAR}`) is checked now rather than at deploy time.
                 let literal = vars::references(value).is_ok_and(|r| r.is_empty());
                 let problem = match key {
-                    "gateway" if literal => crate::stack::remote::parse_gateway(value)
+                    "gateway" if literal => super::values::parse_gateway(value)
                         .err()
                         .map(|e| e.to_string()),
                     "docker_host" if literal && value.starts_with("ssh://") => {
-                        crate::stack::ssh::Destination::parse(value)
+                        super::ssh_destination::Destination::parse(value)
                             .err()
                             .map(|e| format!("{e:#}"))
                     }
@@ -1137,7 +1135,7 @@ impl Checker<'_> {
                         )
                         .hint(format!("write `stack.{service}.image`")),
                     );
-                } else if !crate::stack::spec::RUNTIMES.contains(&runtime.as_str()) {
+                } else if Runtime::from_name(runtime).is_none() {
                     self.push(
                         Finding::error(
                             "stack",
@@ -1146,7 +1144,7 @@ impl Checker<'_> {
                         )
                         .hint(format!(
                             "runtimes: {}",
-                            crate::stack::spec::RUNTIMES.join(", ")
+                            Runtime::ALL.map(Runtime::name).join(", ")
                         )),
                     );
                 }
@@ -1214,36 +1212,6 @@ fn cron_field_problem(schedule: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// `created_at desc nulls last` → `created_at`.
-pub fn parse_index_column(entry: &str) -> Result<&str, String> {
-    let mut words = entry.split_whitespace();
-    let column = words
-        .next()
-        .ok_or_else(|| "an index column is empty".to_string())?;
-    let rest: Vec<String> = words.map(str::to_lowercase).collect();
-    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let valid = matches!(
-        rest.as_slice(),
-        [] | ["asc"]
-            | ["desc"]
-            | ["nulls", "first" | "last"]
-            | ["asc" | "desc", "nulls", "first" | "last"]
-    );
-    if valid {
-        Ok(column)
-    } else {
-        Err(format!("`{entry}` is not a column with an optional order"))
-    }
-}
-
-/// `10MiB`, `512 KB`, `1GiB`, `100` (bytes).
-pub fn parse_size(text: &str) -> Option<u64> {
-    text.trim()
-        .parse::<bytesize::ByteSize>()
-        .ok()
-        .map(|size| size.as_u64())
 }
 
 fn is_mime_type(text: &str) -> bool {

@@ -14,7 +14,7 @@ use super::docker::{Engine, Existing};
 use super::reconcile::{Action, Reconciliation, reconcile};
 use super::secrets::{PLACEHOLDERS, Secrets};
 use super::spec::{ServiceSpec, StackSpec};
-use crate::deploy::FunctionPackage;
+use crate::project::package::FunctionPackage;
 use crate::project::vars::Variables;
 
 /// What converging tells the person running it, as it happens.
@@ -34,7 +34,7 @@ pub struct Prepared {
 }
 
 /// Resolves each service's env and files and computes its hash. A function's files are its
-/// package from `packages` (as [`crate::functions::packages`] makes them), which `up` and
+/// package from `packages` (as [`crate::project::package::packages`] makes them), which `up` and
 /// `deploy --env` both run; `image_ids` holds the id of every image of the stack on the engine.
 ///
 /// The hash covers the env with the user's `${VAR}`s filled in but the stack's secrets still as

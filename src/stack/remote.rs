@@ -17,10 +17,11 @@ use anyhow::{Context as _, bail};
 use super::converge::{self, ContainerListener, Prepared};
 use super::docker::Engine;
 use super::reconcile::{Action, Reconciliation};
-use super::secrets::{Secrets, sign_role_key};
+use super::secrets::Secrets;
+use crate::jwt::sign_role_key;
 use super::spec::{self, RemoteSite, StackSpec};
 use super::template;
-use crate::deploy::FunctionPackage;
+use crate::project::package::FunctionPackage;
 use crate::project::Project;
 use crate::project::vars::Variables;
 
@@ -128,7 +129,7 @@ fn gateway_of(project: &Project, name: &str, variables: &Variables) -> anyhow::R
             .with_context(|| format!("environments.{name}.gateway"))?,
         None => DEFAULT_GATEWAY.to_string(),
     };
-    parse_gateway(&text).with_context(|| format!("environments.{name}.gateway"))
+    crate::project::values::parse_gateway(&text).with_context(|| format!("environments.{name}.gateway"))
 }
 
 /// The stack `deploy --env name` runs on the environment's Docker host.
@@ -190,24 +191,6 @@ pub async fn engine_of(
         })?;
     let engine = Engine::connect_to(&docker_host, cert_path.as_deref()).await?;
     Ok((engine, format!("{}-{name}", project.file.project)))
-}
-
-/// `ADDRESS:PORT`, or `PORT` alone (on loopback).
-pub fn parse_gateway(text: &str) -> anyhow::Result<SocketAddr> {
-    let with_address = if text.bytes().all(|b| b.is_ascii_digit()) {
-        format!("127.0.0.1:{text}")
-    } else {
-        text.to_string()
-    };
-    let address: SocketAddr = with_address.parse().map_err(|_| {
-        anyhow::anyhow!(
-            "`{text}` is not ADDRESS:PORT or PORT, e.g. `127.0.0.1:54321` or `0.0.0.0:8000`"
-        )
-    })?;
-    if address.port() == 0 {
-        bail!("port 0 is not a port the gateway can be reached on");
-    }
-    Ok(address)
 }
 
 /// What a rollout tells the person running it, besides the containers.
@@ -294,7 +277,7 @@ impl Rollout {
 /// Reaches the Docker host, makes sure it has every image (copied from the local engine when it
 /// lacks one and the local engine has it, else pulled by it), makes the packages and works out
 /// what changes. Touches no container. `packages` are the functions' packages, as
-/// [`crate::functions::packages`] makes them.
+/// [`crate::project::package::packages`] makes them.
 pub async fn prepare(
     project: &Project,
     target: &Target,

@@ -41,8 +41,8 @@ impl Secrets {
         let db_password = random_hex(24)?;
         let jwt_secret = random_hex(32)?;
         Ok(Secrets {
-            anon_key: sign_role_key("anon", &jwt_secret)?,
-            service_key: sign_role_key("service_role", &jwt_secret)?,
+            anon_key: crate::jwt::sign_role_key("anon", &jwt_secret)?,
+            service_key: crate::jwt::sign_role_key("service_role", &jwt_secret)?,
             db_password,
             jwt_secret,
         })
@@ -92,48 +92,6 @@ impl Secrets {
 
 pub fn path(project_dir: &Path) -> PathBuf {
     project_dir.join(STATE_DIR).join(FILE_NAME)
-}
-
-/// Signs the long-lived key of a Postgres role (`anon`, `service_role`), as Supabase does for its
-/// local stack: PostgREST, Auth and Storage accept it because it is signed with the stack's secret.
-pub fn sign_role_key(role: &str, jwt_secret: &str) -> anyhow::Result<String> {
-    let issued = chrono::Utc::now().timestamp();
-    sign(
-        serde_json::json!({
-            "iss": "appctl",
-            "role": role,
-            "iat": issued,
-            "exp": issued + 10 * 365 * 24 * 3600,
-        }),
-        jwt_secret,
-    )
-}
-
-/// A short-lived token of one user (`role: authenticated`, `sub: <id>`), as Auth would issue it:
-/// what `functions invoke --as user:<id>` sends.
-pub fn sign_user_token(user_id: &str, jwt_secret: &str) -> anyhow::Result<String> {
-    let issued = chrono::Utc::now().timestamp();
-    sign(
-        serde_json::json!({
-            "iss": "appctl",
-            "role": "authenticated",
-            "aud": "authenticated",
-            "sub": user_id,
-            "iat": issued,
-            "exp": issued + 3600,
-        }),
-        jwt_secret,
-    )
-}
-
-/// An HS256 JWT of `claims`, signed with the stack's secret.
-fn sign(claims: serde_json::Value, jwt_secret: &str) -> anyhow::Result<String> {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(jwt_secret.as_bytes()),
-    )
-    .context("cannot sign a token")
 }
 
 fn random_hex(bytes: usize) -> anyhow::Result<String> {

@@ -21,8 +21,6 @@ pub const LABEL_SPEC_HASH: &str = "dev.appctl.spec-hash";
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Function runtimes, as appctl.yaml spells them.
-pub const RUNTIMES: &[&str] = &["node-20", "node-22", "python-3.12", "deno-2"];
-
 /// The order services are listed and started in; `functions` expands to one service per function.
 pub const SERVICE_ORDER: &[&str] = &["db", "rest", "auth", "storage", "functions", "gateway"];
 
@@ -253,7 +251,7 @@ pub fn build(
         };
         if name == "functions" {
             for (function, def) in &file.functions {
-                let runtime = runtime_name(def.runtime);
+                let runtime = def.runtime.name();
                 let unknown = || SpecError::UnknownRuntime {
                     function: function.clone(),
                     runtime: runtime.to_string(),
@@ -285,7 +283,7 @@ pub fn build(
                     },
                     depends_on: depends_on.clone(),
                     files: Some(project_dir.join(&def.source)),
-                    memory: def.memory.as_ref().and_then(crate::lower::size_bytes),
+                    memory: def.memory.as_ref().and_then(crate::project::values::size_bytes),
                 });
             }
             continue;
@@ -460,17 +458,6 @@ fn env_text(value: &EnvValue) -> String {
         EnvValue::Integer(n) => n.to_string(),
         EnvValue::Float(x) => x.to_string(),
         EnvValue::Bool(b) => b.to_string(),
-    }
-}
-
-/// The runtime's name as appctl.yaml spells it.
-pub fn runtime_name(runtime: crate::project::file::Runtime) -> &'static str {
-    use crate::project::file::Runtime;
-    match runtime {
-        Runtime::Node20 => "node-20",
-        Runtime::Node22 => "node-22",
-        Runtime::Python312 => "python-3.12",
-        Runtime::Deno2 => "deno-2",
     }
 }
 

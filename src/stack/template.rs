@@ -116,7 +116,7 @@ mod tests {
                 "{service}: {image} is not pinned"
             );
         }
-        for runtime in ["node-20", "node-22", "python-3.12", "deno-2"] {
+        for runtime in crate::project::file::Runtime::ALL.map(crate::project::file::Runtime::name) {
             assert!(
                 template.runtimes.contains_key(runtime),
                 "{runtime} has no command"

@@ -26,7 +26,7 @@ use std::path::{Component, Path, PathBuf};
 use flate2::{Compression, GzBuilder};
 use sha2::{Digest, Sha256};
 
-use crate::project::file::Function;
+use super::file::Function;
 
 /// The mtime of every entry: 1980-01-01T00:00:00Z (as reproducible zip and wheel files use; 0 makes
 /// some tar versions warn about an implausibly old time stamp).
@@ -716,6 +716,48 @@ impl<R: Read> Read for Exact<R> {
         self.remaining -= n as u64;
         Ok(n)
     }
+}
+
+/// A function's package as deployed: `bytes` is the tar.gz whose sha256 is `version`.
+#[derive(Clone)]
+pub struct FunctionPackage {
+    pub name: String,
+    pub version: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for FunctionPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "FunctionPackage({}, {} bytes)",
+            self.name,
+            self.bytes.len()
+        )
+    }
+}
+
+/// Every declared function's package (made in memory), as a deploy stores and runs it.
+pub fn packages(project: &crate::project::Project) -> Result<Vec<FunctionPackage>, PackageError> {
+    project
+        .file
+        .functions
+        .iter()
+        .map(|(name, function)| {
+            let (info, bytes) = pack(
+                name,
+                function,
+                project.dir(),
+                PackageOptions::of(function),
+                Vec::new(),
+            )?;
+            Ok(FunctionPackage {
+                name: name.clone(),
+                version: info.version,
+                bytes,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

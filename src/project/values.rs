@@ -1,0 +1,88 @@
+//! The values every stage shares, each parsed one way: sizes, index columns, runtimes, the gateway's
+//! address. The file is checked with these parsers and the later stages read values with them, so
+//! what validation accepted is what runs.
+
+use std::net::SocketAddr;
+
+use anyhow::bail;
+
+use super::file::{Runtime, Size};
+
+/// Postgres truncates longer names silently; appctl refuses them instead.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// `created_at desc nulls last` → `created_at`.
+pub fn parse_index_column(entry: &str) -> Result<&str, String> {
+    let mut words = entry.split_whitespace();
+    let column = words
+        .next()
+        .ok_or_else(|| "an index column is empty".to_string())?;
+    let rest: Vec<String> = words.map(str::to_lowercase).collect();
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let valid = matches!(
+        rest.as_slice(),
+        [] | ["asc"]
+            | ["desc"]
+            | ["nulls", "first" | "last"]
+            | ["asc" | "desc", "nulls", "first" | "last"]
+    );
+    if valid {
+        Ok(column)
+    } else {
+        Err(format!("`{entry}` is not a column with an optional order"))
+    }
+}
+
+/// `10MiB`, `512 KB`, `1GiB`, `100` (bytes).
+pub fn parse_size(text: &str) -> Option<u64> {
+    text.trim()
+        .parse::<bytesize::ByteSize>()
+        .ok()
+        .map(|size| size.as_u64())
+}
+
+/// A size as the file spells it, in bytes; `None` when it is not a size (validation said so).
+pub fn size_bytes(size: &Size) -> Option<u64> {
+    match size {
+        Size::Bytes(bytes) => Some(*bytes),
+        Size::Text(text) => parse_size(text),
+    }
+}
+
+impl Runtime {
+    /// Every runtime a function may name, in the order they are listed.
+    pub const ALL: [Runtime; 4] = [Runtime::Node20, Runtime::Node22, Runtime::Python312, Runtime::Deno2];
+
+    /// The name the file uses, which is also the runtime image's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Node20 => "node-20",
+            Runtime::Node22 => "node-22",
+            Runtime::Python312 => "python-3.12",
+            Runtime::Deno2 => "deno-2",
+        }
+    }
+
+    /// The runtime the file calls `name`.
+    pub fn from_name(name: &str) -> Option<Runtime> {
+        Runtime::ALL.into_iter().find(|runtime| runtime.name() == name)
+    }
+}
+
+/// A gateway address: `ADDRESS:PORT`, or `PORT` alone (on loopback).
+pub fn parse_gateway(text: &str) -> anyhow::Result<SocketAddr> {
+    let with_address = if text.bytes().all(|b| b.is_ascii_digit()) {
+        format!("127.0.0.1:{text}")
+    } else {
+        text.to_string()
+    };
+    let address: SocketAddr = with_address.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "`{text}` is not ADDRESS:PORT or PORT, e.g. `127.0.0.1:54321` or `0.0.0.0:8000`"
+        )
+    })?;
+    if address.port() == 0 {
+        bail!("port 0 is not a port the gateway can be reached on");
+    }
+    Ok(address)
+}
