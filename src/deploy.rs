@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgConnection};
 
-use crate::project::package::FunctionPackage;
 use crate::diff::{Change, diff};
 use crate::inspect;
 use crate::model::{Database, ObjectRef};
 use crate::normalize::{self, database_message};
 use crate::plan::{self, Hazard, Plan, Stage};
+use crate::project::package::FunctionPackage;
 
 /// The advisory lock key every appctl deploy takes ("appctl" in ASCII).
 pub const LOCK_KEY: i64 = 0x6170_7063_746c;

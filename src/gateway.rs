@@ -82,8 +82,9 @@ pub fn verify(headers: &HeaderMap, secret: &str) -> Result<Caller, &'static str>
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .or_else(|| headers.get("apikey").and_then(|v| v.to_str().ok()))
         .ok_or("no token: send `Authorization: Bearer <jwt>` (the anon key, a user's token or the service key)")?;
-    let claims = crate::jwt::verify(token.trim(), secret)
-        .map_err(|_| "the token is not valid for this stack (bad signature, expired or malformed)")?;
+    let claims = crate::jwt::verify(token.trim(), secret).map_err(
+        |_| "the token is not valid for this stack (bad signature, expired or malformed)",
+    )?;
     let role = claims["role"]
         .as_str()
         .ok_or("the token has no role claim")?

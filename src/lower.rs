@@ -5,13 +5,12 @@
 //! the same names and `pull` writes no needless `name:`. Expressions stay as written; they reach the
 //! catalog's spelling by normalisation through the server (see [`crate::normalize`]).
 
-
 use crate::model::{
     Bucket, Check, Column, Database, Enum, ForeignKey, Identity, Index, IndexColumn, KeyConstraint,
     ReferentialAction, Table,
 };
-use crate::project::file::{self, ProjectFile};
 use crate::names::object_name;
+use crate::project::file::{self, ProjectFile};
 use crate::project::values::{parse_index_column, parse_size, size_bytes};
 
 /// The desired state of a (valid) project file's database part.
@@ -44,8 +43,7 @@ pub fn lower(project: &ProjectFile) -> Database {
                 public: bucket.public,
                 file_size_limit: bucket.max_file_size.as_ref().and_then(|size| match size {
                     file::Size::Bytes(bytes) => i64::try_from(*bytes).ok(),
-                    file::Size::Text(text) => parse_size(text)
-                        .and_then(|b| i64::try_from(b).ok()),
+                    file::Size::Text(text) => parse_size(text).and_then(|b| i64::try_from(b).ok()),
                 }),
                 allowed_mime_types: bucket.allowed_mime_types.clone(),
             },

@@ -8,8 +8,8 @@
 use indexmap::IndexMap;
 
 use crate::model::unsupported::UnsupportedObject;
-use crate::names::object_name;
 use crate::model::{self, Database, ReferentialAction};
+use crate::names::object_name;
 use crate::project::file::{
     self, Column, ForeignKeyTarget, Identity, IdentityKind, Index, IndexMethod, ProjectFile,
     SqlValue, Table,

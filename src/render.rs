@@ -5,8 +5,8 @@
 //! (`<schema>, public`), the same one inspection uses, so what is created reads back identically.
 
 use crate::diff::Change;
-use crate::quote::{ident, literal, qualified};
 use crate::model::{Column, ForeignKey, Identity, Index, KeyConstraint, Policy, Privilege, Table};
+use crate::quote::{ident, literal, qualified};
 
 fn ident_list(names: &[String]) -> String {
     names

@@ -9,8 +9,8 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use appctl::project::package::{self, PACKAGE_MTIME, PackageError, PackageOptions};
 use appctl::project::file::Function;
+use appctl::project::package::{self, PACKAGE_MTIME, PackageError, PackageOptions};
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
 

@@ -19,8 +19,11 @@ use tokio::sync::mpsc;
 
 use super::catalog::{self, FoundTable, Selection};
 use super::encode;
+use super::layout::path_segment;
 use super::manifest::{self, ExportedWith, Manifest, Source, TableEntry};
+use super::session::SESSION_SQL;
 use super::tarball::Writer;
+use super::writer::{Item, WriterStopped, send, write_items};
 use crate::deploy::{self, redact_url};
 
 /// Row files are cut after about this many bytes (a row is never split).
@@ -58,28 +61,6 @@ pub struct ExportReport {
     /// Files whose row's `metadata.size` differs from S3's: (bucket, key, row's, S3's).
     pub size_mismatches: Vec<(String, String, u64, u64)>,
 }
-
-pub(super) enum Item {
-    Bytes {
-        path: String,
-        bytes: Vec<u8>,
-        rows: Option<u64>,
-    },
-    File {
-        path: String,
-        disk: PathBuf,
-    },
-    /// A storage file streamed from S3 as it is written.
-    Stream {
-        path: String,
-        size: u64,
-        reader: super::files::ChunkReader,
-    },
-}
-
-/// Session settings that make every value's text output exact and the same on every server.
-pub const SESSION_SQL: &str = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; \
-     SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'";
 
 /// Writes the archive `out` from the database in `options`.
 pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<ExportReport> {
@@ -264,33 +245,6 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
             .unwrap_or_default(),
         size_mismatches: storage_files.map(|f| f.size_mismatches).unwrap_or_default(),
     })
-}
-
-/// The writer thread stopped; its own error says why.
-#[derive(Debug, thiserror::Error)]
-#[error("the archive writer stopped (see the error below)")]
-pub(super) struct WriterStopped;
-
-pub(super) async fn send(sender: &mpsc::Sender<Item>, item: Item) -> anyhow::Result<()> {
-    sender.send(item).await.map_err(|_| WriterStopped.into())
-}
-
-fn write_items(writer: &mut Writer, mut receiver: mpsc::Receiver<Item>) -> anyhow::Result<()> {
-    while let Some(item) = receiver.blocking_recv() {
-        match item {
-            Item::Bytes { path, bytes, rows } => writer.add_bytes(&path, &bytes, rows)?,
-            Item::File { path, disk } => {
-                let file = std::fs::File::open(&disk)
-                    .with_context(|| format!("cannot open {}", disk.display()))?;
-                let size = file.metadata()?.len();
-                writer
-                    .add_reader(&path, size, std::io::BufReader::new(file))
-                    .with_context(|| format!("cannot add {}", disk.display()))?;
-            }
-            Item::Stream { path, size, reader } => writer.add_reader(&path, size, reader)?,
-        }
-    }
-    Ok(())
 }
 
 /// Reads every table with `options.workers` connections sharing `snapshot`.
@@ -542,36 +496,4 @@ fn function_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     }
     files.sort();
     Ok(files)
-}
-
-/// A name as one path segment of the archive: bytes other than letters, digits, `_`, `-` and `.`
-/// percent-encoded (so `a/b` cannot escape its directory and `..` cannot either).
-pub fn path_segment(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric()
-            || b == b'_'
-            || b == b'-'
-            || (b == b'.' && name != ".." && name != ".")
-        {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_cannot_escape_their_directory() {
-        assert_eq!(path_segment("messages"), "messages");
-        assert_eq!(path_segment("a/b"), "a%2Fb");
-        assert_eq!(path_segment(".."), "%2E%2E");
-        assert_eq!(path_segment("dot.ted"), "dot.ted");
-        assert_eq!(path_segment("日"), "%E6%97%A5");
-    }
 }

@@ -38,10 +38,11 @@ use sqlx::PgConnection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::export::{Item, path_segment, send};
-use super::import::OnConflict;
+use super::conflict::OnConflict;
+use super::layout::archive_path;
 use super::manifest::{FileEntry, Manifest, TableRole};
 use super::tarball;
+use super::writer::{Item, send};
 use crate::s3::{self, S3Config};
 
 /// Files larger than this are uploaded in parts of this size (S3's smallest part is 5 MiB).
@@ -67,11 +68,6 @@ pub const UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 /// them. Export's own base is lower: with files of 7 MiB, 58 MB resident at 32 MiB (46 MB at 16,
 /// which leaves only two downloads ahead and no faster than one at a time).
 pub const PREFETCH_BYTES: usize = 32 * 1024 * 1024;
-
-/// The archive entry holding an object's bytes.
-pub fn archive_path(bucket: &str, key: &str) -> String {
-    format!("files/{}/{}", path_segment(bucket), path_segment(key))
-}
 
 fn listed(names: &[(String, String)]) -> String {
     let mut text: Vec<String> = names
@@ -417,7 +413,7 @@ pub(super) async fn send_files(
                     Item::Stream {
                         path: path.clone(),
                         size,
-                        reader,
+                        reader: Box::new(reader),
                     },
                 )
                 .await?;
@@ -452,11 +448,11 @@ async fn stream_object(
         Item::Stream {
             path: path.to_string(),
             size,
-            reader: ChunkReader {
+            reader: Box::new(ChunkReader {
                 receiver: Some(receiver),
                 current: Bytes::new(),
                 _held: None,
-            },
+            }),
         },
     )
     .await?;
@@ -479,7 +475,7 @@ async fn stream_object(
             bail!("{label} changed while it was exported (more than {size} bytes)");
         }
         if chunks.send(Ok(chunk)).await.is_err() {
-            return Err(super::export::WriterStopped.into());
+            return Err(super::writer::WriterStopped.into());
         }
     }
     drop(chunks);
@@ -1007,18 +1003,4 @@ pub async fn apply(
         report.deleted += 1;
     }
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_become_one_safe_segment() {
-        assert_eq!(
-            archive_path("uploads", "docs/été 2024/../a b.pdf"),
-            "files/uploads/docs%2F%C3%A9t%C3%A9%202024%2F..%2Fa%20b.pdf"
-        );
-        assert_eq!(archive_path("uploads", ".."), "files/uploads/%2E%2E");
-    }
 }

@@ -17,9 +17,10 @@ use sha2::{Digest as _, Sha256};
 use sqlx::{Connection as _, PgConnection};
 
 use super::binary::{self, BinaryType};
+pub use super::conflict::OnConflict;
 use super::encode::{self, Encoding};
-use super::export::SESSION_SQL;
 use super::manifest::{TableEntry, TableRole};
+use super::session::SESSION_SQL;
 use super::tarball;
 use super::verify::{self, Verified};
 use crate::deploy::{self, DeployListener, DeployOptions};
@@ -30,19 +31,6 @@ use crate::quote::{ident, literal, qualified};
 const SEND_BYTES: usize = 1 << 20;
 /// Converted row files waiting to be sent (each about 8 MiB).
 const QUEUE: usize = 1;
-
-/// What to do with a row whose primary key (or another unique key) exists in the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnConflict {
-    /// Stop, roll everything back, and say which table.
-    Fail,
-    /// Keep the target's row.
-    Skip,
-    /// Overwrite the target's row with the archive's (by primary key).
-    Upsert,
-    /// Empty the archived tables first: afterwards they hold exactly the archive's rows.
-    Replace,
-}
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {

@@ -12,16 +12,23 @@
 //! - [`tarball`]: the tar + zstd container.
 //! - [`export`], [`import`]: the two commands' logic.
 //! - [`files`]: storage files through S3, beside the rows (small hooks in export and import).
+//! - [`layout`]: every entry's path; [`writer`]: the thread that writes entries as they arrive;
+//!   [`session`]: the settings every connection starts with; [`conflict`]: import's choice for
+//!   rows the target has.
 
 pub mod binary;
 pub mod catalog;
+pub mod conflict;
 pub mod encode;
 pub mod export;
 pub mod files;
 pub mod import;
+pub mod layout;
 pub mod manifest;
+pub mod session;
 pub mod tarball;
 pub mod verify;
+pub mod writer;
 
 pub use export::{ExportOptions, ExportReport, export};
 pub use import::{ImportOptions, ImportReport, OnConflict, import};

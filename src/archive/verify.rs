@@ -210,7 +210,7 @@ fn compare_files(manifest: &Manifest, listed: &BTreeMap<&str, &manifest::Entry>)
     let mut seen = std::collections::BTreeSet::new();
     for file in &manifest.files {
         let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
-        let expected = super::files::archive_path(&file.bucket, &file.key);
+        let expected = super::layout::archive_path(&file.bucket, &file.key);
         if file.path != expected {
             problems.push(format!(
                 "{label} is held by the entry `{}`, not `{expected}`",

@@ -10,9 +10,9 @@ use clap::{Args, Subcommand};
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
-use crate::project::package::{self, PackageOptions};
 use crate::functions::{self, short_version};
 use crate::output::Output;
+use crate::project::package::{self, PackageOptions};
 use crate::project::vars::{self, Variables};
 
 #[derive(Debug, Args)]

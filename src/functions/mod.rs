@@ -112,7 +112,8 @@ pub fn differs(from: &Function, to: &Function) -> bool {
         version: None,
         ..f.clone()
     };
-    (to.version.is_some() && from.version != to.version) || without_version(from) != without_version(to)
+    (to.version.is_some() && from.version != to.version)
+        || without_version(from) != without_version(to)
 }
 
 /// A new function in the plan's words: `node-20 index.js, version 1a2b3c4d5e6f, execute: users, ...`.

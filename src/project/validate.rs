@@ -7,16 +7,16 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::column_type::{ColumnType, TypeError, builtin_spellings};
 use super::diagnostic::Finding;
 use super::file::{
     Bucket, Column, FORMAT_VERSION, Function, Identity, Permissions, ProjectFile,
     ReferentialAction, RoleRule, Runtime, Size, Table,
 };
 use super::suggest::did_you_mean;
+use super::values::{MAX_IDENTIFIER_BYTES, parse_index_column, parse_size};
 use super::vars::{self, VarError, Variables};
 use super::yaml::DocPath;
-use super::column_type::{ColumnType, TypeError, builtin_spellings};
-use super::values::{MAX_IDENTIFIER_BYTES, parse_index_column, parse_size};
 
 /// What the checks may look at besides the file.
 pub struct Context<'a> {

@@ -51,7 +51,12 @@ pub fn size_bytes(size: &Size) -> Option<u64> {
 
 impl Runtime {
     /// Every runtime a function may name, in the order they are listed.
-    pub const ALL: [Runtime; 4] = [Runtime::Node20, Runtime::Node22, Runtime::Python312, Runtime::Deno2];
+    pub const ALL: [Runtime; 4] = [
+        Runtime::Node20,
+        Runtime::Node22,
+        Runtime::Python312,
+        Runtime::Deno2,
+    ];
 
     /// The name the file uses, which is also the runtime image's name.
     pub fn name(self) -> &'static str {
@@ -65,7 +70,9 @@ impl Runtime {
 
     /// The runtime the file calls `name`.
     pub fn from_name(name: &str) -> Option<Runtime> {
-        Runtime::ALL.into_iter().find(|runtime| runtime.name() == name)
+        Runtime::ALL
+            .into_iter()
+            .find(|runtime| runtime.name() == name)
     }
 }
 

@@ -18,11 +18,11 @@ use super::converge::{self, ContainerListener, Prepared};
 use super::docker::Engine;
 use super::reconcile::{Action, Reconciliation};
 use super::secrets::Secrets;
-use crate::jwt::sign_role_key;
 use super::spec::{self, RemoteSite, StackSpec};
 use super::template;
-use crate::project::package::FunctionPackage;
+use crate::jwt::sign_role_key;
 use crate::project::Project;
+use crate::project::package::FunctionPackage;
 use crate::project::vars::Variables;
 
 /// Where the gateway listens on the Docker host unless the environment says otherwise: loopback,
@@ -129,7 +129,8 @@ fn gateway_of(project: &Project, name: &str, variables: &Variables) -> anyhow::R
             .with_context(|| format!("environments.{name}.gateway"))?,
         None => DEFAULT_GATEWAY.to_string(),
     };
-    crate::project::values::parse_gateway(&text).with_context(|| format!("environments.{name}.gateway"))
+    crate::project::values::parse_gateway(&text)
+        .with_context(|| format!("environments.{name}.gateway"))
 }
 
 /// The stack `deploy --env name` runs on the environment's Docker host.

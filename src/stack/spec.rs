@@ -283,7 +283,10 @@ pub fn build(
                     },
                     depends_on: depends_on.clone(),
                     files: Some(project_dir.join(&def.source)),
-                    memory: def.memory.as_ref().and_then(crate::project::values::size_bytes),
+                    memory: def
+                        .memory
+                        .as_ref()
+                        .and_then(crate::project::values::size_bytes),
                 });
             }
             continue;
