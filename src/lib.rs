@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod archive;
+pub mod bookkeeping;
 pub mod bootstrap;
 pub mod cli;
 pub mod deploy;
@@ -19,6 +20,7 @@ pub mod lower;
 pub mod model;
 pub mod names;
 pub mod normalize;
+pub mod ops;
 pub mod output;
 pub mod permissions;
 pub mod plan;

@@ -369,8 +369,8 @@ fn dependency_folders_are_left_out_unless_asked_for() {
         .unwrap()
         .version
     );
-    assert!(appctl::pull::packed_with_deps(&bytes));
-    assert!(!appctl::pull::packed_with_deps(&pack_ok(dir.path())));
+    assert!(appctl::project::package::packed_with_deps(&bytes));
+    assert!(!appctl::project::package::packed_with_deps(&pack_ok(dir.path())));
 }
 
 #[test]

@@ -69,7 +69,7 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             .values()
             .filter_map(|f| f.version.clone())
             .collect();
-        let packages = crate::pull::deployed_packages(&mut conn, &versions).await?;
+        let packages = crate::bookkeeping::deployed_packages(&mut conn, &versions).await?;
         anyhow::Ok((inspection, packages))
     })?;
     if !inspection.schema_exists {
@@ -85,7 +85,7 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             .version
             .as_ref()
             .and_then(|v| packages.get(v));
-        function.include_deps = package.is_some_and(|p| crate::pull::packed_with_deps(p));
+        function.include_deps = package.is_some_and(|p| crate::project::package::packed_with_deps(p));
     }
     let yaml =
         crate::pull::to_yaml(&pulled.file).context("cannot write the project file as YAML")?;
@@ -95,7 +95,7 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => std::path::PathBuf::from("."),
             };
-            let written = crate::pull::write_function_sources(
+            let written = crate::ops::pull::write_function_sources(
                 &pulled.file,
                 &inspection.database.functions,
                 &packages,

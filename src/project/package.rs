@@ -760,6 +760,24 @@ pub fn packages(project: &crate::project::Project) -> Result<Vec<FunctionPackage
         .collect()
 }
 
+/// True when a package holds a dependency folder (`node_modules`, `.venv`, a virtualenv), so it
+/// was made with `include_deps`.
+pub fn packed_with_deps(package: &[u8]) -> bool {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(package));
+    let Ok(entries) = archive.entries() else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        entry.path().is_ok_and(|path| {
+            path.components().any(|c| {
+                let name = c.as_os_str().to_string_lossy();
+                DEPENDENCY_DIRS.contains(&name.as_ref())
+                    || name == "pyvenv.cfg"
+            })
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
