@@ -370,7 +370,9 @@ fn dependency_folders_are_left_out_unless_asked_for() {
         .version
     );
     assert!(appctl::project::package::packed_with_deps(&bytes));
-    assert!(!appctl::project::package::packed_with_deps(&pack_ok(dir.path())));
+    assert!(!appctl::project::package::packed_with_deps(&pack_ok(
+        dir.path()
+    )));
 }
 
 #[test]

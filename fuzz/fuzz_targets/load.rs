@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use appctl::project::{check_source, validate, vars::Variables};
+use appctl_project::{check_source, validate, vars::Variables};
 use libfuzzer_sys::fuzz_target;
 
 struct Fixture {

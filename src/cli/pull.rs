@@ -85,7 +85,8 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             .version
             .as_ref()
             .and_then(|v| packages.get(v));
-        function.include_deps = package.is_some_and(|p| crate::project::package::packed_with_deps(p));
+        function.include_deps =
+            package.is_some_and(|p| crate::project::package::packed_with_deps(p));
     }
     let yaml =
         crate::pull::to_yaml(&pulled.file).context("cannot write the project file as YAML")?;

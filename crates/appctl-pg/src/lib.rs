@@ -1,0 +1,10 @@
+//! Postgres: connecting ([`deploy::connect`], with URL redaction), reading a live schema into the
+//! model ([`inspect`]), bringing a desired state to the catalog's spelling through the server
+//! ([`normalize`]), and applying a plan under a lock ([`deploy`]). The bookkeeping schema `appctl.*`
+//! is read through [`bookkeeping`].
+
+pub mod bookkeeping;
+pub mod deploy;
+pub mod inspect;
+pub mod normalize;
+pub mod tls;

@@ -1,0 +1,313 @@
+//! The engine-neutral state of a database schema: what the project file wants ([`crate::lower`]) and
+//! what an instance has (`appctl_pg::inspect`) are the same types, so a diff is a pure function of two
+//! values.
+//!
+//! Everything here is spelled the way Postgres gives it back from its catalog: types as `format_type()`
+//! prints them, expressions as `pg_get_expr()` prints them. The desired state reaches that spelling by
+//! being created in a throw-away schema and inspected (see `appctl_pg::normalize`), so no hand-written
+//! normaliser has to agree with Postgres.
+
+pub mod unsupported;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// One schema's objects plus the database-wide extensions the project uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Database {
+    /// The schema holding the tables and enums, e.g. `public`.
+    pub schema: String,
+    pub extensions: BTreeSet<String>,
+    pub enums: BTreeMap<String, Enum>,
+    pub tables: BTreeMap<String, Table>,
+    /// Storage buckets: rows of `storage.buckets`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub buckets: BTreeMap<String, Bucket>,
+    /// Policies appctl manages on `storage.objects` (named `appctl_*`), sorted by name: the
+    /// permissions of the buckets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_policies: Vec<Policy>,
+    /// Functions: their package's version, their configuration and who may invoke them. Recorded in
+    /// `appctl.functions` by a deploy; the gateway enforces `execute`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, Function>,
+    /// Actual only: which of [`MANAGED_ROLES`] exist in the cluster. A new table has every privilege
+    /// of these roles revoked right after it is created, so default privileges (Supabase grants all
+    /// to them on new tables) cannot add grants the file does not declare.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub roles: BTreeSet<String>,
+    /// Tables, enums and extensions appctl created (recorded in the `appctl` schema). Only these
+    /// may be dropped; others are reported as unmanaged. Empty in a desired state.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub managed: BTreeSet<ObjectRef>,
+}
+
+/// A top-level object appctl may own.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum ObjectRef {
+    Extension(String),
+    Enum(String),
+    Table(String),
+    Bucket(String),
+}
+
+impl ObjectRef {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ObjectRef::Extension(_) => "extension",
+            ObjectRef::Enum(_) => "enum",
+            ObjectRef::Table(_) => "table",
+            ObjectRef::Bucket(_) => "bucket",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ObjectRef::Extension(name)
+            | ObjectRef::Enum(name)
+            | ObjectRef::Table(name)
+            | ObjectRef::Bucket(name) => name,
+        }
+    }
+}
+
+/// A function as a deploy records it: what decides whether it must be deployed again. Env values are
+/// never part of it (they are secrets, resolved at run time): only env names are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// sha256 (hex) of the function's package (see [`appctl_project::package`]). `None` in a state
+    /// lowered without reading the sources (then it is not compared), and in a record written before
+    /// appctl recorded versions.
+    pub version: Option<String>,
+    /// `node-20`, `python-3.12`, ...
+    pub runtime: String,
+    /// Relative to the source directory.
+    pub entrypoint: String,
+    /// Milliseconds, so `30s` and `30000ms` are the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    /// The cron expression, fields separated by one space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Who may invoke it, each rule as written (`users`, `user:<uuid>`, or `{"role":…,"where":…}`
+    /// as JSON), sorted and without duplicates.
+    #[serde(default)]
+    pub execute: Vec<String>,
+    /// The names of its environment variables, sorted; never their values.
+    #[serde(default)]
+    pub env: BTreeSet<String>,
+}
+
+/// A storage bucket, as a row of `storage.buckets`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub id: String,
+    pub public: bool,
+    /// Bytes; `None` for no limit.
+    pub file_size_limit: Option<i64>,
+    /// Empty for any type.
+    pub allowed_mime_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    /// In table order.
+    pub columns: Vec<Column>,
+    pub primary_key: Option<KeyConstraint>,
+    /// Unique constraints, sorted by name.
+    pub uniques: Vec<KeyConstraint>,
+    /// Check constraints, sorted by name. Column checks of the file are named `<table>_<column>_check`.
+    pub checks: Vec<Check>,
+    /// Foreign keys, sorted by name.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Indexes that are not the implementation of a constraint, sorted by name.
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+    pub rls_enabled: bool,
+    /// Row-level-security policies, sorted by name.
+    pub policies: Vec<Policy>,
+    /// Privileges granted to the roles appctl manages (anon, authenticated, service_role).
+    pub grants: BTreeMap<String, BTreeSet<Privilege>>,
+    /// Desired only: the table's previous name (`renamed_from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    /// As `format_type()` prints it: `character varying(80)`, `timestamp with time zone`, `vector(1536)`.
+    pub data_type: String,
+    pub nullable: bool,
+    /// As `pg_get_expr()` prints it, e.g. `gen_random_uuid()` or `'draft'::document_status`.
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    /// The expression of a stored generated column.
+    pub generated: Option<String>,
+    pub comment: Option<String>,
+    /// Desired only: the column's previous name (`renamed_from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyConstraint {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    /// As `pg_get_constraintdef()` prints it: `CHECK ((tokens >= 0))`.
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    /// The referenced table's schema (the project's own, or e.g. `auth`).
+    pub ref_schema: String,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_delete: ReferentialAction,
+    pub on_update: ReferentialAction,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferentialAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ReferentialAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+            ReferentialAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    /// Access method: btree, gin, gist, hnsw, ivfflat, ...
+    pub method: String,
+    /// Key columns, each with its operator class and order when not the default.
+    pub columns: Vec<IndexColumn>,
+    pub include: Vec<String>,
+    /// Partial-index predicate as `pg_get_expr()` prints it.
+    pub predicate: Option<String>,
+    /// Storage parameters (`WITH (m = 16)`), as the catalog stores them.
+    pub with: BTreeMap<String, String>,
+    /// The whole definition as `pg_get_indexdef()` prints it, schema and name masked: the one string
+    /// that decides whether two indexes are the same.
+    pub definition: String,
+    /// Build with CREATE INDEX CONCURRENTLY outside the transaction.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub online: bool,
+    /// Actual only: false when a concurrent build failed and left the index unusable.
+    #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
+    pub valid: bool,
+    /// Desired only: the index's previous name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexColumn {
+    pub column: String,
+    pub opclass: Option<String>,
+    pub descending: bool,
+    /// `Some(true)` for NULLS FIRST, `Some(false)` for NULLS LAST, `None` for the default of the order.
+    pub nulls_first: Option<bool>,
+}
+
+/// A row-level-security policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    /// SELECT, INSERT, UPDATE, DELETE or ALL.
+    pub command: String,
+    pub permissive: bool,
+    /// Sorted role names; `public` for all.
+    pub roles: Vec<String>,
+    /// The USING expression as `pg_get_expr()` prints it.
+    pub using: Option<String>,
+    /// The WITH CHECK expression as `pg_get_expr()` prints it.
+    pub with_check: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+}
+
+impl Privilege {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+        }
+    }
+}
+
+/// The roles whose grants appctl manages; grants to other roles are left alone.
+pub const MANAGED_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];

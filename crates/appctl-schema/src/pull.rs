@@ -1,0 +1,368 @@
+//! Inspected state → project file: how an existing database adopts appctl. Pure.
+//!
+//! The inverse of [`crate::lower`]: names appctl would derive anyway are left out, everything else is
+//! written explicitly. What the file format cannot hold is not dropped silently: it is returned as a
+//! list of [`Unexpressed`] for the command to print (views, triggers, functions, names the format
+//! cannot carry, ...).
+
+use indexmap::IndexMap;
+
+use crate::model::unsupported::UnsupportedObject;
+use crate::model::{self, Database, ReferentialAction};
+use crate::names::object_name;
+use appctl_project::file::{
+    self, Column, ForeignKeyTarget, Identity, IdentityKind, Index, IndexMethod, ProjectFile,
+    SqlValue, Table,
+};
+
+/// Something of the database the project file does not express.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unexpressed {
+    pub what: String,
+    pub why: String,
+}
+
+pub struct Pulled {
+    pub file: ProjectFile,
+    pub unexpressed: Vec<Unexpressed>,
+}
+
+/// The project file of `database` (an inspected state).
+pub fn pull(database: &Database, project: &str, unsupported: &[UnsupportedObject]) -> Pulled {
+    let mut unexpressed: Vec<Unexpressed> = unsupported
+        .iter()
+        .map(|o| Unexpressed {
+            what: match &o.table {
+                Some(table) => format!("{} {} on {table}", o.kind.label(), o.name),
+                None => format!("{} {}", o.kind.label(), o.name),
+            },
+            why: "the project file has no way to declare it".into(),
+        })
+        .collect();
+    let mut file = ProjectFile {
+        version: file::FORMAT_VERSION,
+        project: project.to_string(),
+        schema: database.schema.clone(),
+        extensions: database.extensions.iter().cloned().collect(),
+        enums: database
+            .enums
+            .values()
+            .map(|e| (e.name.clone(), e.values.clone()))
+            .collect(),
+        tables: IndexMap::new(),
+        buckets: IndexMap::new(),
+        functions: IndexMap::new(),
+        environments: IndexMap::new(),
+        stack: file::Stack::default(),
+    };
+    for table in database.tables.values() {
+        let pulled = pull_table(database, table, &mut unexpressed);
+        file.tables.insert(table.name.clone(), pulled);
+    }
+    for (name, record) in &database.functions {
+        match pull_function(name, record) {
+            Ok(function) => {
+                file.functions.insert(name.clone(), function);
+            }
+            Err(why) => unexpressed.push(Unexpressed {
+                what: format!("function {name}"),
+                why,
+            }),
+        }
+    }
+    Pulled { file, unexpressed }
+}
+
+/// A function as its last deploy recorded it, its sources in `functions/<name>` (where `appctl
+/// pull -o` unpacks the deployed package). Env values were never recorded: each name becomes
+/// `${NAME}`, to be set where the project is deployed from.
+fn pull_function(name: &str, record: &model::Function) -> Result<file::Function, String> {
+    if record.version.is_none() || record.runtime.is_empty() || record.entrypoint.is_empty() {
+        return Err(
+            "recorded by an older appctl without its version and configuration; deploy it \
+                    once with this appctl, then pull again"
+                .into(),
+        );
+    }
+    let runtime: file::Runtime = serde_json::from_value(serde_json::json!(record.runtime))
+        .map_err(|_| format!("runtime `{}` is not one this appctl knows", record.runtime))?;
+    let execute = record
+        .execute
+        .iter()
+        .map(|rule| {
+            serde_json::from_str::<file::RoleRule>(rule)
+                .or_else(|_| serde_json::from_value(serde_json::json!(rule)))
+                .map_err(|_| format!("execute rule `{rule}` cannot be read back"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(file::Function {
+        runtime,
+        source: format!("functions/{name}"),
+        entrypoint: record.entrypoint.clone(),
+        env: record
+            .env
+            .iter()
+            .map(|var| (var.clone(), file::EnvValue::Text(format!("${{{var}}}"))))
+            .collect(),
+        timeout: record
+            .timeout_ms
+            .map(|ms| humantime::format_duration(std::time::Duration::from_millis(ms)).to_string()),
+        schedule: record.schedule.clone(),
+        execute,
+        memory: record.memory_bytes.map(file::Size::Bytes),
+        // Known once the package is read (`packed_with_deps`).
+        include_deps: false,
+    })
+}
+
+fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpressed>) -> Table {
+    let name = table.name.as_str();
+    let mut note = |what: String, why: &str| {
+        notes.push(Unexpressed {
+            what,
+            why: why.to_string(),
+        })
+    };
+    let mut columns: IndexMap<String, Column> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let column = Column {
+                ty: c.data_type.clone(),
+                nullable: c.nullable,
+                default: c.default.clone().map(SqlValue::Text),
+                identity: c.identity.map(|i| match i {
+                    model::Identity::ByDefault => Identity::Enabled(true),
+                    model::Identity::Always => Identity::Kind(IdentityKind::Always),
+                }),
+                generated: c.generated.clone(),
+                comment: c.comment.clone(),
+                ..Column::default()
+            };
+            (c.name.clone(), column)
+        })
+        .collect();
+    let mut out = Table {
+        comment: table.comment.clone(),
+        ..Table::default()
+    };
+
+    if let Some(key) = &table.primary_key {
+        if key.name != object_name(&[name], "pkey") {
+            note(
+                format!("name of primary key {} on {name}", key.name),
+                "appctl names it <table>_pkey; a deploy would rename it",
+            );
+        }
+        match key.columns.as_slice() {
+            [single] => {
+                if let Some(column) = columns.get_mut(single) {
+                    column.primary_key = true;
+                    // Primary key columns are NOT NULL anyway; the file does not say it twice.
+                    column.nullable = false;
+                }
+            }
+            many => out.primary_key = many.to_vec(),
+        }
+    }
+    for key in &table.uniques {
+        let mut parts = vec![name];
+        parts.extend(key.columns.iter().map(String::as_str));
+        if key.name != object_name(&parts, "key") {
+            note(
+                format!("name of unique constraint {} on {name}", key.name),
+                "appctl derives unique constraint names from the columns",
+            );
+        }
+        match key.columns.as_slice() {
+            [single] => {
+                if let Some(column) = columns.get_mut(single) {
+                    column.unique = true;
+                }
+            }
+            many => out.unique.push(many.to_vec()),
+        }
+    }
+    for check in &table.checks {
+        let Some(expression) = check_expression(&check.definition) else {
+            note(
+                format!("check constraint {} on {name}", check.name),
+                "only plain CHECK (...) constraints can be declared (NOT VALID or NO INHERIT cannot)",
+            );
+            continue;
+        };
+        let column_check = table
+            .columns
+            .iter()
+            .find(|c| object_name(&[name, &c.name], "check") == check.name)
+            .map(|c| c.name.clone());
+        match column_check.and_then(|c| columns.get_mut(&c)) {
+            Some(column) if column.check.is_none() => column.check = Some(expression),
+            _ => {
+                out.checks.insert(check.name.clone(), expression);
+            }
+        }
+    }
+    for fk in &table.foreign_keys {
+        let target = if fk.ref_schema == database.schema {
+            fk.ref_table.clone()
+        } else {
+            format!("{}.{}", fk.ref_schema, fk.ref_table)
+        };
+        let derived_single =
+            fk.columns.len() == 1 && fk.name == object_name(&[name, &fk.columns[0]], "fkey");
+        if derived_single && let Some(column) = columns.get_mut(&fk.columns[0]) {
+            column.references = Some(format!("{target}.{}", fk.ref_columns[0]));
+            column.on_delete = action(fk.on_delete);
+            column.on_update = action(fk.on_update);
+            continue;
+        }
+        let mut parts = vec![name];
+        parts.extend(fk.columns.iter().map(String::as_str));
+        out.foreign_keys.push(file::ForeignKey {
+            name: (fk.name != object_name(&parts, "fkey")).then(|| fk.name.clone()),
+            columns: fk.columns.clone(),
+            references: ForeignKeyTarget {
+                table: target,
+                columns: fk.ref_columns.clone(),
+            },
+            on_delete: action(fk.on_delete),
+            on_update: action(fk.on_update),
+        });
+    }
+    for index in &table.indexes {
+        match pull_index(name, index) {
+            Ok(pulled) => out.indexes.push(pulled),
+            Err(why) => note(format!("index {} on {name}", index.name), why),
+        }
+    }
+    for column in &table.columns {
+        if let Some(comment) = &column.comment
+            && let Some(c) = columns.get_mut(&column.name)
+        {
+            c.comment = Some(comment.clone());
+        }
+    }
+    if !table.rls_enabled {
+        note(
+            format!("row level security off on {name}"),
+            "appctl turns it on for every table it manages (closed unless permissions open it)",
+        );
+    }
+    if !table.policies.is_empty() {
+        note(
+            format!("{} policies on {name}", table.policies.len()),
+            "policies are written as permissions, which `pull` does not read back yet",
+        );
+    }
+    if table.grants.values().any(|g| !g.is_empty()) {
+        note(
+            format!("grants on {name}"),
+            "grants are written as permissions, which `pull` does not read back yet",
+        );
+    }
+    out.columns = columns;
+    out
+}
+
+/// `CHECK ((a > 0))` → `(a > 0)`; `None` for NOT VALID / NO INHERIT constraints.
+fn check_expression(definition: &str) -> Option<String> {
+    let inner = definition.strip_prefix("CHECK (")?.strip_suffix(')')?;
+    Some(inner.to_string())
+}
+
+fn action(action: ReferentialAction) -> Option<file::ReferentialAction> {
+    match action {
+        ReferentialAction::NoAction => None,
+        ReferentialAction::Restrict => Some(file::ReferentialAction::Restrict),
+        ReferentialAction::Cascade => Some(file::ReferentialAction::Cascade),
+        ReferentialAction::SetNull => Some(file::ReferentialAction::SetNull),
+        ReferentialAction::SetDefault => Some(file::ReferentialAction::SetDefault),
+    }
+}
+
+fn pull_index(table: &str, index: &model::Index) -> Result<Index, &'static str> {
+    let method = match index.method.as_str() {
+        "btree" => None,
+        "hash" => Some(IndexMethod::Hash),
+        "gin" => Some(IndexMethod::Gin),
+        "gist" => Some(IndexMethod::Gist),
+        "spgist" => Some(IndexMethod::Spgist),
+        "brin" => Some(IndexMethod::Brin),
+        "hnsw" => Some(IndexMethod::Hnsw),
+        "ivfflat" => Some(IndexMethod::Ivfflat),
+        _ => return Err("its access method is not one the project file knows"),
+    };
+    let opclasses: std::collections::BTreeSet<&Option<String>> =
+        index.columns.iter().map(|c| &c.opclass).collect();
+    if opclasses.len() > 1 {
+        return Err("its columns use different operator classes; the file has one per index");
+    }
+    if index.columns.iter().any(|c| c.column.is_empty()) {
+        return Err("it indexes an expression; the file indexes columns");
+    }
+    let columns: Vec<String> = index
+        .columns
+        .iter()
+        .map(|c| {
+            let mut entry = c.column.clone();
+            if c.descending {
+                entry.push_str(" desc");
+            }
+            match c.nulls_first {
+                Some(true) => entry.push_str(" nulls first"),
+                Some(false) => entry.push_str(" nulls last"),
+                None => {}
+            }
+            entry
+        })
+        .collect();
+    let mut parts = vec![table];
+    parts.extend(index.columns.iter().map(|c| c.column.as_str()));
+    let derived = object_name(&parts, "idx");
+    Ok(Index {
+        name: (index.name != derived).then(|| index.name.clone()),
+        columns,
+        unique: index.unique,
+        method,
+        opclass: index.columns.first().and_then(|c| c.opclass.clone()),
+        predicate: index.predicate.clone(),
+        include: index.include.clone(),
+        with: index
+            .with
+            .iter()
+            .map(|(k, v)| {
+                let value = v
+                    .parse::<i64>()
+                    .map(SqlValue::Integer)
+                    .unwrap_or_else(|_| SqlValue::Text(v.clone()));
+                (k.clone(), value)
+            })
+            .collect(),
+        online: false,
+        renamed_from: None,
+    })
+}
+
+/// The YAML text of a pulled file, with the editor modeline and a header.
+pub fn to_yaml(file: &ProjectFile) -> Result<String, serde_yaml_ng::Error> {
+    let body = serde_yaml_ng::to_string(file)?;
+    Ok(format!(
+        "# yaml-language-server: $schema={}\n# Written by `appctl pull`. Review it, then commit it.\n{body}",
+        appctl_project::schema::SCHEMA_URL
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwraps_check_definitions() {
+        assert_eq!(
+            check_expression("CHECK ((price > (0)::numeric))").as_deref(),
+            Some("(price > (0)::numeric)")
+        );
+        assert_eq!(check_expression("CHECK ((a > 0)) NOT VALID"), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! The gateway (`appctl gateway`, run in the stack as a container from the same binary): one URL for
+//! the whole backend. `/rest/v1`, `/auth/v1` and `/storage/v1` are passed to their services as they
+//! are, headers and streaming bodies included; `/health` says which upstreams it routes.
+//! `/functions/v1/<name>[/path]` goes to the function's container once the caller's JWT (the
+//! `Authorization: Bearer` token, else the `apikey` header) is verified with the stack's secret and
+//! its role is allowed by the function's `execute`: 401 without a valid token, 403 for a role not
+//! allowed, before the request reaches user code. Each invocation is logged as one JSON line on
+//! stdout (`appctl logs gateway`). Functions with a `schedule` are called on it with the service
+//! role and `X-Appctl-Trigger: schedule`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::TryStreamExt as _;
+
+/// The prefixes the gateway routes, and the environment variable that names each upstream.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("/rest/v1", "APPCTL_REST_URL"),
+    ("/auth/v1", "APPCTL_AUTH_URL"),
+    ("/storage/v1", "APPCTL_STORAGE_URL"),
+];
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    /// Prefix → upstream base URL, for the services of the stack that run.
+    pub upstreams: BTreeMap<String, String>,
+    pub functions: BTreeMap<String, FunctionRoute>,
+    /// The secret the stack's JWTs are signed with; without it no function can be called.
+    pub jwt_secret: Option<String>,
+}
+
+/// A function as the gateway sees it (`APPCTL_FUNCTIONS`, written by the stack).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct FunctionRoute {
+    pub url: String,
+    pub execute: Vec<String>,
+    pub timeout_ms: u64,
+    #[serde(default)]
+    pub schedule: Option<String>,
+}
+
+/// Who a verified token says the caller is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub role: String,
+    pub sub: Option<String>,
+}
+
+/// Whether `caller` may invoke a function whose `execute` is `rules`. The service role passes
+/// everything, as it bypasses row-level security.
+pub fn may_execute(rules: &[String], caller: &Caller) -> bool {
+    match caller.role.as_str() {
+        "service_role" => true,
+        "anon" => rules.iter().any(|r| r == "any" || r == "guests"),
+        "authenticated" => rules.iter().any(|r| {
+            r == "any"
+                || r == "users"
+                || r.strip_prefix("user:").is_some_and(|id| {
+                    caller
+                        .sub
+                        .as_deref()
+                        .is_some_and(|sub| sub.eq_ignore_ascii_case(id))
+                })
+        }),
+        _ => false,
+    }
+}
+
+/// The caller of a request: its bearer token (else `apikey`) verified with `secret`.
+pub fn verify(headers: &HeaderMap, secret: &str) -> Result<Caller, &'static str> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .or_else(|| headers.get("apikey").and_then(|v| v.to_str().ok()))
+        .ok_or("no token: send `Authorization: Bearer <jwt>` (the anon key, a user's token or the service key)")?;
+    let claims = crate::jwt::verify(token.trim(), secret).map_err(
+        |_| "the token is not valid for this stack (bad signature, expired or malformed)",
+    )?;
+    let role = claims["role"]
+        .as_str()
+        .ok_or("the token has no role claim")?
+        .to_string();
+    let sub = claims["sub"].as_str().map(str::to_string);
+    Ok(Caller { role, sub })
+}
+
+impl GatewayConfig {
+    /// From the environment the stack template gives the gateway container.
+    pub fn from_env() -> anyhow::Result<GatewayConfig> {
+        let port: u16 = std::env::var("PORT")
+            .unwrap_or_else(|_| "8000".to_string())
+            .parse()
+            .context("PORT is not a port number")?;
+        let upstreams = ROUTES
+            .iter()
+            .filter_map(|(prefix, var)| {
+                let url = std::env::var(var).ok().filter(|u| !u.is_empty())?;
+                Some((prefix.to_string(), url.trim_end_matches('/').to_string()))
+            })
+            .collect();
+        let functions = match std::env::var("APPCTL_FUNCTIONS") {
+            Ok(json) if !json.is_empty() => {
+                serde_json::from_str(&json).context("APPCTL_FUNCTIONS is not the stack's JSON")?
+            }
+            _ => BTreeMap::new(),
+        };
+        Ok(GatewayConfig {
+            listen: SocketAddr::from(([0, 0, 0, 0], port)),
+            upstreams,
+            functions,
+            jwt_secret: std::env::var("APPCTL_JWT_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+#[derive(Clone)]
+struct Gateway {
+    upstreams: BTreeMap<String, String>,
+    functions: std::sync::Arc<BTreeMap<String, FunctionRoute>>,
+    jwt_secret: Option<std::sync::Arc<str>>,
+    client: reqwest::Client,
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    config: GatewayConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    serve_on(listener, config, shutdown).await
+}
+
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: GatewayConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let client = appctl_pg::tls::http_client()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let gateway = Gateway {
+        upstreams: config.upstreams,
+        functions: std::sync::Arc::new(config.functions),
+        jwt_secret: config.jwt_secret.map(std::sync::Arc::from),
+        client,
+    };
+    let scheduler = tokio::spawn(run_schedules(gateway.clone()));
+    let app = Router::new()
+        .route("/health", get(health))
+        .fallback(proxy)
+        .with_state(gateway);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the gateway stopped");
+    scheduler.abort();
+    served
+}
+
+async fn health(State(gateway): State<Gateway>) -> Response {
+    let routes: Vec<&String> = gateway.upstreams.keys().collect();
+    let functions: Vec<&String> = gateway.functions.keys().collect();
+    axum::Json(serde_json::json!({ "status": "ok", "routes": routes, "functions": functions }))
+        .into_response()
+}
+
+async fn proxy(State(gateway): State<Gateway>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    if let Some(rest) = path.strip_prefix("/functions/v1/") {
+        return invoke(gateway, request, rest.to_string()).await;
+    }
+    let Some((prefix, upstream)) = gateway
+        .upstreams
+        .iter()
+        .find(|(prefix, _)| path == **prefix || path.starts_with(&format!("{prefix}/")))
+    else {
+        let known = ROUTES.iter().find(|(p, _)| path.starts_with(p));
+        return match known {
+            Some((prefix, _)) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("{prefix} is not part of this stack (its service is disabled)"),
+            ),
+            None => error(StatusCode::NOT_FOUND, &format!("no route for {path}")),
+        };
+    };
+    let base = format!("{upstream}{}", &path[prefix.len()..]);
+    let answer = pass_on(&gateway.client, request, &base).send().await;
+    relay(answer, prefix)
+}
+
+/// `request` as a request to `base` (its query appended), with the caller's headers but the
+/// hop-by-hop ones, and its body streamed.
+fn pass_on(client: &reqwest::Client, request: Request, base: &str) -> reqwest::RequestBuilder {
+    let query = request
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let method = request.method().clone();
+    let headers = forwarded(request.headers());
+    let body = reqwest::Body::wrap_stream(request.into_body().into_data_stream());
+    client
+        .request(method, format!("{base}{query}"))
+        .headers(headers)
+        .body(body)
+}
+
+/// `/functions/v1/<name>[/path]`: the token checked against the function's `execute`, then the
+/// request passed to its container with the caller's headers, within the function's timeout.
+async fn invoke(gateway: Gateway, request: Request, rest: String) -> Response {
+    let started = std::time::Instant::now();
+    let (name, path) = match rest.split_once('/') {
+        Some((name, path)) => (name.to_string(), format!("/{path}")),
+        None => (rest.clone(), "/".to_string()),
+    };
+    let Some(function) = gateway.functions.get(&name) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no function `{name}` in this stack"),
+        );
+    };
+    let Some(secret) = &gateway.jwt_secret else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the gateway has no APPCTL_JWT_SECRET",
+        );
+    };
+    let caller = match verify(request.headers(), secret) {
+        Ok(caller) => caller,
+        Err(reason) => {
+            log_invocation(&name, "-", 401, started, "http");
+            return error(StatusCode::UNAUTHORIZED, reason);
+        }
+    };
+    if !may_execute(&function.execute, &caller) {
+        log_invocation(&name, &caller.role, 403, started, "http");
+        return error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "role `{}` may not execute `{name}` (execute: {})",
+                caller.role,
+                function.execute.join(", ")
+            ),
+        );
+    }
+    let base = format!("{}{path}", function.url.trim_end_matches('/'));
+    // Replaces any X-Appctl-Role the caller sent: the function may trust it.
+    let mut role = HeaderMap::new();
+    if let Ok(value) = caller.role.parse() {
+        role.insert("x-appctl-role", value);
+    }
+    let answer = pass_on(&gateway.client, request, &base)
+        .headers(role)
+        .timeout(std::time::Duration::from_millis(function.timeout_ms))
+        .send()
+        .await;
+    let response = relay(answer, &format!("function `{name}`"));
+    log_invocation(
+        &name,
+        &caller.role,
+        response.status().as_u16(),
+        started,
+        "http",
+    );
+    response
+}
+
+/// Calls every function that has a `schedule`, on it, as the service role.
+async fn run_schedules(gateway: Gateway) {
+    let Some(secret) = gateway.jwt_secret.clone() else {
+        return;
+    };
+    let Ok(token) = crate::jwt::sign_role_key("service_role", &secret) else {
+        return;
+    };
+    let mut jobs = Vec::new();
+    for (name, function) in gateway.functions.iter() {
+        let Some(expression) = &function.schedule else {
+            continue;
+        };
+        let Ok(cron) = croner::parser::CronParser::new().parse(expression) else {
+            eprintln!(
+                "function `{name}`: schedule `{expression}` is not a cron expression; not scheduled"
+            );
+            continue;
+        };
+        let (name, function, client, token) = (
+            name.clone(),
+            function.clone(),
+            gateway.client.clone(),
+            token.clone(),
+        );
+        jobs.push(tokio::spawn(async move {
+            loop {
+                let now = chrono::Utc::now();
+                let Ok(next) = cron.find_next_occurrence(&now, false) else {
+                    return;
+                };
+                let wait = (next - now).to_std().unwrap_or_default();
+                tokio::time::sleep(wait).await;
+                let started = std::time::Instant::now();
+                let status = client
+                    .post(&function.url)
+                    .bearer_auth(&token)
+                    .header("x-appctl-trigger", "schedule")
+                    .header("x-appctl-role", "service_role")
+                    .timeout(std::time::Duration::from_millis(function.timeout_ms))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(502);
+                log_invocation(&name, "service_role", status, started, "schedule");
+            }
+        }));
+    }
+    for job in jobs {
+        let _ = job.await;
+    }
+}
+
+/// One JSON line per invocation on stdout: what `appctl logs gateway` shows.
+fn log_invocation(
+    function: &str,
+    role: &str,
+    status: u16,
+    started: std::time::Instant,
+    trigger: &str,
+) {
+    println!(
+        "{}",
+        serde_json::json!({
+            "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "function": function,
+            "role": role,
+            "status": status,
+            "duration_ms": started.elapsed().as_millis() as u64,
+            "trigger": trigger,
+        })
+    );
+}
+
+/// An upstream's answer passed back as it is, or 502/504 when there is none.
+fn relay(answer: Result<reqwest::Response, reqwest::Error>, what: &str) -> Response {
+    match answer {
+        Ok(answer) => {
+            let mut response = Response::builder().status(answer.status());
+            for (name, value) in forwarded(answer.headers()) {
+                if let Some(name) = name {
+                    response = response.header(name, value);
+                }
+            }
+            response
+                .body(Body::from_stream(
+                    answer.bytes_stream().map_err(std::io::Error::other),
+                ))
+                .unwrap_or_else(|_| error(StatusCode::BAD_GATEWAY, "bad answer from upstream"))
+        }
+        Err(e) if e.is_timeout() => error(
+            StatusCode::GATEWAY_TIMEOUT,
+            &format!("{what} did not answer in time"),
+        ),
+        Err(e) => error(
+            StatusCode::BAD_GATEWAY,
+            &format!("{what} did not answer: {e}"),
+        ),
+    }
+}
+
+/// Headers without the hop-by-hop ones (RFC 9110, 7.6.1) and Host.
+fn forwarded(headers: &HeaderMap) -> HeaderMap {
+    const HOP: &[HeaderName] = &[
+        header::CONNECTION,
+        header::HOST,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::PROXY_AUTHORIZATION,
+        header::PROXY_AUTHENTICATE,
+        header::CONTENT_LENGTH,
+    ];
+    headers
+        .iter()
+        .filter(|(name, _)| !HOP.contains(name) && name.as_str() != "keep-alive")
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+}
