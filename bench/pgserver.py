@@ -42,7 +42,7 @@ def run(cmd, timeout, *, input_text=None, env=None, check=True, what=None):
 
 
 class PgServer:
-    """A throwaway PostgreSQL 15 on 127.0.0.1 (see tests/support/pg.rs for the Rust twin)."""
+    """A throwaway PostgreSQL 15 on 127.0.0.1 (see tests/it/support/pg.rs for the Rust twin)."""
 
     def __init__(self, *, label, settings="", cmd_timeout=120, bin_dir=PG_BIN):
         """`label` names the benchmark in postgresql.conf; `settings` are extra lines for it;

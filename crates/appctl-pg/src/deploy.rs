@@ -714,7 +714,7 @@ CREATE TABLE IF NOT EXISTS appctl.functions (
     execute jsonb NOT NULL,
     PRIMARY KEY (schema_name, name)
 );
--- What a function's deploy depends on (see src/functions/mod.rs); added to records made before.
+-- What a function's deploy depends on (see crates/appctl-schema/src/functions.rs); added to records made before.
 ALTER TABLE appctl.functions
     ADD COLUMN IF NOT EXISTS version text,
     ADD COLUMN IF NOT EXISTS runtime text,

@@ -2,16 +2,14 @@
 //! servers (s3s-fs on loopback). File bytes are compared by reading s3s-fs's data directory and
 //! hashing in the test, never with appctl's own checksums.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
 
+use crate::support::pg::PgServer;
+use crate::support::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
-use support::pg::PgServer;
-use support::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
 
 const PROJECT: &str = "version: 1
 project: files-test
@@ -134,12 +132,12 @@ fn run_err(command: &mut Command) -> String {
 }
 
 fn deploy(url: &str) {
-    let desired = support::engine::desired(PROJECT);
+    let desired = crate::support::engine::desired(PROJECT);
     let options = appctl::deploy::DeployOptions {
         bootstrap: true,
         ..Default::default()
     };
-    support::engine::runtime()
+    crate::support::engine::runtime()
         .block_on(async {
             let mut conn = appctl::deploy::connect(url, "test").await?;
             appctl::deploy::deploy(
@@ -147,7 +145,7 @@ fn deploy(url: &str) {
                 &desired,
                 None,
                 &options,
-                &mut support::engine::Yes,
+                &mut crate::support::engine::Yes,
             )
             .await
         })
@@ -166,7 +164,7 @@ fn seed(server: &PgServer, url: &str, s3: &S3Server, objects: &[(&str, &str, Vec
     for bucket in ["uploads", "avatars", "empty-bucket"] {
         s3.create_bucket_dir(bucket);
     }
-    let runtime = support::engine::runtime();
+    let runtime = crate::support::engine::runtime();
     for (bucket, key, bytes) in objects {
         put(&runtime, s3, bucket, key, bytes.clone());
         let key_sql = key.replace('\'', "''");
@@ -218,7 +216,7 @@ fn put(runtime: &tokio::runtime::Runtime, s3: &S3Server, bucket: &str, key: &str
 fn stored(s3: &S3Server) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for bucket in s3.buckets() {
-        for file in support::s3::files_under(&s3.root().join(&bucket)) {
+        for file in crate::support::s3::files_under(&s3.root().join(&bucket)) {
             let bytes = std::fs::read(s3.root().join(&bucket).join(&file)).unwrap();
             out.insert(format!("{bucket}/{file}"), sha256(&bytes));
         }
@@ -437,7 +435,7 @@ fn files_round_trip_with_their_metadata_and_conflict_modes() {
     assert_eq!(server.psql(&target, "SELECT count(*) FROM notes"), "20");
 
     // Conflicts: one object changed on the target, one extra object there.
-    let runtime = support::engine::runtime();
+    let runtime = crate::support::engine::runtime();
     let changed = ("uploads", "one.bin");
     put(
         &runtime,
@@ -602,10 +600,10 @@ fn no_files_and_corrupt_file_entries_are_refused_before_any_write() {
         );
         assert!(
             target_s3.buckets().is_empty()
-                && support::s3::files_under(&target_s3.root()).is_empty(),
+                && crate::support::s3::files_under(&target_s3.root()).is_empty(),
             "{} wrote to S3: {:?}",
             path.display(),
-            support::s3::files_under(&target_s3.root())
+            crate::support::s3::files_under(&target_s3.root())
         );
     }
 
@@ -728,7 +726,7 @@ fn seed_many(server: &PgServer, url: &str, s3: &S3Server, objects: &[(&str, Stri
     for bucket in ["uploads", "avatars", "empty-bucket"] {
         s3.create_bucket_dir(bucket);
     }
-    let runtime = support::engine::runtime();
+    let runtime = crate::support::engine::runtime();
     for (bucket, key, bytes) in objects {
         put(&runtime, s3, bucket, key, bytes.clone());
     }
@@ -847,7 +845,7 @@ fn prepare_target(s3: &S3Server, objects: &[(&str, String, Vec<u8>)]) -> Prepare
     for bucket in ["uploads", "avatars", "other-bucket"] {
         s3.create_bucket_dir(bucket);
     }
-    let runtime = support::engine::runtime();
+    let runtime = crate::support::engine::runtime();
     let (mut equal, mut different, mut absent) = (0, 0, 0);
     for (i, (bucket, key, bytes)) in objects.iter().enumerate() {
         let there = match i % 8 {

@@ -1,12 +1,10 @@
 //! Permissions enforced by the database itself: each role kind and action tried the way PostgREST
 //! runs a request (SET ROLE + request.jwt.claims in a transaction), allowed and denied cases both.
 
-mod support;
-
+use crate::support::engine::{Yes, last_number, runtime};
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployOptions};
 use appctl::project::file::ProjectFile;
-use support::engine::{Yes, last_number, runtime};
-use support::pg::PgServer;
 
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
@@ -62,7 +60,7 @@ tables:
 
 /// Runs `sql` as PostgREST would for a request with these claims.
 fn request(server: &PgServer, role: &str, sub: Option<&str>, sql: &str) -> Result<String, String> {
-    support::engine::request(server, "perms", role, sub, sql, false)
+    crate::support::engine::request(server, "perms", role, sub, sql, false)
 }
 
 fn count(server: &PgServer, role: &str, sub: Option<&str>, table: &str) -> Result<i64, String> {

@@ -8,18 +8,16 @@
 //! One PostgreSQL 15 server is shared by the tests of this binary (a database per scenario); it stops
 //! when the last running test lets go of it.
 
-mod support;
-
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployError, DeployListener, DeployOptions};
 use appctl::model::Database;
 use appctl::plan::{Plan, Step};
 use appctl::plan_output::{self, TextOptions};
 use appctl::project::validate::Context;
 use appctl::project::vars::Variables;
-use support::pg::PgServer;
 
 const TARGET: &str = "postgres://appctl@127.0.0.1/test";
 

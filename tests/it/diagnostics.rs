@@ -154,7 +154,7 @@ fn check_corpus_file(path: &Path) -> Result<Report, String> {
     }
 }
 
-/// `APPCTL_BLESS=1 cargo test --test diagnostics`: rewrites the `# expect:` and `# hint:` lines of every
+/// `APPCTL_BLESS=1 cargo test --test it diagnostics`: rewrites the `# expect:` and `# hint:` lines of every
 /// invalid corpus file from what the loader reports now. Review the diff: the point of the corpus is
 /// that each position and message was checked by a person.
 fn bless(path: &Path) {

@@ -12,10 +12,9 @@
 //! so proptest can shrink the numbers freely. A failure prints the YAML of the shrunk case.
 //! One server serves every case; each case gets its own database.
 
-mod support;
-
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployListener, DeployOptions};
 use appctl::model::Database;
 use appctl::plan::{Plan, Step};
@@ -25,7 +24,6 @@ use appctl::project::file::{
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
-use support::pg::PgServer;
 
 const CASES_A: u32 = 24;
 const CASES_B: u32 = 24;

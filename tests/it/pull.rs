@@ -1,15 +1,13 @@
 //! `appctl pull` round trip: a database built by hand → pull → deploy into an empty database → both
 //! inspect to the same state. And what the format cannot hold is listed, not dropped.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::engine::{Yes, runtime};
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployOptions};
 use appctl::project::validate::Context;
 use appctl::project::vars::Variables;
-use support::engine::{Yes, runtime};
-use support::pg::PgServer;
 
 const HAND_WRITTEN: &str = r#"
 create type status as enum ('draft', 'published', 'archived');

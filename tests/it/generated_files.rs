@@ -15,7 +15,7 @@ fn check_generated(relative: &str, expected: &str) {
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "{relative} is stale: run `UPDATE_GENERATED=1 cargo test --test generated_files` and commit it"
+        "{relative} is stale: run `UPDATE_GENERATED=1 cargo test --test it generated_files` and commit it"
     );
 }
 

@@ -9,7 +9,7 @@ use appctl::stack::spec::{self, HealthCheck, SpecError, StackSpec};
 use appctl::stack::{compose, status, template};
 
 fn ai_chat() -> String {
-    include_str!("../templates/projects/ai-chat/appctl.yaml").replace("{{project}}", "acme-chat")
+    include_str!("../../templates/projects/ai-chat/appctl.yaml").replace("{{project}}", "acme-chat")
 }
 
 fn stack(yaml: &str) -> Result<StackSpec, SpecError> {

@@ -1,7 +1,7 @@
 //! Function packages: the same sources give the same bytes whatever the order files were written in,
 //! their mtimes, modes, owners or place on disk; ignore rules, dependency folders and symbolic links;
 //! and the `appctl functions package|list|invoke` commands as a user runs them (no database here:
-//! see tests/functions_plan.rs).
+//! see tests/it/functions_plan.rs).
 
 use std::fs;
 use std::io::Read;

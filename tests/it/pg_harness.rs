@@ -1,11 +1,9 @@
-//! Tests of the throwaway-PostgreSQL harness in tests/support/pg.rs.
-
-mod support;
+//! Tests of the throwaway-PostgreSQL harness in tests/it/support/pg.rs.
 
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use support::pg::PgServer;
+use crate::support::pg::PgServer;
 
 fn accepts_connections(port: u16) -> bool {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));

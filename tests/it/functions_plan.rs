@@ -6,20 +6,18 @@
 //! One PostgreSQL 15 server is shared by the tests of this binary (a database per test); it stops
 //! when the last running test lets go of it.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
+use crate::support::engine::Yes;
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployOptions};
 use appctl::plan::Plan;
 use appctl::plan_output::{self, TextOptions};
 use appctl::project::vars::Variables;
 use appctl::project::{self, LoadOptions};
 use assert_cmd::Command;
-use support::engine::Yes;
-use support::pg::PgServer;
 
 const TARGET: &str = "postgres://appctl@127.0.0.1/test";
 const SECRET: &str = "sk-live-0123456789-never-show-me";
@@ -86,7 +84,7 @@ impl Fixture {
             dir,
             server,
             url,
-            runtime: support::engine::runtime(),
+            runtime: crate::support::engine::runtime(),
         }
     }
 

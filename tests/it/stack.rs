@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-mod support;
-
 fn docker(args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
@@ -1392,7 +1390,7 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     let Some(remote) = SecondEngine::start() else {
         return;
     };
-    let pg = support::pg::PgServer::start();
+    let pg = crate::support::pg::PgServer::start();
     let database_url = pg.create_database("staging");
     let (_dir, path, name, _local_gateway_port) = functions_project(images);
     let remote_gateway_port = free_port();
@@ -1610,7 +1608,7 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
 /// environment without its JWT secret, a Docker host without TLS, a Docker host that does not answer.
 #[test]
 fn a_docker_host_that_cannot_be_used_fails_the_deploy_before_the_database_changes() {
-    let pg = support::pg::PgServer::start();
+    let pg = crate::support::pg::PgServer::start();
     let database_url = pg.create_database("unreachable");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path();
@@ -2041,7 +2039,7 @@ fn containers_named(project: &str) -> Vec<(String, String, String)> {
 fn deploy_runs_functions_on_an_ssh_docker_host() {
     let Some(images) = images() else { return };
     let Some(ssh) = SshHost::start() else { return };
-    let pg = support::pg::PgServer::start();
+    let pg = crate::support::pg::PgServer::start();
     let database_url = pg.create_database("overssh");
     let (_dir, path, name, _local_gateway_port) = functions_project(images);
     let environment = "overssh";
@@ -2248,7 +2246,7 @@ fn deploy_runs_functions_on_an_ssh_docker_host() {
 #[test]
 fn an_ssh_docker_host_that_refuses_fails_the_deploy_before_the_database_changes() {
     let Some(ssh) = SshHost::start() else { return };
-    let pg = support::pg::PgServer::start();
+    let pg = crate::support::pg::PgServer::start();
     let database_url = pg.create_database("sshrefused");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path();

@@ -1,12 +1,10 @@
 //! `appctl plan` and `appctl deploy` run as a user (or a CI job) would, against a real PostgreSQL.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::pg::PgServer;
 use assert_cmd::Command;
 use predicates::prelude::*;
-use support::pg::PgServer;
 
 fn appctl(dir: &Path) -> Command {
     let mut command = Command::cargo_bin("appctl").unwrap();

@@ -2,15 +2,13 @@
 //! with psql (not with appctl's own checksums), PostgreSQL 15 → 18, corrupt archives refused before
 //! any write, and an import killed with SIGKILL then rerun.
 
-mod support;
-
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::pg::PgServer;
 use assert_cmd::Command;
-use support::pg::PgServer;
 
 fn appctl(dir: &Path) -> Command {
     let mut command = Command::cargo_bin("appctl").unwrap();
@@ -45,7 +43,7 @@ fn run_err(command: &mut Command) -> String {
 
 /// The ai-chat template plus a table holding the types the template lacks.
 fn ai_chat_project() -> String {
-    let template = include_str!("../templates/projects/ai-chat/appctl.yaml")
+    let template = include_str!("../../templates/projects/ai-chat/appctl.yaml")
         .replace("{{project}}", "archive-test")
         .replace("{{schema_url}}", "appctl.schema.json");
     template.replacen(
@@ -97,12 +95,12 @@ fn plain_project() -> String {
 }
 
 fn deploy(server: &PgServer, url: &str, yaml: &str) {
-    let desired = support::engine::desired(yaml);
+    let desired = crate::support::engine::desired(yaml);
     let options = appctl::deploy::DeployOptions {
         bootstrap: true,
         ..Default::default()
     };
-    support::engine::runtime()
+    crate::support::engine::runtime()
         .block_on(async {
             let mut conn = appctl::deploy::connect(url, "test").await?;
             appctl::deploy::deploy(
@@ -110,7 +108,7 @@ fn deploy(server: &PgServer, url: &str, yaml: &str) {
                 &desired,
                 None,
                 &options,
-                &mut support::engine::Yes,
+                &mut crate::support::engine::Yes,
             )
             .await
         })
@@ -262,7 +260,7 @@ fn ai_chat_round_trip_keeps_every_row_user_and_counter() {
     // stored in the source.
     run_ok(appctl(dir.path()).args(["deploy", "--yes", "--database-url", &source]));
     // The template declares a bucket: without S3 storage named, export needs --no-files (the files'
-    // round trip is tests/archive_files.rs).
+    // round trip is tests/it/archive_files.rs).
     let archive = dir.path().join("backup.tar.zst");
     let stderr = run_err(
         appctl(dir.path())

@@ -6,16 +6,14 @@
 //!   `--lock-timeout` with nothing changed, and two deploys started at once both succeed;
 //! * a failing statement rolls everything back and records a `failed` deployment.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, LOCK_KEY};
 use appctl::model::Database;
-use support::pg::PgServer;
 
 fn appctl(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_appctl"));

@@ -1,10 +1,8 @@
 //! The schema engine against a real PostgreSQL: deploy, then plan again and find nothing to do.
 
-mod support;
-
+use crate::support::engine::{Yes, desired, runtime};
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployOptions};
-use support::engine::{Yes, desired, runtime};
-use support::pg::PgServer;
 
 const CHAT: &str = r#"
 version: 1

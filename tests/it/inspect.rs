@@ -1,12 +1,11 @@
 //! Inspection of live schemas built with hand-written SQL, asserted field by field
-//! (src/inspect.rs). PostgreSQL 15 always; PostgreSQL 18 with pgvector when installed
+//! (crates/appctl-pg/src/inspect.rs). PostgreSQL 15 always; PostgreSQL 18 with pgvector when installed
 //! (`APPCTL_REQUIRE_PG18=1` makes its absence a failure).
-
-mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use crate::support::pg::PgServer;
 use appctl::inspect::{
     InspectError, Inspection, UnsupportedKind, UnsupportedObject, inspect, inspection,
     inspection_as, mask_index_definition,
@@ -16,7 +15,6 @@ use appctl::model::{
     Policy, Privilege, ReferentialAction, Table,
 };
 use sqlx::{Connection, Executor, PgConnection};
-use support::pg::PgServer;
 
 /// A schema name that needs every kind of quoting.
 const ODD_SCHEMA: &str = "Other \"Schema\" ü";

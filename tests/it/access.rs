@@ -1,22 +1,20 @@
 //! `appctl access` agrees with the database: on the ai-chat template (PostgreSQL 18 with pgvector),
 //! every table × role × action of the computed matrix is checked against what a request running as
-//! that role really gets (read, update and delete probed; create is covered by tests/permissions.rs).
-
-mod support;
+//! that role really gets (read, update and delete probed; create is covered by tests/it/permissions.rs).
 
 use std::collections::BTreeSet;
 
+use crate::support::engine::{Yes, last_number, runtime};
+use crate::support::pg::PgServer;
 use appctl::access::{self, Access};
 use appctl::deploy::{self, DeployOptions};
 use appctl::project::file::ProjectFile;
-use support::engine::{Yes, last_number, runtime};
-use support::pg::PgServer;
 
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
 
 fn ai_chat() -> ProjectFile {
-    let text = include_str!("../templates/projects/ai-chat/appctl.yaml")
+    let text = include_str!("../../templates/projects/ai-chat/appctl.yaml")
         .replace("{{project}}", "demo")
         .replace("{{schema_url}}", "schema.json");
     serde_yaml_ng::from_str(&text).unwrap()
@@ -25,7 +23,8 @@ fn ai_chat() -> ProjectFile {
 /// What a request as `role` (user ALICE when authenticated) sees of `sql`'s row count; rolled back.
 fn probe(server: &PgServer, role: &str, sql: &str) -> Result<i64, String> {
     let sub = (role == "authenticated").then_some(ALICE);
-    support::engine::request(server, "access", role, sub, sql, true).map(|out| last_number(&out))
+    crate::support::engine::request(server, "access", role, sub, sql, true)
+        .map(|out| last_number(&out))
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! Buckets: rows of storage.buckets and their permissions as policies on storage.objects, converging
 //! and enforced by the database (as Supabase Storage queries it: SET ROLE + request.jwt.claims).
 
-mod support;
-
+use crate::support::engine::{Yes, desired, last_number, runtime};
+use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployOptions};
-use support::engine::{Yes, desired, last_number, runtime};
-use support::pg::PgServer;
 
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
@@ -41,7 +39,7 @@ buckets:
 "#;
 
 fn request(server: &PgServer, role: &str, sub: Option<&str>, sql: &str) -> Result<String, String> {
-    support::engine::request(server, "buckets", role, sub, sql, false)
+    crate::support::engine::request(server, "buckets", role, sub, sql, false)
 }
 
 #[test]

@@ -1,0 +1,6 @@
+//! Helpers shared by the integration tests (`crate::support` in each test module).
+#![allow(dead_code)]
+
+pub mod engine;
+pub mod pg;
+pub mod s3;
