@@ -2,6 +2,7 @@
 //! with psql (not with appctl's own checksums), PostgreSQL 15 → 18, corrupt archives refused before
 //! any write, and an import killed with SIGKILL then rerun.
 
+use crate::support::cli::appctl;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -9,19 +10,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::pg::PgServer;
 use assert_cmd::Command;
-
-fn appctl(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("appctl").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env("APPCTL_ACTOR", "test-actor")
-        .env("NO_COLOR", "1")
-        .env("CI", "true");
-    command
-}
 
 fn run_ok(command: &mut Command) -> String {
     let output = command.output().unwrap();

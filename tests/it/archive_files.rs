@@ -2,6 +2,7 @@
 //! servers (s3s-fs on loopback). File bytes are compared by reading s3s-fs's data directory and
 //! hashing in the test, never with appctl's own checksums.
 
+use crate::support::cli::appctl;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
@@ -67,23 +68,6 @@ fn pseudo_random(len: usize) -> Vec<u8> {
 
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-fn appctl(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("appctl").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env_remove("APPCTL_S3_ENDPOINT")
-        .env_remove("APPCTL_S3_REGION")
-        .env_remove("APPCTL_S3_ACCESS_KEY_ID")
-        .env_remove("APPCTL_S3_SECRET_ACCESS_KEY")
-        .env("APPCTL_ACTOR", "test-actor")
-        .env("NO_COLOR", "1")
-        .env("CI", "true");
-    command
 }
 
 /// appctl with the S3 server and its keys named by environment variables.

@@ -1,21 +1,8 @@
 //! The built binary, run as a user would: help, exit codes, init and validate.
 
-use std::path::Path;
+use crate::support::cli::appctl;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn appctl(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("appctl").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env_remove("APPCTL_YES")
-        .env("NO_COLOR", "1")
-        .env("CI", "true");
-    command
-}
 
 #[test]
 fn help_lists_every_command_of_the_product() {

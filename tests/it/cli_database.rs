@@ -1,24 +1,9 @@
 //! `appctl plan` and `appctl deploy` run as a user (or a CI job) would, against a real PostgreSQL.
 
-use std::path::Path;
+use crate::support::cli::appctl;
 
 use crate::support::pg::PgServer;
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn appctl(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("appctl").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env_remove("APPCTL_YES")
-        .env("APPCTL_ACTOR", "test-actor")
-        .env("NO_COLOR", "1")
-        .env("CI", "true");
-    command
-}
 
 const V1: &str = "version: 1
 project: shop

@@ -16,16 +16,9 @@ use appctl::deploy::{self, LOCK_KEY};
 use appctl::model::Database;
 
 fn appctl(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_appctl"));
+    let mut command = crate::support::cli::command(dir);
     command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env_remove("APPCTL_YES")
         .env("APPCTL_ACTOR", "safety-test")
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
         .stdin(Stdio::null());
     command
 }

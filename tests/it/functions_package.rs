@@ -3,6 +3,7 @@
 //! and the `appctl functions package|list|invoke` commands as a user runs them (no database here:
 //! see tests/it/functions_plan.rs).
 
+use crate::support::cli::appctl;
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -11,7 +12,6 @@ use std::time::{Duration, SystemTime};
 
 use appctl::project::file::Function;
 use appctl::project::package::{self, PACKAGE_MTIME, PackageError, PackageOptions};
-use assert_cmd::Command;
 use sha2::{Digest, Sha256};
 
 fn function(source: &str, entrypoint: &str) -> Function {
@@ -480,18 +480,6 @@ fn errors_name_the_function_the_path_and_what_to_do() {
 // ---------------------------------------------------------------------------------------------
 // The commands
 // ---------------------------------------------------------------------------------------------
-
-fn appctl(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("appctl").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .env("CI", "true");
-    command
-}
 
 const PROJECT: &str = "version: 1
 project: demo

@@ -355,17 +355,8 @@ fn a_record_from_an_older_appctl_is_upgraded() {
 // ---------------------------------------------------------------------------------------------
 
 fn appctl(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("appctl").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env_remove("APPCTL_YES")
-        .env("OPENAI_API_KEY", SECRET)
-        .env("APPCTL_ACTOR", "test-actor")
-        .env("NO_COLOR", "1")
-        .env("CI", "true");
+    let mut command = crate::support::cli::appctl(dir);
+    command.env("OPENAI_API_KEY", SECRET);
     command
 }
 

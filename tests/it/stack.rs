@@ -279,15 +279,8 @@ fn appctl(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn appctl_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_appctl"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("APPCTL_FILE")
-        .env_remove("APPCTL_ENV")
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
-        .env("APPCTL_PULL", "never");
+    let mut command = crate::support::cli::command(dir);
+    command.args(args).env("APPCTL_PULL", "never");
     command
 }
 
