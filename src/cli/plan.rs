@@ -46,7 +46,7 @@ pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
                 cwd.as_deref()
                     .and_then(|cwd| crate::project::locate(None, cwd).ok())
             });
-            let guessed = deploy::guess_schema(path.as_deref());
+            let guessed = crate::project::guess_schema(path.as_deref());
             let load = || {
                 database::load_project(global, &args.file, output)
                     .and_then(|project| Ok(crate::functions::lower_with_versions(&project)?))

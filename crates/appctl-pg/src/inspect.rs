@@ -73,6 +73,8 @@ use appctl_schema::model::{
     MANAGED_ROLES, ObjectRef, Policy, Privilege, ReferentialAction, Table,
 };
 
+use crate::bookkeeping::Bookkeeping;
+
 /// Why an inspection failed: the query (or step) and the database error.
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
@@ -415,9 +417,6 @@ where c.relnamespace = $1 and r.rulename <> '_RETURN'
                   where dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = c.oid
                     and dep.deptype = 'e')";
 
-const MANAGED_SQL: &str =
-    "select kind::text as kind, name::text as name from appctl.managed where schema_name = $1";
-
 async fn run(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
@@ -464,14 +463,11 @@ async fn run(
     };
     if has_managed {
         const MANAGED: &str = "appctl.managed";
-        let rows = sqlx::query(MANAGED_SQL)
-            .bind(ctx.schema)
-            .fetch_all(&mut *conn)
+        let rows = Bookkeeping::on(conn)
+            .managed(ctx.schema)
             .await
             .map_err(ctx.err(MANAGED))?;
-        for row in rows {
-            let kind: Option<String> = get(&row, "kind", ctx, MANAGED)?;
-            let name: Option<String> = get(&row, "name", ctx, MANAGED)?;
+        for (kind, name) in rows {
             let (Some(kind), Some(name)) = (kind, name) else {
                 continue;
             };
@@ -1266,21 +1262,14 @@ pub async fn deployed_functions(
 ) -> Result<BTreeMap<String, appctl_schema::model::Function>, InspectError> {
     let ctx = Ctx { schema };
     const FUNCTIONS: &str = "appctl.functions";
-    let exists: bool = sqlx::query_scalar("select to_regclass('appctl.functions') is not null")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(ctx.err(FUNCTIONS))?;
     let mut functions = BTreeMap::new();
-    if !exists {
+    let Some(rows) = Bookkeeping::on(conn)
+        .function_records(schema)
+        .await
+        .map_err(ctx.err(FUNCTIONS))?
+    else {
         return Ok(functions);
-    }
-    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(
-        "select f.name, to_jsonb(f) from appctl.functions f where f.schema_name = $1 order by f.name",
-    )
-    .bind(schema)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(ctx.err(FUNCTIONS))?;
+    };
     for (name, row) in rows {
         let text = |key: &str| row.get(key).and_then(|v| v.as_str()).map(str::to_string);
         let number = |key: &str| row.get(key).and_then(|v| v.as_u64());

@@ -4,7 +4,10 @@
 //! is read through [`bookkeeping`].
 
 pub mod bookkeeping;
+pub mod connect;
 pub mod deploy;
 pub mod inspect;
+pub mod live_plan;
+pub mod lock;
 pub mod normalize;
 pub mod tls;

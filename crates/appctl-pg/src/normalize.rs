@@ -15,6 +15,8 @@ use appctl_schema::diff::{Change, diff};
 use appctl_schema::model::Database;
 use appctl_schema::{plan, render};
 
+use crate::bookkeeping::Bookkeeping;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NormalizeError {
     #[error("{object}: {message}\n  in: {sql}")]
@@ -157,24 +159,10 @@ impl Cache {
 
     /// The cache of `schema`, empty when there is none (or it cannot be read: it is only a cache).
     pub async fn load(conn: &mut PgConnection, schema: &str) -> Cache {
-        let exists: Result<bool, sqlx::Error> =
-            sqlx::query_scalar("SELECT to_regclass('appctl.normalized') IS NOT NULL")
-                .fetch_one(&mut *conn)
-                .await;
-        if !exists.unwrap_or(false) {
-            return Cache::default();
-        }
-        // As text, parsed straight into tables (not through serde_json::Value).
-        let rows: Result<Vec<(String, String, String)>, sqlx::Error> = sqlx::query_as(
-            "SELECT table_name, key, state::text FROM appctl.normalized WHERE schema_name = $1",
-        )
-        .bind(schema)
-        .fetch_all(&mut *conn)
-        .await;
         let mut cache = Cache::default();
-        for (name, key, state) in rows.unwrap_or_default() {
-            if let Ok(table) = serde_json::from_str(&state) {
-                cache.entries.insert(name, (key, table));
+        for row in Bookkeeping::on(conn).normalized(schema).await {
+            if let Ok(table) = serde_json::from_str(&row.state) {
+                cache.entries.insert(row.table, (row.key, table));
             }
         }
         cache
@@ -230,20 +218,9 @@ pub async fn store_cache(
         keys.push(table_key(&context, table));
         states.push(serde_json::to_value(&done).expect("a table serializes"));
     }
-    sqlx::query("DELETE FROM appctl.normalized WHERE schema_name = $1")
-        .bind(&desired.schema)
-        .execute(&mut *conn)
+    Bookkeeping::on(conn)
+        .store_normalized(&desired.schema, names, keys, states)
         .await?;
-    sqlx::query(
-        "INSERT INTO appctl.normalized (schema_name, table_name, key, state)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[])",
-    )
-    .bind(&desired.schema)
-    .bind(names)
-    .bind(keys)
-    .bind(states)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
 

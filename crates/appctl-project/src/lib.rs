@@ -198,3 +198,53 @@ pub fn check_source(
     report.sort();
     (Some(file), source_map, report)
 }
+
+/// The schema a project file most likely declares: the value of a top-level `schema:` line, else
+/// `public`. Only a guess, for reading the database before the file is loaded
+/// ([`plan_while_loading`]); a wrong guess costs one more inspection, never a wrong plan.
+pub fn guess_schema(path: Option<&std::path::Path>) -> String {
+    let declared = path
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|source| {
+            source.lines().find_map(|line| {
+                let value = line.strip_prefix("schema:")?;
+                let value = value.split(" #").next().unwrap_or(value).trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    .unwrap_or(value);
+                (!value.is_empty()).then(|| value.to_string())
+            })
+        });
+    declared.unwrap_or_else(|| "public".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_the_schema_from_a_top_level_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let guess = |text: &str| {
+            let path = dir.path().join("appctl.yaml");
+            std::fs::write(&path, text).unwrap();
+            guess_schema(Some(&path))
+        };
+        assert_eq!(guess("version: 1\nproject: p\n"), "public");
+        assert_eq!(guess("version: 1\nschema: app # ours\n"), "app");
+        assert_eq!(guess("schema: \"my app\"\n"), "my app");
+        assert_eq!(guess("schema: 'x'\n"), "x");
+        // Not top level: a column called schema.
+        assert_eq!(
+            guess("tables:\n  t:\n    columns:\n      schema: { type: text }\n"),
+            "public"
+        );
+        assert_eq!(guess_schema(None), "public");
+        assert_eq!(
+            guess_schema(Some(&dir.path().join("missing.yaml"))),
+            "public"
+        );
+    }
+}
