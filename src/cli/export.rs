@@ -1,6 +1,5 @@
 //! `appctl export`: write every row, user and function source of an instance to one archive.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -93,7 +92,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         project: name,
         functions,
         workers: args.jobs.max(1),
-        progress: !output.quiet && !output.json && std::io::stderr().is_terminal(),
+        reporter: super::progress::archive_reporter(&output),
         storage,
     };
     let started = Instant::now();

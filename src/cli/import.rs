@@ -1,6 +1,5 @@
 //! `appctl import`: verify an archive, then load it into an instance (or only verify it).
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -118,7 +117,7 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         checksum: args.checksum,
         storage,
         no_files: args.storage.no_files,
-        progress: !output.quiet && !output.json && std::io::stderr().is_terminal(),
+        reporter: super::progress::archive_reporter(&output),
     };
     let started = Instant::now();
     let report = match database::runtime()?.block_on(archive::import(&args.archive, &options)) {

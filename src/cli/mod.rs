@@ -14,6 +14,7 @@ mod import;
 mod init;
 mod logs;
 mod plan;
+mod progress;
 mod pull;
 mod render;
 mod schema;

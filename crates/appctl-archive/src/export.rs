@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, bail};
 use futures_util::StreamExt as _;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sqlx::{Connection as _, PgConnection};
 use tokio::sync::mpsc;
 
@@ -21,6 +20,7 @@ use super::catalog::{self, FoundTable, Selection};
 use super::encode;
 use super::layout::path_segment;
 use super::manifest::{self, ExportedWith, Manifest, Source, TableEntry};
+use super::progress::{ArchiveReporter, Counter, RowTotal};
 use super::session::SESSION_SQL;
 use super::tarball::Writer;
 use super::writer::{Item, WriterStopped, send, write_items};
@@ -43,8 +43,8 @@ pub struct ExportOptions {
     pub functions: Vec<(String, PathBuf)>,
     /// Connections reading tables at once.
     pub workers: usize,
-    /// Progress bars on stderr (only on a terminal).
-    pub progress: bool,
+    /// Where progress goes.
+    pub reporter: Arc<dyn ArchiveReporter>,
     /// The S3 storage holding the bucket files (needed when `selection.files` and buckets exist).
     pub storage: Option<crate::s3::S3Config>,
 }
@@ -154,12 +154,8 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         let tables = read_tables(options, &snapshot, found, &sender).await?;
         let files = match (&storage_files, &options.storage) {
             (Some(files), Some(storage)) => {
-                let bar = if options.progress {
-                    super::files::bytes_bar(None)
-                } else {
-                    ProgressBar::hidden()
-                };
-                super::files::send_files(storage, files, &sender, &bar).await?
+                let bar = options.reporter.file_bytes(None);
+                super::files::send_files(storage, files, &sender, bar.as_ref()).await?
             }
             _ => Vec::new(),
         };
@@ -255,11 +251,6 @@ async fn read_tables(
     found: Vec<FoundTable>,
     sender: &mpsc::Sender<Item>,
 ) -> anyhow::Result<Vec<TableEntry>> {
-    let bars = if options.progress {
-        MultiProgress::new()
-    } else {
-        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
-    };
     let count = found.len();
     let queue: Arc<Mutex<VecDeque<(usize, FoundTable)>>> =
         Arc::new(Mutex::new(found.into_iter().enumerate().collect()));
@@ -267,9 +258,9 @@ async fn read_tables(
     let workers = (0..options.workers.clamp(1, count.max(1))).map(|_| {
         let queue = Arc::clone(&queue);
         let sender = sender.clone();
-        let bars = bars.clone();
+        let reporter = options.reporter.as_ref();
         async move {
-            let result = worker(&options.database_url, snapshot, &queue, sender, bars).await;
+            let result = worker(&options.database_url, snapshot, &queue, sender, reporter).await;
             if result.is_err() {
                 // Stop the others: they finish their current table and find the queue empty.
                 if let Ok(mut queue) = queue.lock() {
@@ -301,7 +292,7 @@ async fn worker(
     snapshot: &str,
     queue: &Mutex<VecDeque<(usize, FoundTable)>>,
     sender: mpsc::Sender<Item>,
-    bars: MultiProgress,
+    reporter: &dyn ArchiveReporter,
 ) -> anyhow::Result<Vec<(usize, TableEntry)>> {
     let mut conn = deploy::connect(url, "appctl export").await?;
     sqlx::raw_sql(SESSION_SQL).execute(&mut conn).await?;
@@ -320,8 +311,11 @@ async fn worker(
     loop {
         let next = queue.lock().ok().and_then(|mut q| q.pop_front());
         let Some((index, table)) = next else { break };
-        let bar = bars.add(progress_bar(&table));
-        let entry = read_table(&mut tx, table, &sender, &bar)
+        let estimate = u64::try_from(table.estimated_rows)
+            .ok()
+            .filter(|&rows| rows > 0);
+        let bar = reporter.table_rows(&table.entry.label(), RowTotal::Estimated(estimate));
+        let entry = read_table(&mut tx, table, &sender, bar.as_ref())
             .await
             .map_err(|e| e.context("export stopped"))?;
         bar.finish();
@@ -331,25 +325,11 @@ async fn worker(
     Ok(done)
 }
 
-fn progress_bar(table: &FoundTable) -> ProgressBar {
-    let bar = if table.estimated_rows > 0 {
-        ProgressBar::new(table.estimated_rows as u64)
-    } else {
-        ProgressBar::no_length()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>24} {wide_bar} {human_pos} rows {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_prefix(table.entry.label());
-    bar
-}
-
 async fn read_table(
     conn: &mut PgConnection,
     table: FoundTable,
     sender: &mpsc::Sender<Item>,
-    bar: &ProgressBar,
+    bar: &dyn Counter,
 ) -> anyhow::Result<TableEntry> {
     let mut entry = table.entry;
     let label = entry.label();
@@ -394,7 +374,7 @@ async fn read_table(
         let rest = data[start..].to_vec();
         pending = rest;
         part_rows += rows;
-        bar.inc(rows);
+        bar.add(rows);
         if part.len() >= PART_BYTES {
             entry.rows += part_rows;
             flush_part(&mut entry, &directory, &mut part, part_rows, sender).await?;

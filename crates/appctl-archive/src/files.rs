@@ -30,7 +30,6 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use bytes::{Buf as _, Bytes};
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
-use indicatif::ProgressBar;
 use object_store::aws::AmazonS3;
 use object_store::{ObjectStore as _, ObjectStoreExt as _, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
@@ -41,6 +40,7 @@ use tokio::task::JoinSet;
 use super::conflict::OnConflict;
 use super::layout::archive_path;
 use super::manifest::{FileEntry, Manifest, TableRole};
+use super::progress::Counter;
 use super::tarball;
 use super::writer::{Item, send};
 use crate::s3::{self, S3Config};
@@ -79,20 +79,6 @@ fn listed(names: &[(String, String)]) -> String {
         text.push(format!("and {} more", names.len() - SHOWN));
     }
     text.join(", ")
-}
-
-/// A progress bar counting file bytes (drawn only where the caller's bars are).
-pub fn bytes_bar(total: Option<u64>) -> ProgressBar {
-    let bar = match total {
-        Some(total) => ProgressBar::new(total),
-        None => ProgressBar::no_length(),
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{prefix:>24} {wide_bar} {bytes} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_prefix("files");
-    bar
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +321,7 @@ pub(super) async fn send_files(
     storage: &S3Config,
     files: &ExportFiles,
     sender: &mpsc::Sender<Item>,
-    bar: &ProgressBar,
+    bar: &dyn Counter,
 ) -> anyhow::Result<Vec<FileEntry>> {
     let mut stores: BTreeMap<&str, AmazonS3> = BTreeMap::new();
     for (bucket, _, _) in &files.objects {
@@ -402,7 +388,7 @@ pub(super) async fn send_files(
         let size = match downloaded {
             Download::Whole { bytes, held } => {
                 let size = bytes.len() as u64;
-                bar.inc(size);
+                bar.add(size);
                 let reader = ChunkReader {
                     receiver: None,
                     current: bytes.into(),
@@ -439,7 +425,7 @@ async fn stream_object(
     label: &str,
     path: &str,
     sender: &mpsc::Sender<Item>,
-    bar: &ProgressBar,
+    bar: &dyn Counter,
 ) -> anyhow::Result<u64> {
     let size = got.meta.size;
     let (chunks, receiver) = mpsc::channel(CHUNKS);
@@ -470,7 +456,7 @@ async fn stream_object(
             }
         };
         sent += chunk.len() as u64;
-        bar.inc(chunk.len() as u64);
+        bar.add(chunk.len() as u64);
         if sent > size {
             bail!("{label} changed while it was exported (more than {size} bytes)");
         }
@@ -760,7 +746,7 @@ pub async fn apply(
     path: &Path,
     storage: &S3Config,
     plan: &ImportPlan,
-    bar: &ProgressBar,
+    bar: &dyn Counter,
 ) -> anyhow::Result<FilesReport> {
     let mut report = FilesReport {
         skipped: plan.count(Action::Skip),
@@ -893,7 +879,7 @@ pub async fn apply(
                     };
                     hasher.update(&chunk);
                     *size += chunk.len() as u64;
-                    bar.inc(chunk.len() as u64);
+                    bar.add(chunk.len() as u64);
                     match upload {
                         Upload::Small(buffer) => {
                             // The buffer must stay within what was reserved for it.

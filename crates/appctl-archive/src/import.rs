@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest as _, Sha256};
 use sqlx::{Connection as _, PgConnection};
 
@@ -20,6 +20,7 @@ use super::binary::{self, BinaryType};
 pub use super::conflict::OnConflict;
 use super::encode::{self, Encoding};
 use super::manifest::{TableEntry, TableRole};
+use super::progress::{ArchiveReporter, Counter, RowTotal};
 use super::session::SESSION_SQL;
 use super::tarball;
 use super::verify::{self, Verified};
@@ -37,7 +38,8 @@ pub struct ImportOptions {
     pub database_url: String,
     pub on_conflict: OnConflict,
     pub dry_run: bool,
-    pub progress: bool,
+    /// Where progress goes.
+    pub reporter: Arc<dyn ArchiveReporter>,
     /// After loading, read every table back and compare its rows' digest with the archive's.
     pub checksum: bool,
     /// The target's S3 storage, for the archive's files.
@@ -112,7 +114,7 @@ struct Target {
     before: i64,
     written: u64,
     rows_binary: u64,
-    bar: ProgressBar,
+    bar: Box<dyn Counter>,
 }
 
 /// Imports the archive at `path`.
@@ -168,11 +170,6 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
         .context("cannot create the archive's schema in the target")?;
     lap("schema", &mut timings);
 
-    let bars = if options.progress {
-        MultiProgress::new()
-    } else {
-        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
-    };
     let mut tx = conn.begin().await?;
     sqlx::raw_sql("SET LOCAL statement_timeout = 0")
         .execute(&mut *tx)
@@ -192,12 +189,9 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             .execute(&mut *tx)
             .await?;
         }
-        let bar = bars.add(ProgressBar::new(entry.rows));
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>24} {wide_bar} {human_pos}/{human_len} rows")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_prefix(entry.label());
+        let bar = options
+            .reporter
+            .table_rows(&entry.label(), RowTotal::Exact(entry.rows));
         targets.push(Target {
             entry: entry.clone(),
             load,
@@ -310,8 +304,8 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
     // Files go in while the rows' transaction is open: if they fail, no row is committed.
     let files = match (&files_plan, &options.storage) {
         (Some(plan), Some(storage)) => {
-            let bar = bars.add(super::files::bytes_bar(Some(plan.upload_bytes())));
-            let report = super::files::apply(path, storage, plan, &bar).await?;
+            let bar = options.reporter.file_bytes(Some(plan.upload_bytes()));
+            let report = super::files::apply(path, storage, plan, bar.as_ref()).await?;
             bar.finish();
             lap("files", &mut timings);
             Some(report)
@@ -909,7 +903,7 @@ async fn load_part(
     if converted.binary {
         target.rows_binary += converted.rows;
     }
-    target.bar.inc(converted.rows);
+    target.bar.add(converted.rows);
     Ok(converted.copy)
 }
 

@@ -25,6 +25,7 @@ pub mod files;
 pub mod import;
 pub mod layout;
 pub mod manifest;
+pub mod progress;
 pub mod s3;
 pub mod session;
 pub mod tarball;
