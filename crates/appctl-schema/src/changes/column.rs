@@ -1,7 +1,7 @@
 //! Columns of an existing table: added, renamed, dropped, retyped, their null, default and identity.
 
 use crate::diff::Change;
-use crate::model::{Database, Identity};
+use crate::model::{Column, Database, Identity};
 use crate::plan::{Action, Hazard};
 use crate::quote::{ident, literal, qualified};
 use crate::render::{column_definition, identity_clause};
@@ -10,24 +10,15 @@ use super::{Described, column_subject};
 
 /// Phase, action, object, detail and hazards of a column change.
 pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
-    use Action::{Create, Drop, Rename};
+    use Action::{Create, Rename};
     match change {
-        Change::AddColumn { table, column: c } => {
-            let mut hazards = vec![];
-            if !c.nullable && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
-                hazards.push(Hazard::ValidatesRows);
-            }
-            if c.generated.is_some() || c.identity.is_some() {
-                hazards.push(Hazard::Rewrite);
-            }
-            (
-                8,
-                Create,
-                column_subject(table, &c.name),
-                c.data_type.clone(),
-                hazards,
-            )
-        }
+        Change::AddColumn { table, column: c } => (
+            8,
+            Create,
+            column_subject(table, &c.name),
+            c.data_type.clone(),
+            add_hazards(c),
+        ),
         Change::RenameColumn { table, from, to } => (
             3,
             Rename,
@@ -38,55 +29,20 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
         Change::DropColumn {
             table,
             column: name,
-        } => {
-            let generated = actual
-                .tables
-                .get(table)
-                .and_then(|t| t.column(name))
-                .is_some_and(|c| c.generated.is_some());
-            if generated {
-                // Its values are computed from other columns: nothing is lost.
-                (
-                    5,
-                    Drop,
-                    column_subject(table, name),
-                    "generated column".into(),
-                    vec![],
-                )
-            } else {
-                (
-                    5,
-                    Drop,
-                    column_subject(table, name),
-                    String::new(),
-                    vec![Hazard::Destructive("the column's data is deleted".into())],
-                )
-            }
-        }
+        } => describe_drop(actual, table, name),
         Change::AlterColumnType {
             table,
             column: name,
             from,
             to,
             ..
-        } => {
-            let mut hazards = Vec::new();
-            if !is_lossless_cast(from, to) {
-                hazards.push(Hazard::Destructive(format!(
-                    "values that do not fit {to} fail the change or lose precision"
-                )));
-            }
-            if !is_binary_compatible(from, to) {
-                hazards.push(Hazard::Rewrite);
-            }
-            (
-                8,
-                Action::Change,
-                column_subject(table, name),
-                format!("type {from} → {to}"),
-                hazards,
-            )
-        }
+        } => (
+            8,
+            Action::Change,
+            column_subject(table, name),
+            format!("type {from} → {to}"),
+            type_change_hazards(from, to),
+        ),
         Change::SetNotNull {
             table,
             column: name,
@@ -150,8 +106,8 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             format!(
                 "identity {}",
                 match identity {
-                    crate::model::Identity::Always => "always",
-                    crate::model::Identity::ByDefault => "by default",
+                    Identity::Always => "always",
+                    Identity::ByDefault => "by default",
                 }
             ),
             vec![],
@@ -168,6 +124,56 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
         ),
         other => unreachable!("{other:?} is not a column change"),
     }
+}
+
+fn add_hazards(c: &Column) -> Vec<Hazard> {
+    let mut hazards = vec![];
+    if !c.nullable && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
+        hazards.push(Hazard::ValidatesRows);
+    }
+    if c.generated.is_some() || c.identity.is_some() {
+        hazards.push(Hazard::Rewrite);
+    }
+    hazards
+}
+
+fn describe_drop(actual: &Database, table: &str, name: &str) -> Described {
+    let generated = actual
+        .tables
+        .get(table)
+        .and_then(|t| t.column(name))
+        .is_some_and(|c| c.generated.is_some());
+    if generated {
+        // Its values are computed from other columns: nothing is lost.
+        (
+            5,
+            Action::Drop,
+            column_subject(table, name),
+            "generated column".into(),
+            vec![],
+        )
+    } else {
+        (
+            5,
+            Action::Drop,
+            column_subject(table, name),
+            String::new(),
+            vec![Hazard::Destructive("the column's data is deleted".into())],
+        )
+    }
+}
+
+fn type_change_hazards(from: &str, to: &str) -> Vec<Hazard> {
+    let mut hazards = Vec::new();
+    if !is_lossless_cast(from, to) {
+        hazards.push(Hazard::Destructive(format!(
+            "values that do not fit {to} fail the change or lose precision"
+        )));
+    }
+    if !is_binary_compatible(from, to) {
+        hazards.push(Hazard::Rewrite);
+    }
+    hazards
 }
 
 /// The statements of a column change, in order.
