@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod bootstrap;
+pub mod changes;
 pub mod diff;
 pub mod functions;
 pub mod lower;
