@@ -953,34 +953,8 @@ async fn read_indexes(
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        let key_columns = columns
-            .into_iter()
-            .enumerate()
-            .map(|(i, column)| {
-                let option = options.get(i).copied().unwrap_or(0);
-                // INDOPTION_DESC = 0x01, INDOPTION_NULLS_FIRST = 0x02; NULLS FIRST is the default
-                // of DESC, NULLS LAST that of ASC.
-                let descending = option & 1 != 0;
-                let nulls_first = option & 2 != 0;
-                IndexColumn {
-                    column: column.unwrap_or_default(),
-                    opclass: opclass_oids
-                        .get(i)
-                        .and_then(|opclass| opclasses.non_default.get(opclass))
-                        .cloned(),
-                    descending,
-                    nulls_first: (nulls_first != descending).then_some(nulls_first),
-                }
-            })
-            .collect();
-        let with = reloptions
-            .unwrap_or_default()
-            .into_iter()
-            .map(|option| match option.split_once('=') {
-                Some((key, value)) => (key.to_string(), value.to_string()),
-                None => (option, String::new()),
-            })
-            .collect();
+        let key_columns = key_columns(columns, &options, &opclass_oids, opclasses);
+        let with = storage_parameters(reloptions);
         table.indexes.push(Index {
             name: get(&row, "name", ctx, Q)?,
             unique,
@@ -995,6 +969,17 @@ async fn read_indexes(
             renamed_from: None,
         });
     }
+    spell_definitions(conn, ctx, unspelled, tables).await
+}
+
+/// The definitions of indexes whose plain form could not be written from the catalog, as
+/// `pg_get_indexdef()` gives them (in one query), into each index's place.
+async fn spell_definitions(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    unspelled: Vec<(Oid, Oid, usize, String)>,
+    tables: &mut HashMap<Oid, Table>,
+) -> Result<(), InspectError> {
     if unspelled.is_empty() {
         return Ok(());
     }
@@ -1029,6 +1014,47 @@ async fn read_indexes(
         }
     }
     Ok(())
+}
+
+/// An index's key columns with their operator classes (unless the default) and orders.
+fn key_columns(
+    columns: Vec<Option<String>>,
+    options: &[i16],
+    opclass_oids: &[Oid],
+    opclasses: &Opclasses,
+) -> Vec<IndexColumn> {
+    columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let option = options.get(i).copied().unwrap_or(0);
+            // INDOPTION_DESC = 0x01, INDOPTION_NULLS_FIRST = 0x02; NULLS FIRST is the default
+            // of DESC, NULLS LAST that of ASC.
+            let descending = option & 1 != 0;
+            let nulls_first = option & 2 != 0;
+            IndexColumn {
+                column: column.unwrap_or_default(),
+                opclass: opclass_oids
+                    .get(i)
+                    .and_then(|opclass| opclasses.non_default.get(opclass))
+                    .cloned(),
+                descending,
+                nulls_first: (nulls_first != descending).then_some(nulls_first),
+            }
+        })
+        .collect()
+}
+
+/// `pg_class.reloptions` (`fillfactor=70`) as (key, value) pairs.
+fn storage_parameters(reloptions: Option<Vec<String>>) -> BTreeMap<String, String> {
+    reloptions
+        .unwrap_or_default()
+        .into_iter()
+        .map(|option| match option.split_once('=') {
+            Some((key, value)) => (key.to_string(), value.to_string()),
+            None => (option, String::new()),
+        })
+        .collect()
 }
 
 /// `pg_policy.polcmd` → the command as CREATE POLICY spells it.

@@ -278,7 +278,7 @@ async fn run_batched(conn: &mut PgConnection, steps: &[plan::Step]) -> Result<()
         for sql in &step.sql {
             if let Err(error) = sqlx::raw_sql(sql).execute(&mut *conn).await {
                 return Err(NormalizeError::Statement {
-                    object: describe(&step.change),
+                    object: appctl_schema::changes::subject(&step.change),
                     sql: sql.clone(),
                     message: with_platform_hint(database_message(&error)),
                 });
@@ -367,28 +367,6 @@ fn carry_over(desired: &Database, normalized: &mut Database) {
                 i.online = index.online;
             }
         }
-    }
-}
-
-/// What a creation change is about, in the words of the project file.
-fn describe(change: &Change) -> String {
-    match change {
-        Change::CreateExtension { name } => format!("extension `{name}`"),
-        Change::CreateEnum { r#enum } => format!("enum `{}`", r#enum.name),
-        Change::CreateTable { table, .. } => format!("table `{}`", table.name),
-        Change::AddForeignKey { table, foreign_key } => {
-            format!("table `{table}`: foreign key `{}`", foreign_key.name)
-        }
-        Change::CreateIndex { table, index } => format!("table `{table}`: index `{}`", index.name),
-        Change::CreatePolicy { table, policy } => {
-            format!("table `{table}`: policy `{}`", policy.name)
-        }
-        Change::SetTableComment { table, .. } => format!("table `{table}`: comment"),
-        Change::SetColumnComment { table, column, .. } => {
-            format!("table `{table}`: comment of column `{column}`")
-        }
-        Change::Grant { table, role, .. } => format!("table `{table}`: grant to `{role}`"),
-        other => format!("{other:?}"),
     }
 }
 

@@ -15,6 +15,39 @@ use crate::diff::{Change, Diff};
 use crate::model::{Database, ObjectRef};
 use crate::render;
 
+/// When a change runs: a phase only depends on earlier ones. Within a phase the diff's order is
+/// kept. Not saved in plan files (steps are saved in order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    CreateExtensions,
+    /// Enums and their new values.
+    CreateTypes,
+    /// Tables, columns, constraints and indexes renamed, before anything refers to the new names.
+    Renames,
+    /// Policies, privileges and foreign keys dropped, before the columns and keys they depend on
+    /// change or go.
+    DropDependents,
+    /// Columns, constraints and indexes dropped.
+    DropParts,
+    /// Enums replaced (values removed or reordered) and their columns cast.
+    ReplaceTypes,
+    CreateTables,
+    /// Columns added and altered: types, defaults, nullability, identity.
+    AlterColumns,
+    /// Primary keys, unique and check constraints.
+    AddConstraints,
+    /// After every table and key exists, so tables may reference each other in any order.
+    AddForeignKeys,
+    CreateIndexes,
+    /// Comments, row-level security, policies, grants, buckets and functions.
+    Configure,
+    /// Whole tables, buckets and functions dropped.
+    DropObjects,
+    /// Enums dropped, once no column uses them.
+    DropTypes,
+    DropExtensions,
+}
+
 /// The format version of a saved plan file.
 pub const PLAN_FORMAT: u32 = 1;
 
@@ -173,7 +206,7 @@ pub fn fingerprint(database: &Database) -> String {
 /// Orders the diff's changes and renders each.
 pub fn plan(diff: Diff, desired: &Database, actual: &Database, online: bool) -> Plan {
     let schema = desired.schema.as_str();
-    let mut steps: Vec<(u8, Step)> = diff
+    let mut steps: Vec<(Phase, Step)> = diff
         .changes
         .into_iter()
         .map(|change| {
@@ -239,7 +272,7 @@ fn mark_enum_values_used_later(steps: &mut [Step]) {
 }
 
 /// Phase, action, object, detail and hazards of a change.
-fn describe(change: &Change, actual: &Database) -> (u8, Action, String, String, Vec<Hazard>) {
+fn describe(change: &Change, actual: &Database) -> changes::Described {
     match changes::kind(change) {
         ChangeKind::Extension => changes::extension::describe(change, actual),
         ChangeKind::EnumType => changes::enum_type::describe(change, actual),

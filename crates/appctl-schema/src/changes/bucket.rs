@@ -2,7 +2,7 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::literal;
 
 use super::Described;
@@ -12,21 +12,21 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop};
     match change {
         Change::CreateBucket { bucket } => (
-            12,
+            Phase::Configure,
             Create,
             format!("bucket {}", bucket.id),
             bucket_detail(bucket),
             vec![],
         ),
         Change::UpdateBucket { to, .. } => (
-            12,
+            Phase::Configure,
             Action::Change,
             format!("bucket {}", to.id),
             bucket_detail(to),
             vec![],
         ),
         Change::DeleteBucket { id } => (
-            13,
+            Phase::DropObjects,
             Drop,
             format!("bucket {id}"),
             String::new(),

@@ -2,7 +2,7 @@
 
 use crate::diff::Change;
 use crate::model::{Column, Database, Identity};
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, literal, qualified};
 use crate::render::{column_definition, identity_clause};
 
@@ -13,14 +13,14 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
     use Action::{Create, Rename};
     match change {
         Change::AddColumn { table, column: c } => (
-            8,
+            Phase::AlterColumns,
             Create,
             column_subject(table, &c.name),
             c.data_type.clone(),
             add_hazards(c),
         ),
         Change::RenameColumn { table, from, to } => (
-            3,
+            Phase::Renames,
             Rename,
             column_subject(table, from),
             format!("rename to {to}"),
@@ -37,7 +37,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             to,
             ..
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             format!("type {from} → {to}"),
@@ -47,7 +47,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             table,
             column: name,
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             "not null".into(),
@@ -57,7 +57,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             table,
             column: name,
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             "nullable".into(),
@@ -68,7 +68,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             column: name,
             default,
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             format!("default {default}"),
@@ -78,7 +78,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             table,
             column: name,
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             "drop default".into(),
@@ -89,7 +89,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             column: name,
             ..
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             "add identity".into(),
@@ -100,7 +100,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             column: name,
             identity,
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             format!(
@@ -116,7 +116,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             table,
             column: name,
         } => (
-            8,
+            Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
             "drop identity".into(),
@@ -146,7 +146,7 @@ fn describe_drop(actual: &Database, table: &str, name: &str) -> Described {
     if generated {
         // Its values are computed from other columns: nothing is lost.
         (
-            5,
+            Phase::DropParts,
             Action::Drop,
             column_subject(table, name),
             "generated column".into(),
@@ -154,7 +154,7 @@ fn describe_drop(actual: &Database, table: &str, name: &str) -> Described {
         )
     } else {
         (
-            5,
+            Phase::DropParts,
             Action::Drop,
             column_subject(table, name),
             String::new(),

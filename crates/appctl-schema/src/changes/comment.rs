@@ -2,16 +2,28 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::Action;
+use crate::plan::{Action, Phase};
 use crate::quote::{ident, literal, qualified};
 
 use super::{Described, column_subject};
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::SetTableComment { table, .. } => format!("table `{table}`: comment"),
+        Change::SetColumnComment { table, column, .. } => {
+            format!("table `{table}`: comment of column `{column}`")
+        }
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a comment change.
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     match change {
         Change::SetTableComment { table, comment } => (
-            12,
+            Phase::Configure,
             Action::Change,
             format!("table {table}"),
             comment_detail(comment),
@@ -22,7 +34,7 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
             column: name,
             comment,
         } => (
-            12,
+            Phase::Configure,
             Action::Change,
             column_subject(table, name),
             comment_detail(comment),

@@ -2,39 +2,50 @@
 
 use crate::diff::Change;
 use crate::model::{Database, ForeignKey};
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, qualified};
 use crate::render::{ident_list, key_clause};
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::AddForeignKey { table, foreign_key } => {
+            format!("table `{table}`: foreign key `{}`", foreign_key.name)
+        }
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a constraint change.
 pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
     use Action::{Create, Drop, Rename};
     match change {
         Change::AddPrimaryKey { table, key } => (
-            9,
+            Phase::AddConstraints,
             Create,
             format!("primary key {} on {table}", key.name),
             format!("({})", key.columns.join(", ")),
             [rows(actual, table), vec![Hazard::BlocksWrites]].concat(),
         ),
         Change::AddUnique { table, key } => (
-            9,
+            Phase::AddConstraints,
             Create,
             format!("unique constraint {} on {table}", key.name),
             format!("({})", key.columns.join(", ")),
             [rows(actual, table), vec![Hazard::BlocksWrites]].concat(),
         ),
         Change::AddCheck { table, check } => (
-            9,
+            Phase::AddConstraints,
             Create,
             format!("check constraint {} on {table}", check.name),
             check.definition.clone(),
             rows(actual, table),
         ),
         Change::AddForeignKey { table, foreign_key } => (
-            10,
+            Phase::AddForeignKeys,
             Create,
             format!("foreign key {} on {table}", foreign_key.name),
             format!(
@@ -47,14 +58,18 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             rows(actual, table),
         ),
         Change::DropConstraint { table, name, what } => (
-            if what == "foreign key" { 4 } else { 5 },
+            if what == "foreign key" {
+                Phase::DropDependents
+            } else {
+                Phase::DropParts
+            },
             Drop,
             format!("{what} {name} on {table}"),
             String::new(),
             vec![],
         ),
         Change::RenameConstraint { table, from, to } => (
-            3,
+            Phase::Renames,
             Rename,
             format!("constraint {from} on {table}"),
             format!("rename to {to}"),

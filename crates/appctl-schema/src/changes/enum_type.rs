@@ -2,17 +2,26 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, literal, qualified};
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::CreateEnum { r#enum } => format!("enum `{}`", r#enum.name),
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a enum change.
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop};
     match change {
         Change::CreateEnum { r#enum } => (
-            2,
+            Phase::CreateTypes,
             Create,
             format!("enum {}", r#enum.name),
             r#enum.values.join(", "),
@@ -23,7 +32,7 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
             value,
             before,
         } => (
-            2,
+            Phase::CreateTypes,
             Action::Change,
             format!("enum {enum}", enum = r#enum),
             match before {
@@ -53,7 +62,7 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
                 hazards.push(Hazard::Rewrite);
             }
             (
-                6,
+                Phase::ReplaceTypes,
                 Action::Change,
                 format!("enum {}", from.name),
                 format!(
@@ -65,7 +74,7 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
             )
         }
         Change::DropEnum { name } => (
-            14,
+            Phase::DropTypes,
             Drop,
             format!("enum {name}"),
             String::new(),

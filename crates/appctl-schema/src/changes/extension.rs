@@ -2,24 +2,33 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::ident;
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::CreateExtension { name } => format!("extension `{name}`"),
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a extension change.
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop};
     match change {
         Change::CreateExtension { name } => (
-            1,
+            Phase::CreateExtensions,
             Create,
             format!("extension {name}"),
             String::new(),
             vec![],
         ),
         Change::DropExtension { name } => (
-            15,
+            Phase::DropExtensions,
             Drop,
             format!("extension {name}"),
             String::new(),

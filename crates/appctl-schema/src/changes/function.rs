@@ -2,7 +2,7 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::Action;
+use crate::plan::{Action, Phase};
 use crate::quote::literal;
 
 use super::Described;
@@ -12,21 +12,21 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop};
     match change {
         Change::CreateFunction { name, function } => (
-            12,
+            Phase::Configure,
             Create,
             format!("function {name}"),
             crate::functions::summary(function),
             vec![],
         ),
         Change::ChangeFunction { name, from, to } => (
-            12,
+            Phase::Configure,
             Action::Change,
             format!("function {name}"),
             crate::functions::differences(from, to).join(", "),
             vec![],
         ),
         Change::RemoveFunction { name } => (
-            13,
+            Phase::DropObjects,
             Drop,
             format!("function {name}"),
             "no longer declared".into(),

@@ -2,11 +2,20 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, qualified};
 use crate::render::create_index;
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::CreateIndex { table, index } => format!("table `{table}`: index `{}`", index.name),
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a index change.
 pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
@@ -19,7 +28,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
                 vec![]
             };
             (
-                11,
+                Phase::CreateIndexes,
                 Create,
                 format!("index {} on {table}", index.name),
                 index_summary(index),
@@ -27,14 +36,14 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             )
         }
         Change::RenameIndex { from, to, .. } => (
-            3,
+            Phase::Renames,
             Rename,
             format!("index {from}"),
             format!("rename to {to}"),
             vec![],
         ),
         Change::DropIndex { table, name } => (
-            5,
+            Phase::DropParts,
             Drop,
             format!("index {name} on {table}"),
             String::new(),

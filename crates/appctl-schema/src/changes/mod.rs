@@ -1,9 +1,10 @@
-//! Every kind of [`Change`], each described (for the plan) and rendered (to SQL) in its own module.
+//! Every kind of [`Change`], each described (for the plan), rendered (to SQL) and named for
+//! normalisation errors ([`subject`]) in its own module.
 //!
 //! [`kind`] is one exhaustive match: a new `Change` variant does not compile until it has a kind.
 
 use crate::diff::Change;
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 
 pub(crate) mod bucket;
 pub(crate) mod column;
@@ -19,7 +20,7 @@ pub(crate) mod rls;
 pub(crate) mod table;
 
 /// Phase, action, object, detail and hazards of a change, as [`crate::plan`] orders and shows it.
-pub(crate) type Described = (u8, Action, String, String, Vec<Hazard>);
+pub(crate) type Described = (Phase, Action, String, String, Vec<Hazard>);
 
 /// The object a change is about; each has a module here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,4 +89,22 @@ pub fn kind(change: &Change) -> ChangeKind {
 /// `column table.name`, how a step names a column.
 pub(crate) fn column_subject(table: &str, column: &str) -> String {
     format!("column {table}.{column}")
+}
+
+/// What a creation change is about, in the words of the project file: `table `t`: index `i``.
+/// Kinds whose creations cannot fail on their own show the change as it is.
+pub fn subject(change: &Change) -> String {
+    match kind(change) {
+        ChangeKind::Extension => extension::subject(change),
+        ChangeKind::EnumType => enum_type::subject(change),
+        ChangeKind::Table => table::subject(change),
+        ChangeKind::Constraint => constraint::subject(change),
+        ChangeKind::Index => index::subject(change),
+        ChangeKind::Policy => policy::subject(change),
+        ChangeKind::Comment => comment::subject(change),
+        ChangeKind::Privilege => privilege::subject(change),
+        ChangeKind::Column | ChangeKind::Rls | ChangeKind::Bucket | ChangeKind::Function => {
+            format!("{change:?}")
+        }
+    }
 }

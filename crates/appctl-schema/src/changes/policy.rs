@@ -2,38 +2,49 @@
 
 use crate::diff::Change;
 use crate::model::{Database, Policy};
-use crate::plan::Action;
+use crate::plan::{Action, Phase};
 use crate::quote::{ident, qualified};
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::CreatePolicy { table, policy } => {
+            format!("table `{table}`: policy `{}`", policy.name)
+        }
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a policy change.
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop};
     match change {
         Change::CreatePolicy { table, policy } => (
-            12,
+            Phase::Configure,
             Create,
             format!("policy {} on {table}", policy.name),
             format!("{} to {}", policy.command, policy.roles.join(", ")),
             vec![],
         ),
         Change::DropPolicy { table, name } => (
-            4,
+            Phase::DropDependents,
             Drop,
             format!("policy {name} on {table}"),
             String::new(),
             vec![],
         ),
         Change::CreateStoragePolicy { policy } => (
-            12,
+            Phase::Configure,
             Create,
             format!("policy {} on storage.objects", policy.name),
             format!("{} to {}", policy.command, policy.roles.join(", ")),
             vec![],
         ),
         Change::DropStoragePolicy { name } => (
-            4,
+            Phase::DropDependents,
             Drop,
             format!("policy {name} on storage.objects"),
             String::new(),

@@ -2,10 +2,19 @@
 
 use crate::diff::Change;
 use crate::model::{Database, Privilege};
-use crate::plan::Action;
+use crate::plan::{Action, Phase};
 use crate::quote::{ident, qualified};
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::Grant { table, role, .. } => format!("table `{table}`: grant to `{role}`"),
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a privilege change.
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
@@ -15,7 +24,7 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
             role,
             privileges,
         } => (
-            12,
+            Phase::Configure,
             Action::Change,
             format!("grants on {table}"),
             format!(
@@ -33,7 +42,7 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
             role,
             privileges,
         } => (
-            4,
+            Phase::DropDependents,
             Action::Change,
             format!("grants on {table}"),
             format!(

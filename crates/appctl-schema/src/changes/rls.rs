@@ -2,7 +2,7 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::Action;
+use crate::plan::{Action, Phase};
 use crate::quote::qualified;
 
 use super::Described;
@@ -11,14 +11,14 @@ use super::Described;
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     match change {
         Change::EnableRls { table } => (
-            12,
+            Phase::Configure,
             Action::Change,
             format!("table {table}"),
             "enable row level security".into(),
             vec![],
         ),
         Change::DisableRls { table } => (
-            12,
+            Phase::Configure,
             Action::Change,
             format!("table {table}"),
             "disable row level security".into(),

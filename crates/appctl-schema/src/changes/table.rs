@@ -2,32 +2,41 @@
 
 use crate::diff::Change;
 use crate::model::Database;
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, qualified};
 use crate::render::create_table;
 
 use super::Described;
+
+/// What a change creating this kind of object is about, in the words of the project file (for
+/// errors while the desired state is normalised through the server).
+pub(crate) fn subject(change: &Change) -> String {
+    match change {
+        Change::CreateTable { table, .. } => format!("table `{}`", table.name),
+        other => format!("{other:?}"),
+    }
+}
 
 /// Phase, action, object, detail and hazards of a table change.
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop, Rename};
     match change {
         Change::CreateTable { table, .. } => (
-            7,
+            Phase::CreateTables,
             Create,
             format!("table {}", table.name),
             String::new(),
             vec![],
         ),
         Change::RenameTable { from, to } => (
-            3,
+            Phase::Renames,
             Rename,
             format!("table {from}"),
             format!("rename to {to}"),
             vec![],
         ),
         Change::DropTable { name } => (
-            13,
+            Phase::DropObjects,
             Drop,
             format!("table {name}"),
             String::new(),
