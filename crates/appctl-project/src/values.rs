@@ -93,3 +93,23 @@ pub fn parse_gateway(text: &str) -> anyhow::Result<SocketAddr> {
     }
     Ok(address)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_index_columns() {
+        assert_eq!(parse_index_column("created_at desc"), Ok("created_at"));
+        assert_eq!(parse_index_column("a ASC NULLS LAST"), Ok("a"));
+        assert!(parse_index_column("a sideways").is_err());
+    }
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_size("10MiB"), Some(10 * 1024 * 1024));
+        assert_eq!(parse_size("512KB"), Some(512_000));
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("ten megs"), None);
+    }
+}
