@@ -1,6 +1,7 @@
 //! The crate graph is the data flow (docs/architecture.md): each crate may depend on the stages
 //! before it and never on one after it. Read from `cargo metadata`, so a back edge, a new crate not
-//! placed in the table, or I/O creeping into a pure stage fails here.
+//! placed in the table, I/O creeping into a pure stage, or terminal UI outside the binary fails
+//! here.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -54,6 +55,9 @@ const IO_CRATES: &[&str] = &[
     "hyper",
     "object_store",
 ];
+
+/// Flags, prompts and progress bars are the binary's: the stages report through traits.
+const TERMINAL_CRATES: &[&str] = &["clap", "clap_complete", "dialoguer", "indicatif"];
 
 fn metadata(manifest: &Path) -> serde_json::Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -112,6 +116,14 @@ fn crates_depend_only_on_earlier_stages() {
         for dep in deps.iter().filter(|d| d.starts_with("appctl")) {
             if !allowed.contains(&dep.as_str()) {
                 back_edges.push(format!("{name} -> {dep}"));
+            }
+        }
+        if name != "appctl" {
+            for dep in deps
+                .iter()
+                .filter(|d| TERMINAL_CRATES.contains(&d.as_str()))
+            {
+                back_edges.push(format!("{name} (not the binary) -> {dep}"));
             }
         }
         if PURE.contains(&name.as_str()) {
