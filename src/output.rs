@@ -44,3 +44,19 @@ impl Output {
         }
     }
 }
+
+/// One table's row count in `--json` output (`export`, `import --verify-only`).
+#[derive(Debug, serde::Serialize)]
+pub struct TableRows {
+    pub table: String,
+    pub rows: u64,
+}
+
+impl TableRows {
+    pub fn of(table: &crate::archive::manifest::TableEntry) -> Self {
+        TableRows {
+            table: table.label(),
+            rows: table.rows,
+        }
+    }
+}

@@ -4,12 +4,22 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::access;
 use crate::deploy;
 use crate::output::Output;
+
+/// `appctl access --json`: the live matrix, how it differs from appctl.yaml, and live tables it does not declare.
+#[derive(Serialize)]
+struct AccessJson<'a> {
+    schema: &'a str,
+    cells: &'a [access::Cell],
+    differences: &'a [access::Difference],
+    undeclared_tables: &'a [&'a String],
+}
 
 #[derive(Debug, Args)]
 pub struct AccessArgs {
@@ -49,12 +59,12 @@ pub fn run(args: AccessArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     if output.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "schema": live.schema,
-                "cells": live_cells,
-                "differences": differences,
-                "undeclared_tables": undeclared,
-            }))?
+            serde_json::to_string_pretty(&AccessJson {
+                schema: &live.schema,
+                cells: &live_cells,
+                differences: &differences,
+                undeclared_tables: &undeclared,
+            })?
         );
     } else {
         print!("{}", access::render_text(&live_cells, &differences));

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use serde::Serialize;
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::deploy::{self, DeployListener, DeployOptions, redact_url};
 use crate::diff::Change;
 use crate::output::Output;
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Step, Summary};
 use crate::plan_output::{self, TextOptions};
 use crate::project::vars::Variables;
 use crate::stack::converge::ContainerListener;
@@ -228,33 +229,28 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 rollout.endpoint()
             ));
             let result = rollout.apply(&mut listener).await;
-            let detail = serde_json::json!({
-                "docker_host": rollout.endpoint(),
-                "changes": rollout.describe().iter().map(|l| l.trim()).collect::<Vec<_>>(),
-                "outcome": if result.is_ok() { "applied" } else { "failed" },
-            });
+            let detail = RolloutJson {
+                outcome: Some(if result.is_ok() { "applied" } else { "failed" }),
+                ..RolloutJson::of(rollout)
+            };
             // The audit entry is best effort: the rollout's own outcome is what the user sees.
-            let _ = deploy::record_audit(&mut conn, "functions rollout", detail).await;
+            if let Ok(detail) = serde_json::to_value(&detail) {
+                let _ = deploy::record_audit(&mut conn, "functions rollout", detail).await;
+            }
             result?;
         }
         anyhow::Ok((outcome, rollout))
     })?;
-    let functions = rollout.as_ref().map(|r| {
-        serde_json::json!({
-            "docker_host": r.endpoint(),
-            "changes": r.describe().iter().map(|l| l.trim()).collect::<Vec<_>>(),
-        })
-    });
     if output.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "applied": outcome.deployment_id.is_some(),
-                "deployment_id": outcome.deployment_id,
-                "summary": outcome.plan.summary(),
-                "plan": outcome.plan,
-                "functions": functions,
-            }))?
+            serde_json::to_string_pretty(&DeployJson {
+                applied: outcome.deployment_id.is_some(),
+                deployment_id: outcome.deployment_id,
+                summary: outcome.plan.summary(),
+                plan: &outcome.plan,
+                functions: rollout.as_ref().map(RolloutJson::of),
+            })?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -283,6 +279,39 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `appctl deploy --json`: whether anything was applied, the plan, and the functions rollout if any.
+#[derive(Serialize)]
+struct DeployJson<'a> {
+    applied: bool,
+    deployment_id: Option<i64>,
+    summary: Summary,
+    plan: &'a Plan,
+    functions: Option<RolloutJson<'a>>,
+}
+
+/// A functions rollout: where it went and what changed; the audit entry adds its outcome.
+#[derive(Serialize)]
+struct RolloutJson<'a> {
+    docker_host: &'a str,
+    changes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+}
+
+impl<'a> RolloutJson<'a> {
+    fn of(rollout: &'a remote::Rollout) -> Self {
+        RolloutJson {
+            docker_host: rollout.endpoint(),
+            changes: rollout
+                .describe()
+                .iter()
+                .map(|l| l.trim().to_string())
+                .collect(),
+            outcome: None,
+        }
+    }
 }
 
 /// A saved plan records each function's version; the containers get the sources as they are now.

@@ -1,17 +1,41 @@
 //! `appctl export`: write every row, user and function source of an instance to one archive.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use serde::Serialize;
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::archive::catalog::Selection;
 use crate::archive::{self, ExportOptions};
-use crate::output::Output;
+use crate::output::{Output, TableRows};
+
+/// `appctl export --json`: what the archive holds.
+#[derive(Serialize)]
+struct ExportJson<'a> {
+    archive: &'a Path,
+    bytes: u64,
+    rows: u64,
+    tables: Vec<TableRows>,
+    entries: usize,
+    snapshot: &'a str,
+    files: usize,
+    file_bytes: u64,
+    buckets: &'a [String],
+    files_left_out: bool,
+    orphans: Vec<Orphan<'a>>,
+}
+
+/// An object on S3 that no `storage.objects` row names.
+#[derive(Serialize)]
+struct Orphan<'a> {
+    bucket: &'a str,
+    key: &'a str,
+}
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -143,19 +167,23 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         );
     }
     if output.json {
-        let summary = serde_json::json!({
-            "archive": args.out,
-            "bytes": report.archive_bytes,
-            "rows": rows,
-            "tables": report.manifest.tables.iter().map(|t| serde_json::json!({"table": t.label(), "rows": t.rows})).collect::<Vec<_>>(),
-            "entries": report.manifest.entries.len() + 1,
-            "snapshot": report.manifest.snapshot,
-            "files": files.len(),
-            "file_bytes": file_bytes,
-            "buckets": report.manifest.buckets,
-            "files_left_out": args.storage.no_files,
-            "orphans": report.orphans.iter().map(|(bucket, key)| serde_json::json!({"bucket": bucket, "key": key})).collect::<Vec<_>>(),
-        });
+        let summary = ExportJson {
+            archive: &args.out,
+            bytes: report.archive_bytes,
+            rows,
+            tables: report.manifest.tables.iter().map(TableRows::of).collect(),
+            entries: report.manifest.entries.len() + 1,
+            snapshot: &report.manifest.snapshot,
+            files: files.len(),
+            file_bytes,
+            buckets: &report.manifest.buckets,
+            files_left_out: args.storage.no_files,
+            orphans: report
+                .orphans
+                .iter()
+                .map(|(bucket, key)| Orphan { bucket, key })
+                .collect(),
+        };
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         for table in &report.manifest.tables {

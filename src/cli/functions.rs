@@ -1,12 +1,14 @@
 //! `appctl functions`: package a function's sources, list the functions (and what is deployed), invoke
 //! one through the gateway (not built yet: it needs the local stack).
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
+use serde::Serialize;
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
@@ -180,21 +182,19 @@ fn package(
         written.push((info, path));
     }
     if output.json {
-        let list: Vec<serde_json::Value> = written
+        let packages = written
             .iter()
-            .map(|(info, path)| {
-                serde_json::json!({
-                    "name": info.name,
-                    "version": info.version,
-                    "size": info.size,
-                    "files": info.files,
-                    "path": path,
-                })
+            .map(|(info, path)| PackageJson {
+                name: &info.name,
+                version: &info.version,
+                size: info.size,
+                files: info.files,
+                path,
             })
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "packages": list }))?
+            serde_json::to_string_pretty(&PackagesJson { packages })?
         );
     } else {
         let mut table = vec![
@@ -247,42 +247,31 @@ fn list(
     let empty = Default::default();
     let rows = functions::by_name(&declared, deployed.as_ref().unwrap_or(&empty));
     if output.json {
-        let list: Vec<serde_json::Value> = rows
+        let functions = rows
             .iter()
-            .map(|(name, wanted, recorded)| {
-                let mut row = serde_json::json!({ "name": name, "declared": wanted.is_some() });
-                if let Some(f) = wanted {
-                    row["runtime"] = f.runtime.clone().into();
-                    row["entrypoint"] = f.entrypoint.clone().into();
-                    row["version"] = f.version.clone().into();
-                    row["schedule"] = f.schedule.clone().into();
-                    row["timeout_ms"] = f.timeout_ms.into();
-                    row["memory_bytes"] = f.memory_bytes.into();
-                    row["execute"] = f.execute.clone().into();
-                    row["env"] = f.env.iter().cloned().collect::<Vec<_>>().into();
-                }
-                if deployed.is_some() {
-                    row["deployed"] = match recorded {
-                        None => serde_json::Value::Null,
-                        Some(r) => {
-                            let differences = match wanted {
-                                Some(w) => functions::differences(r, w),
-                                None => vec!["no longer declared".to_string()],
-                            };
-                            serde_json::json!({
-                                "version": r.version,
-                                "differs": !differences.is_empty(),
-                                "differences": differences,
-                            })
+            .map(|&(name, wanted, recorded)| FunctionJson {
+                name,
+                declared: wanted.is_some(),
+                wanted: wanted.map(DeclaredJson::of),
+                // Absent without a database; null when the function was never deployed.
+                deployed: deployed.as_ref().map(|_| {
+                    recorded.map(|r| {
+                        let differences = match wanted {
+                            Some(w) => functions::differences(r, w),
+                            None => vec!["no longer declared".to_string()],
+                        };
+                        DeployedJson {
+                            version: r.version.as_deref(),
+                            differs: !differences.is_empty(),
+                            differences,
                         }
-                    };
-                }
-                row
+                    })
+                }),
             })
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "functions": list }))?
+            serde_json::to_string_pretty(&FunctionsJson { functions })?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -466,7 +455,10 @@ fn invoke(
     if output.json {
         println!(
             "{}",
-            serde_json::json!({ "status": status.as_u16(), "body": answer })
+            serde_json::to_string(&InvokeJson {
+                status: status.as_u16(),
+                body: &answer,
+            })?
         );
     } else {
         output.status(format!("HTTP {status}"));
@@ -477,4 +469,81 @@ fn invoke(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `appctl functions package --json`.
+#[derive(Serialize)]
+struct PackagesJson<'a> {
+    packages: Vec<PackageJson<'a>>,
+}
+
+/// One package written: what it holds, its version and where it is.
+#[derive(Serialize)]
+struct PackageJson<'a> {
+    name: &'a str,
+    version: &'a str,
+    size: u64,
+    files: usize,
+    path: &'a Path,
+}
+
+/// `appctl functions list --json`.
+#[derive(Serialize)]
+struct FunctionsJson<'a> {
+    functions: Vec<FunctionJson<'a>>,
+}
+
+/// One function: its declaration's fields when declared, and what is deployed when a database
+/// was given.
+#[derive(Serialize)]
+struct FunctionJson<'a> {
+    name: &'a str,
+    declared: bool,
+    #[serde(flatten)]
+    wanted: Option<DeclaredJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deployed: Option<Option<DeployedJson<'a>>>,
+}
+
+/// A declared function's fields, flattened into its row.
+#[derive(Serialize)]
+struct DeclaredJson<'a> {
+    runtime: &'a str,
+    entrypoint: &'a str,
+    version: Option<&'a str>,
+    schedule: Option<&'a str>,
+    timeout_ms: Option<u64>,
+    memory_bytes: Option<u64>,
+    execute: &'a [String],
+    env: &'a BTreeSet<String>,
+}
+
+impl<'a> DeclaredJson<'a> {
+    fn of(f: &'a crate::model::Function) -> Self {
+        DeclaredJson {
+            runtime: &f.runtime,
+            entrypoint: &f.entrypoint,
+            version: f.version.as_deref(),
+            schedule: f.schedule.as_deref(),
+            timeout_ms: f.timeout_ms,
+            memory_bytes: f.memory_bytes,
+            execute: &f.execute,
+            env: &f.env,
+        }
+    }
+}
+
+/// The deployed record of a function and how it differs from the declaration.
+#[derive(Serialize)]
+struct DeployedJson<'a> {
+    version: Option<&'a str>,
+    differs: bool,
+    differences: Vec<String>,
+}
+
+/// `appctl functions invoke --json`: the gateway's answer, on one line.
+#[derive(Serialize)]
+struct InvokeJson<'a> {
+    status: u16,
+    body: &'a str,
 }

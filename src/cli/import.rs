@@ -6,14 +6,67 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
-use crate::archive::import::TargetDiffers;
+use crate::archive::files::{Action, FilesReport, ImportPlan};
+use crate::archive::import::{TableReport, TargetDiffers};
+use crate::archive::manifest::Source;
 use crate::archive::{self, ImportOptions};
 use crate::deploy::redact_url;
-use crate::output::Output;
+use crate::output::{Output, TableRows};
 use crate::plan_output::{self, TextOptions};
+
+/// `appctl import --verify-only --json`: what the archive holds.
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    valid: bool,
+    format: u32,
+    source: &'a Source,
+    created_at: &'a str,
+    tables: Vec<TableRows>,
+    rows: u64,
+    entries: usize,
+    bytes: u64,
+    files: usize,
+    buckets: &'a [String],
+}
+
+/// `appctl import --json`: what was (or, with `--dry-run`, would be) loaded.
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    dry_run: bool,
+    files_left_out: bool,
+    files_plan: Option<FilesPlanJson<'a>>,
+    files: Option<&'a FilesReport>,
+    schema_changes: usize,
+    tables: &'a [TableReport],
+}
+
+/// What happens (or would happen) to the archive's files on S3.
+#[derive(Serialize)]
+struct FilesPlanJson<'a> {
+    buckets_to_create: &'a [String],
+    upload: usize,
+    overwrite: usize,
+    skip: usize,
+    unchanged: usize,
+    delete: usize,
+}
+
+impl<'a> FilesPlanJson<'a> {
+    fn of(plan: &'a ImportPlan) -> Self {
+        FilesPlanJson {
+            buckets_to_create: &plan.create,
+            upload: plan.count(Action::Upload),
+            overwrite: plan.count(Action::Overwrite),
+            skip: plan.count(Action::Skip),
+            unchanged: plan.count(Action::Unchanged),
+            delete: plan.delete.len(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum OnConflict {
@@ -58,18 +111,18 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         let manifest = &verified.manifest;
         let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
         if output.json {
-            let summary = serde_json::json!({
-                "valid": true,
-                "format": manifest.format,
-                "source": manifest.source,
-                "created_at": manifest.created_at,
-                "tables": manifest.tables.iter().map(|t| serde_json::json!({"table": t.label(), "rows": t.rows})).collect::<Vec<_>>(),
-                "rows": rows,
-                "entries": manifest.entries.len() + 1,
-                "bytes": verified.bytes,
-                "files": manifest.files.len(),
-                "buckets": manifest.buckets,
-            });
+            let summary = VerifyJson {
+                valid: true,
+                format: manifest.format,
+                source: &manifest.source,
+                created_at: &manifest.created_at,
+                tables: manifest.tables.iter().map(TableRows::of).collect(),
+                rows,
+                entries: manifest.entries.len() + 1,
+                bytes: verified.bytes,
+                files: manifest.files.len(),
+                buckets: &manifest.buckets,
+            };
             println!("{}", serde_json::to_string_pretty(&summary)?);
         } else {
             output.status(format!(
@@ -136,36 +189,15 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             return Err(error);
         }
     };
-    let files_plan = report.files_plan.as_ref().map(|plan| {
-        use crate::archive::files::Action;
-        serde_json::json!({
-            "buckets_to_create": plan.create,
-            "upload": plan.count(Action::Upload),
-            "overwrite": plan.count(Action::Overwrite),
-            "skip": plan.count(Action::Skip),
-            "unchanged": plan.count(Action::Unchanged),
-            "delete": plan.delete.len(),
-        })
-    });
     if output.json {
-        let files = report.files.as_ref().map(|f| {
-            serde_json::json!({
-                "buckets_created": f.buckets_created, "uploaded": f.uploaded, "overwritten": f.overwritten,
-                "skipped": f.skipped, "unchanged": f.unchanged, "deleted": f.deleted, "bytes": f.bytes,
-                "verified": f.verified,
-            })
-        });
-        let summary = serde_json::json!({
-            "dry_run": report.dry_run,
-            "files_left_out": args.storage.no_files,
-            "files_plan": files_plan,
-            "files": files,
-            "schema_changes": report.plan.steps.len(),
-            "tables": report.tables.iter().map(|t| serde_json::json!({
-                "table": t.table, "archived": t.archived, "before": t.before, "written": t.written, "after": t.after,
-                "rows_binary": t.rows_binary,
-            })).collect::<Vec<_>>(),
-        });
+        let summary = ImportJson {
+            dry_run: report.dry_run,
+            files_left_out: args.storage.no_files,
+            files_plan: report.files_plan.as_ref().map(FilesPlanJson::of),
+            files: report.files.as_ref(),
+            schema_changes: report.plan.steps.len(),
+            tables: &report.tables,
+        };
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -191,7 +223,6 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             );
         }
         if let Some(plan) = &report.files_plan {
-            use crate::archive::files::Action;
             println!(
                 "  files: {} to upload, {} to overwrite, {} to skip, {} unchanged, {} to delete; buckets to create: {}",
                 plan.count(Action::Upload),

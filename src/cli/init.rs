@@ -7,10 +7,19 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use dialoguer::{Input, Select, theme::ColorfulTheme};
+use serde::Serialize;
 
 use super::GlobalArgs;
 use crate::output::Output;
 use crate::templates::{self, TEMPLATES};
+
+/// `appctl init --json`: the project, its template and the files written, on one line.
+#[derive(Serialize)]
+struct InitJson<'a> {
+    project: &'a str,
+    template: &'a str,
+    files: Vec<String>,
+}
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -95,11 +104,12 @@ pub fn run(args: InitArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             other => other.into(),
         })?;
     if output.json {
-        let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        println!(
-            "{}",
-            serde_json::json!({ "project": name, "template": template.name, "files": files })
-        );
+        let json = InitJson {
+            project: &name,
+            template: template.name,
+            files: written.iter().map(|p| p.display().to_string()).collect(),
+        };
+        println!("{}", serde_json::to_string(&json)?);
     } else {
         for path in &written {
             output.detail(format!("  wrote {}", path.display()));

@@ -4,12 +4,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::deploy::{self, redact_url};
 use crate::output::Output;
+use crate::plan::{Plan, Summary};
 use crate::plan_output::{self, TextOptions};
+
+/// `appctl plan --json`: the plan, its counts, and whether it changes anything.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    plan: &'a Plan,
+    summary: Summary,
+    changes: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -82,7 +92,11 @@ pub fn run(args: PlanArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         ));
     }
     if output.json {
-        let json = serde_json::json!({ "plan": plan, "summary": plan.summary(), "changes": !plan.is_empty() });
+        let json = PlanJson {
+            plan: &plan,
+            summary: plan.summary(),
+            changes: !plan.is_empty(),
+        };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else if args.markdown {
         print!("{}", plan_output::render_markdown(&plan));

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::{FileArg, GlobalArgs, database};
 use crate::output::Output;
@@ -12,6 +13,13 @@ use crate::stack::remote;
 use crate::stack::spec::HealthCheck;
 use crate::stack::status;
 use crate::stack::up::stack_of;
+
+/// `appctl status --json`: the stack's project and one row per service.
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    project: &'a str,
+    services: &'a [status::StatusRow],
+}
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -57,10 +65,10 @@ pub fn run(args: StatusArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
     if output.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "project": stack.project,
-                "services": rows,
-            }))?
+            serde_json::to_string_pretty(&StatusJson {
+                project: &stack.project,
+                services: &rows,
+            })?
         );
     } else {
         print!("{}", status::render_table(&rows));

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
 use super::{FileArg, GlobalArgs, database};
 use crate::output::Output;
-use crate::plan::Step;
+use crate::plan::{Step, Summary};
 use crate::stack::reconcile::Action;
 use crate::stack::up::{self, PullPolicy, UpListener, UpOptions, UpReport};
 
@@ -119,7 +120,7 @@ pub fn run(args: UpArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<
     let runtime = database::runtime()?;
     let report = runtime.block_on(up::up(&project, &options, &mut listener))?;
     if output.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+        println!("{}", serde_json::to_string_pretty(&UpJson::of(&report))?);
     } else {
         output.status(summary(&report));
     }
@@ -175,9 +176,16 @@ fn watch(
                     .map(|(name, _)| name.as_str())
                     .collect();
                 let schema = report.schema.as_ref().map(|p| p.summary());
-                let line = serde_json::json!({ "restarted": changed, "removed": report.removed, "schema": schema });
                 if output.json {
-                    println!("{line}");
+                    let line = WatchJson {
+                        restarted: &changed,
+                        removed: &report.removed,
+                        schema,
+                    };
+                    match serde_json::to_string(&line) {
+                        Ok(line) => println!("{line}"),
+                        Err(error) => eprintln!("error: {error:#}\n(still watching)"),
+                    }
                 } else {
                     output.status(format!(
                         "Change applied: {} restarted{}.",
@@ -239,42 +247,79 @@ fn fingerprint(
     seen
 }
 
-fn report_json(report: &UpReport) -> serde_json::Value {
-    let services: Vec<serde_json::Value> = report
-        .actions
-        .iter()
-        .map(|(name, action)| {
-            let action = match action {
-                Action::Keep { .. } => "kept",
-                Action::Start { .. } => "started",
-                Action::Create => "created",
-                Action::Replace { .. } => "replaced",
-            };
-            serde_json::json!({ "service": name, "action": action })
-        })
-        .collect();
-    serde_json::json!({
-        "project": report.stack.project,
-        "services": services,
-        "removed": report.removed,
-        "containers_untouched": report.containers_untouched(),
-        "schema": report.schema.as_ref().map(|p| p.summary()),
-        "urls": urls(report),
-    })
+/// `appctl up --json`: what happened to each service and the schema, and where things are.
+#[derive(Serialize)]
+struct UpJson<'a> {
+    project: &'a str,
+    services: Vec<ServiceJson<'a>>,
+    removed: &'a [String],
+    containers_untouched: bool,
+    schema: Option<Summary>,
+    urls: UrlsJson,
 }
 
-fn urls(report: &UpReport) -> serde_json::Value {
-    let port = |name: &str| {
-        report
-            .stack
-            .service(name)
-            .and_then(|s| s.port)
-            .map(|p| p.host)
-    };
-    serde_json::json!({
-        "api": port("gateway").map(|p| format!("http://127.0.0.1:{p}")),
-        "db": port("db").map(|p| format!("postgres://postgres:***@127.0.0.1:{p}/postgres")),
-    })
+/// What `up` did to one service.
+#[derive(Serialize)]
+struct ServiceJson<'a> {
+    service: &'a str,
+    action: &'static str,
+}
+
+/// Where the stack answers; `null` for a disabled service. Never a secret.
+#[derive(Serialize)]
+struct UrlsJson {
+    api: Option<String>,
+    db: Option<String>,
+}
+
+/// `appctl up --watch --json`: one line per change applied.
+#[derive(Serialize)]
+struct WatchJson<'a> {
+    restarted: &'a [&'a str],
+    removed: &'a [String],
+    schema: Option<Summary>,
+}
+
+impl<'a> UpJson<'a> {
+    fn of(report: &'a UpReport) -> Self {
+        let services = report
+            .actions
+            .iter()
+            .map(|(name, action)| ServiceJson {
+                service: name,
+                action: match action {
+                    Action::Keep { .. } => "kept",
+                    Action::Start { .. } => "started",
+                    Action::Create => "created",
+                    Action::Replace { .. } => "replaced",
+                },
+            })
+            .collect();
+        UpJson {
+            project: &report.stack.project,
+            services,
+            removed: &report.removed,
+            containers_untouched: report.containers_untouched(),
+            schema: report.schema.as_ref().map(|p| p.summary()),
+            urls: UrlsJson::of(report),
+        }
+    }
+}
+
+impl UrlsJson {
+    fn of(report: &UpReport) -> Self {
+        let port = |name: &str| {
+            report
+                .stack
+                .service(name)
+                .and_then(|s| s.port)
+                .map(|p| p.host)
+        };
+        UrlsJson {
+            api: port("gateway").map(|p| format!("http://127.0.0.1:{p}")),
+            db: port("db").map(|p| format!("postgres://postgres:***@127.0.0.1:{p}/postgres")),
+        }
+    }
 }
 
 /// What `up` prints at the end: where things are, never a secret but the anon key, which browsers

@@ -110,6 +110,44 @@ fn init_ai_chat_writes_a_project_that_validates() {
 }
 
 #[test]
+fn init_json_prints_the_project_template_and_files_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = appctl(dir.path())
+        .args([
+            "init",
+            "proj",
+            "--template",
+            "blank",
+            "--name",
+            "demo",
+            "--json",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"proj/appctl.yaml"), "{stdout}");
+    assert_eq!(files.last(), Some(&"proj/.gitignore"), "{stdout}");
+    for file in &files {
+        assert!(dir.path().join(file).is_file(), "{file} was not written");
+    }
+    // Compact, one line, keys in this order.
+    assert_eq!(
+        stdout,
+        format!(
+            "{{\"project\":\"demo\",\"template\":\"blank\",\"files\":{}}}\n",
+            serde_json::to_string(&files).unwrap()
+        )
+    );
+}
+
+#[test]
 fn init_never_overwrites_without_force() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("appctl.yaml"), "mine\n").unwrap();

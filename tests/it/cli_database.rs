@@ -252,3 +252,51 @@ tables:
     assert_eq!(differences[0]["live"]["access"], "allowed");
     assert_eq!(differences[0]["declared"]["access"], "denied");
 }
+
+/// The top-level keys of a `--json` object, in the order printed.
+fn keys(stdout: &str) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    json.as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn plan_and_deploy_json_keep_their_keys_and_order() {
+    let server = PgServer::start();
+    let url = server.create_database("cli_json");
+    let dir = project(V1);
+
+    let output = appctl(dir.path())
+        .args(["plan", "--database-url", &url, "--json"])
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(stdout.starts_with("{\n  \"plan\": {"), "pretty: {stdout}");
+    assert_eq!(keys(&stdout), ["plan", "summary", "changes"]);
+    let plan: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["changes"], true);
+    let summary: Vec<&String> = plan["summary"].as_object().unwrap().keys().collect();
+    assert_eq!(summary, ["create", "change", "drop", "destructive"]);
+
+    let output = appctl(dir.path())
+        .args(["deploy", "--database-url", &url, "--yes", "--json"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert_eq!(
+        keys(&stdout),
+        ["applied", "deployment_id", "summary", "plan", "functions"]
+    );
+    let deployed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(deployed["applied"], true);
+    assert!(deployed["deployment_id"].is_i64(), "{stdout}");
+    assert_eq!(deployed["summary"], plan["summary"]);
+    assert!(deployed["functions"].is_null(), "{stdout}");
+
+    let output = appctl(dir.path())
+        .args(["plan", "--database-url", &url, "--json"])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    let again: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(again["changes"], false);
+}

@@ -512,8 +512,8 @@ impl ImportPlan {
     }
 }
 
-/// What an import did on S3.
-#[derive(Debug, Clone, Default)]
+/// What an import did on S3 (`appctl import --json` prints it as it is).
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FilesReport {
     pub buckets_created: usize,
     pub uploaded: usize,

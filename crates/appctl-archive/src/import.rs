@@ -74,7 +74,8 @@ pub struct ImportReport {
     pub files: Option<super::files::FilesReport>,
 }
 
-#[derive(Debug, Clone)]
+/// One table's import (`appctl import --json` prints it as it is).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct TableReport {
     pub table: String,
     /// Rows in the archive.
