@@ -25,13 +25,7 @@ const OTHER_SECRET: &str = "sk-live-rotated-9876543210-never-show-me";
 
 fn shared_server() -> Arc<PgServer> {
     static SHARED: Mutex<Weak<PgServer>> = Mutex::new(Weak::new());
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(server) = shared.upgrade() {
-        return server;
-    }
-    let server = Arc::new(PgServer::start());
-    *shared = Arc::downgrade(&server);
-    server
+    crate::support::pg::shared(&SHARED)
 }
 
 const BASE: &str = "version: 1

@@ -34,13 +34,7 @@ impl DeployListener for Quiet {
 /// The PostgreSQL 15 server the running tests share.
 fn shared_server() -> Arc<PgServer> {
     static SHARED: Mutex<Weak<PgServer>> = Mutex::new(Weak::new());
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(server) = shared.upgrade() {
-        return server;
-    }
-    let server = Arc::new(PgServer::start());
-    *shared = Arc::downgrade(&server);
-    server
+    crate::support::pg::shared(&SHARED)
 }
 
 /// A project file with the given body, checked the way `appctl` checks it, then lowered.

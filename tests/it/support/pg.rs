@@ -790,3 +790,15 @@ fn collect(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     });
     rx
 }
+
+/// The server of `slot`, started when no running test holds it; it stops when the last one lets go.
+/// Each topic has its own slot, so topics that name their databases alike keep their own server.
+pub fn shared(slot: &'static Mutex<std::sync::Weak<PgServer>>) -> std::sync::Arc<PgServer> {
+    let mut shared = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(server) = shared.upgrade() {
+        return server;
+    }
+    let server = std::sync::Arc::new(PgServer::start());
+    *shared = std::sync::Arc::downgrade(&server);
+    server
+}
