@@ -311,7 +311,7 @@ impl<'c> Bookkeeping<'c> {
             .collect()
     }
 
-    /// Replaces the normalisation cache of `schema` with `rows` (`state` as JSON values).
+    /// Replaces the normalisation cache of `schema`: one row per table, with its key and state.
     pub async fn store_normalized(
         &mut self,
         schema: &str,
