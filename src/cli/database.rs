@@ -91,10 +91,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// The name this session shows in `pg_stat_activity`.
-pub fn application_name(command: &str) -> String {
-    format!("appctl {command} ({})", crate::deploy::actor())
-}
+pub use crate::ops::application_name;
 
 pub fn write_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))

@@ -11,14 +11,17 @@ use serde::Serialize;
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::deploy::{self, DeployListener, DeployOptions, redact_url};
-use crate::diff::Change;
+use crate::ops::{
+    self,
+    deploy::{DeployReport, DeployReporter, DeployRequest, RolloutRecord},
+};
 use crate::output::Output;
 use crate::plan::{Plan, Step, Summary};
 use crate::plan_output::{self, TextOptions};
 use crate::project::vars::Variables;
 use crate::stack::converge::ContainerListener;
 use crate::stack::reconcile::Action;
-use crate::stack::remote::{self, RolloutListener};
+use crate::stack::remote::{Rollout, RolloutListener, Target};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -128,6 +131,32 @@ impl ContainerListener for Terminal {
     }
 }
 
+impl DeployReporter for Terminal {
+    fn preparing_functions(&mut self, target: &Target) {
+        self.output.status(format!(
+            "Preparing functions on {} (environment {})...",
+            target.docker_host, target.environment
+        ));
+    }
+
+    fn rollout_planned(&mut self, rollout: &Rollout) {
+        self.rollout = rollout.describe();
+        self.rollout_endpoint = rollout.endpoint().to_string();
+    }
+
+    fn confirm_rollout(&mut self) -> bool {
+        self.print_rollout();
+        self.ask()
+    }
+
+    fn rolling_out(&mut self, rollout: &Rollout) {
+        self.output.status(format!(
+            "Rolling out functions to {}...",
+            rollout.endpoint()
+        ));
+    }
+}
+
 impl RolloutListener for Terminal {
     fn image_sent(&mut self, image: &str, bytes: u64) {
         if bytes == 0 {
@@ -162,85 +191,39 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         }
         None => None,
     };
-    let (desired, packages) = crate::functions::lower_with_packages(&project)?;
-    let options = DeployOptions {
-        allow_destructive: args.allow_destructive,
-        online: args.online,
-        lock_wait: args.lock_timeout,
-        ddl_lock_timeout: args.ddl_lock_timeout,
-        statement_timeout: args.statement_timeout,
-        actor: deploy::actor(),
-        bootstrap: args.bootstrap,
-        packages,
-    };
     let variables = Variables::from_env(project.dir())
         .with_context(|| format!("cannot read {}", project.dir().join(".env").display()))?;
-    let functions_host = match &global.env {
-        Some(name) if !args.no_functions => remote::target(&project, name, &variables)?,
+    let functions = match &global.env {
+        Some(name) if !args.no_functions => {
+            ops::deploy::functions_target(&project, name, &variables)?
+        }
         _ => None,
     };
-    let mut listener = Terminal {
+    let request = DeployRequest {
+        project: &project,
+        url: &url,
+        saved,
+        options: DeployOptions {
+            allow_destructive: args.allow_destructive,
+            online: args.online,
+            lock_wait: args.lock_timeout,
+            ddl_lock_timeout: args.ddl_lock_timeout,
+            statement_timeout: args.statement_timeout,
+            actor: deploy::actor(),
+            bootstrap: args.bootstrap,
+            packages: Vec::new(),
+        },
+        functions,
+    };
+    let mut terminal = Terminal {
         output,
         target: redact_url(&url),
         assume_yes: global.yes,
         rollout: Vec::new(),
         rollout_endpoint: String::new(),
     };
-    let (outcome, rollout) = database::runtime()?.block_on(async {
-        // Everything that can fail without a change comes first: the Docker host reached, its
-        // images there, the packages made. Then the schema; then the containers.
-        let rollout = match &functions_host {
-            Some(target) => {
-                output.status(format!(
-                    "Preparing functions on {} (environment {})...",
-                    target.docker_host, target.environment
-                ));
-                let rollout = remote::prepare(
-                    &project,
-                    target,
-                    &options.packages,
-                    &variables,
-                    &mut listener,
-                )
-                .await?;
-                if let Some(saved) = &saved {
-                    check_saved_versions(saved, &rollout.versions)?;
-                }
-                listener.rollout = rollout.describe();
-                listener.rollout_endpoint = rollout.endpoint().to_string();
-                Some(rollout)
-            }
-            None => None,
-        };
-        let mut conn = deploy::connect(&url, &database::application_name("deploy")).await?;
-        let outcome = deploy::deploy(&mut conn, &desired, saved, &options, &mut listener).await?;
-        if let Some(rollout) = &rollout
-            && !rollout.changes_nothing()
-        {
-            if outcome.deployment_id.is_none() {
-                // The schema needed nothing, so nobody was asked yet.
-                listener.print_rollout();
-                if !listener.ask() {
-                    return Err(deploy::DeployError::Cancelled.into());
-                }
-            }
-            output.status(format!(
-                "Rolling out functions to {}...",
-                rollout.endpoint()
-            ));
-            let result = rollout.apply(&mut listener).await;
-            let detail = RolloutJson {
-                outcome: Some(if result.is_ok() { "applied" } else { "failed" }),
-                ..RolloutJson::of(rollout)
-            };
-            // The audit entry is best effort: the rollout's own outcome is what the user sees.
-            if let Ok(detail) = serde_json::to_value(&detail) {
-                let _ = deploy::record_audit(&mut conn, "functions rollout", detail).await;
-            }
-            result?;
-        }
-        anyhow::Ok((outcome, rollout))
-    })?;
+    let DeployReport { outcome, rollout } =
+        database::runtime()?.block_on(ops::deploy::deploy(request, &variables, &mut terminal))?;
     if output.json {
         println!(
             "{}",
@@ -249,7 +232,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 deployment_id: outcome.deployment_id,
                 summary: outcome.plan.summary(),
                 plan: &outcome.plan,
-                functions: rollout.as_ref().map(RolloutJson::of),
+                functions: rollout.as_ref().map(RolloutRecord::of),
             })?
         );
         return Ok(ExitCode::SUCCESS);
@@ -288,54 +271,5 @@ struct DeployJson<'a> {
     deployment_id: Option<i64>,
     summary: Summary,
     plan: &'a Plan,
-    functions: Option<RolloutJson<'a>>,
-}
-
-/// A functions rollout: where it went and what changed; the audit entry adds its outcome.
-#[derive(Serialize)]
-struct RolloutJson<'a> {
-    docker_host: &'a str,
-    changes: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'static str>,
-}
-
-impl<'a> RolloutJson<'a> {
-    fn of(rollout: &'a remote::Rollout) -> Self {
-        RolloutJson {
-            docker_host: rollout.endpoint(),
-            changes: rollout
-                .describe()
-                .iter()
-                .map(|l| l.trim().to_string())
-                .collect(),
-            outcome: None,
-        }
-    }
-}
-
-/// A saved plan records each function's version; the containers get the sources as they are now.
-/// Both must be the same code.
-fn check_saved_versions(
-    saved: &Plan,
-    versions: &std::collections::BTreeMap<String, String>,
-) -> anyhow::Result<()> {
-    for step in &saved.steps {
-        let (name, function) = match &step.change {
-            Change::CreateFunction { name, function } => (name, function),
-            Change::ChangeFunction { name, to, .. } => (name, to),
-            _ => continue,
-        };
-        if let (Some(planned), Some(now)) = (&function.version, versions.get(name))
-            && planned != now
-        {
-            bail!(
-                "the sources of function `{name}` changed since the plan was saved (version {} in \
-                 the plan, {} now)\nhint: make the plan again with `appctl plan --env ... -o`",
-                crate::functions::short_version(Some(planned)),
-                crate::functions::short_version(Some(now))
-            );
-        }
-    }
-    Ok(())
+    functions: Option<RolloutRecord<'a>>,
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::archive::catalog::Selection;
+use crate::archive::export::ExportReport;
 use crate::archive::{self, ExportOptions};
 use crate::output::{Output, TableRows};
 
@@ -130,42 +131,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
             report.objects_left_out
         ));
     }
-    if !report.size_mismatches.is_empty() {
-        let shown: Vec<String> = report
-            .size_mismatches
-            .iter()
-            .take(10)
-            .map(|(bucket, key, row, s3)| format!("{bucket}/{key} ({row} in its row, {s3} in S3)"))
-            .collect();
-        eprintln!(
-            "warning: {} file(s) have a size in storage.objects.metadata that differs from S3's; exported as they are: {}{}",
-            report.size_mismatches.len(),
-            shown.join(", "),
-            if report.size_mismatches.len() > 10 {
-                ", ..."
-            } else {
-                ""
-            }
-        );
-    }
-    if !report.orphans.is_empty() {
-        let shown: Vec<String> = report
-            .orphans
-            .iter()
-            .take(10)
-            .map(|(bucket, key)| format!("{bucket}/{key}"))
-            .collect();
-        eprintln!(
-            "warning: {} object(s) in S3 storage have no row in storage.objects and were not exported (nothing in the instance names them): {}{}",
-            report.orphans.len(),
-            shown.join(", "),
-            if report.orphans.len() > 10 {
-                ", ..."
-            } else {
-                ""
-            }
-        );
-    }
+    warn_about_storage(&report);
     if output.json {
         let summary = ExportJson {
             archive: &args.out,
@@ -207,4 +173,44 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Files the export took as they are although their row disagrees, and files it could not take.
+fn warn_about_storage(report: &ExportReport) {
+    if !report.size_mismatches.is_empty() {
+        let shown: Vec<String> = report
+            .size_mismatches
+            .iter()
+            .take(10)
+            .map(|(bucket, key, row, s3)| format!("{bucket}/{key} ({row} in its row, {s3} in S3)"))
+            .collect();
+        eprintln!(
+            "warning: {} file(s) have a size in storage.objects.metadata that differs from S3's; exported as they are: {}{}",
+            report.size_mismatches.len(),
+            shown.join(", "),
+            if report.size_mismatches.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
+    if !report.orphans.is_empty() {
+        let shown: Vec<String> = report
+            .orphans
+            .iter()
+            .take(10)
+            .map(|(bucket, key)| format!("{bucket}/{key}"))
+            .collect();
+        eprintln!(
+            "warning: {} object(s) in S3 storage have no row in storage.objects and were not exported (nothing in the instance names them): {}{}",
+            report.orphans.len(),
+            shown.join(", "),
+            if report.orphans.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::database::{self, ConnectionArgs};
 use super::{FileArg, GlobalArgs};
 use crate::archive::files::{Action, FilesReport, ImportPlan};
-use crate::archive::import::{TableReport, TargetDiffers};
+use crate::archive::import::{ImportReport, TableReport, TargetDiffers};
 use crate::archive::manifest::Source;
 use crate::archive::{self, ImportOptions};
 use crate::deploy::redact_url;
@@ -106,58 +106,9 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         anyhow::bail!("{} is not a file", args.archive.display());
     }
     if args.verify_only {
-        let started = Instant::now();
-        let verified = archive::verify(&args.archive)?;
-        let manifest = &verified.manifest;
-        let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
-        if output.json {
-            let summary = VerifyJson {
-                valid: true,
-                format: manifest.format,
-                source: &manifest.source,
-                created_at: &manifest.created_at,
-                tables: manifest.tables.iter().map(TableRows::of).collect(),
-                rows,
-                entries: manifest.entries.len() + 1,
-                bytes: verified.bytes,
-                files: manifest.files.len(),
-                buckets: &manifest.buckets,
-            };
-            println!("{}", serde_json::to_string_pretty(&summary)?);
-        } else {
-            output.status(format!(
-                "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} stored files in {} buckets, {} entries checked ({}) in {:.1}s.",
-                args.archive.display(),
-                manifest.format,
-                manifest.created_at,
-                manifest.source.database,
-                manifest.source.server_version,
-                manifest.tables.len(),
-                manifest.files.len(),
-                manifest.buckets.len(),
-                manifest.entries.len() + 1,
-                bytesize::ByteSize(verified.bytes),
-                started.elapsed().as_secs_f64()
-            ));
-        }
-        return Ok(ExitCode::SUCCESS);
+        return verify(&args, output);
     }
-    // The project file names the database (without --database-url) and the storage (with --env).
-    let project = if args.connection.database_url.is_none() || global.env.is_some() {
-        Some(database::load_project(global, &args.file, output).context(
-            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
-        )?)
-    } else {
-        None
-    };
-    let url = match (&args.connection.database_url, &project) {
-        (Some(url), _) => url.clone(),
-        (None, Some(project)) => database::database_url(&args.connection, global, project)?,
-        (None, None) => anyhow::bail!(
-            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME"
-        ),
-    };
-    let storage = super::storage::storage(&args.storage, global, project.as_ref())?;
+    let (url, storage) = target(&args, global, output)?;
     let options = ImportOptions {
         database_url: url.clone(),
         on_conflict: match args.on_conflict {
@@ -202,41 +153,7 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         return Ok(ExitCode::SUCCESS);
     }
     if report.dry_run {
-        if !report.plan.is_empty() {
-            print!(
-                "{}",
-                plan_output::render_text(
-                    &report.plan,
-                    &redact_url(&url),
-                    TextOptions {
-                        sql: false,
-                        color: output.color
-                    }
-                )
-            );
-        }
-        println!("Would load (nothing was written):");
-        for table in &report.tables {
-            println!(
-                "  {:<32} {:>12} rows in the archive, {:>12} in the target",
-                table.table, table.archived, table.before
-            );
-        }
-        if let Some(plan) = &report.files_plan {
-            println!(
-                "  files: {} to upload, {} to overwrite, {} to skip, {} unchanged, {} to delete; buckets to create: {}",
-                plan.count(Action::Upload),
-                plan.count(Action::Overwrite),
-                plan.count(Action::Skip),
-                plan.count(Action::Unchanged),
-                plan.delete.len(),
-                if plan.create.is_empty() {
-                    "none".to_string()
-                } else {
-                    plan.create.join(", ")
-                }
-            );
-        }
+        print_dry_run(&report, &url, output);
         return Ok(ExitCode::SUCCESS);
     }
     for table in &report.tables {
@@ -286,4 +203,107 @@ pub fn run(args: ImportArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         }
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--verify-only`: the archive checked entry by entry, its contents summarised.
+fn verify(args: &ImportArgs, output: Output) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let verified = archive::verify(&args.archive)?;
+    let manifest = &verified.manifest;
+    let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
+    if output.json {
+        let summary = VerifyJson {
+            valid: true,
+            format: manifest.format,
+            source: &manifest.source,
+            created_at: &manifest.created_at,
+            tables: manifest.tables.iter().map(TableRows::of).collect(),
+            rows,
+            entries: manifest.entries.len() + 1,
+            bytes: verified.bytes,
+            files: manifest.files.len(),
+            buckets: &manifest.buckets,
+        };
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        output.status(format!(
+            "{} is valid: format {}, exported {} from {} (PostgreSQL {}), {} tables, {rows} rows, {} stored files in {} buckets, {} entries checked ({}) in {:.1}s.",
+            args.archive.display(),
+            manifest.format,
+            manifest.created_at,
+            manifest.source.database,
+            manifest.source.server_version,
+            manifest.tables.len(),
+            manifest.files.len(),
+            manifest.buckets.len(),
+            manifest.entries.len() + 1,
+            bytesize::ByteSize(verified.bytes),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The database to load into and the S3 storage for the archive's files.
+fn target(
+    args: &ImportArgs,
+    global: &GlobalArgs,
+    output: Output,
+) -> anyhow::Result<(String, Option<crate::s3::S3Config>)> {
+    // The project file names the database (without --database-url) and the storage (with --env).
+    let project = if args.connection.database_url.is_none() || global.env.is_some() {
+        Some(database::load_project(global, &args.file, output).context(
+            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME",
+        )?)
+    } else {
+        None
+    };
+    let url = match (&args.connection.database_url, &project) {
+        (Some(url), _) => url.clone(),
+        (None, Some(project)) => database::database_url(&args.connection, global, project)?,
+        (None, None) => anyhow::bail!(
+            "no database given: pass --database-url URL (or set DATABASE_URL), or run in a project directory with --env NAME"
+        ),
+    };
+    let storage = super::storage::storage(&args.storage, global, project.as_ref())?;
+    Ok((url, storage))
+}
+
+/// `--dry-run`: the schema the import would create and the rows and files it would write.
+fn print_dry_run(report: &ImportReport, url: &str, output: Output) {
+    if !report.plan.is_empty() {
+        print!(
+            "{}",
+            plan_output::render_text(
+                &report.plan,
+                &redact_url(url),
+                TextOptions {
+                    sql: false,
+                    color: output.color
+                }
+            )
+        );
+    }
+    println!("Would load (nothing was written):");
+    for table in &report.tables {
+        println!(
+            "  {:<32} {:>12} rows in the archive, {:>12} in the target",
+            table.table, table.archived, table.before
+        );
+    }
+    if let Some(plan) = &report.files_plan {
+        println!(
+            "  files: {} to upload, {} to overwrite, {} to skip, {} unchanged, {} to delete; buckets to create: {}",
+            plan.count(Action::Upload),
+            plan.count(Action::Overwrite),
+            plan.count(Action::Skip),
+            plan.count(Action::Unchanged),
+            plan.delete.len(),
+            if plan.create.is_empty() {
+                "none".to_string()
+            } else {
+                plan.create.join(", ")
+            }
+        );
+    }
 }

@@ -69,7 +69,9 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             .values()
             .filter_map(|f| f.version.clone())
             .collect();
-        let packages = crate::bookkeeping::deployed_packages(&mut conn, &versions).await?;
+        let packages = crate::bookkeeping::Bookkeeping::on(&mut conn)
+            .packages(&versions)
+            .await?;
         anyhow::Ok((inspection, packages))
     })?;
     if !inspection.schema_exists {

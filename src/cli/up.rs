@@ -9,6 +9,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::{FileArg, GlobalArgs, database};
+use crate::ops::{self, up::WatchReporter};
 use crate::output::Output;
 use crate::plan::{Step, Summary};
 use crate::stack::reconcile::Action;
@@ -125,126 +126,63 @@ pub fn run(args: UpArgs, global: &GlobalArgs, output: Output) -> anyhow::Result<
         output.status(summary(&report));
     }
     if args.watch {
-        watch(
-            project,
-            global,
-            &args.file,
-            &options,
-            &mut listener,
-            &runtime,
-        )?;
+        let reload = || database::load_project(global, &args.file, output);
+        ops::up::watch(project, reload, &options, &mut listener, &runtime);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `up --watch`: when a function's files, appctl.yaml or .env change, `up` runs again, which
-/// replaces only the containers whose spec changed (a function whose files changed) and applies
-/// only the schema change. Polls twice a second: the same on bind mounts and network file systems
-/// as on a local disk. Runs until interrupted; the stack stays up.
-fn watch(
-    mut project: crate::project::Project,
-    global: &GlobalArgs,
-    file: &FileArg,
-    options: &UpOptions,
-    listener: &mut Terminal,
-    runtime: &tokio::runtime::Runtime,
-) -> anyhow::Result<()> {
-    let output = listener.output;
-    output.status("Watching appctl.yaml, .env and the functions' files; Ctrl-C stops watching (the stack stays up).");
-    let mut last = fingerprint(&project);
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = fingerprint(&project);
-        if now == last {
-            continue;
-        }
-        last = now;
-        match database::load_project(global, file, output) {
-            Ok(reloaded) => project = reloaded,
-            Err(error) => {
-                eprintln!("error: {error:#}\n(still watching; the stack was left as it was)");
-                continue;
-            }
-        }
-        last = fingerprint(&project);
-        match runtime.block_on(up::up(&project, options, listener)) {
-            Ok(report) => {
-                let changed: Vec<&str> = report
-                    .actions
-                    .iter()
-                    .filter(|(_, a)| !matches!(a, Action::Keep { .. }))
-                    .map(|(name, _)| name.as_str())
-                    .collect();
-                let schema = report.schema.as_ref().map(|p| p.summary());
-                if output.json {
-                    let line = WatchJson {
-                        restarted: &changed,
-                        removed: &report.removed,
-                        schema,
-                    };
-                    match serde_json::to_string(&line) {
-                        Ok(line) => println!("{line}"),
-                        Err(error) => eprintln!("error: {error:#}\n(still watching)"),
-                    }
-                } else {
-                    output.status(format!(
-                        "Change applied: {} restarted{}.",
-                        if changed.is_empty() {
-                            "nothing".to_string()
-                        } else {
-                            changed.join(", ")
-                        },
-                        match schema {
-                            Some(s) if s.create + s.change + s.drop > 0 => format!(
-                                "; database: {} created, {} changed, {} dropped",
-                                s.create, s.change, s.drop
-                            ),
-                            _ => String::new(),
-                        }
-                    ));
-                }
-            }
-            Err(error) => eprintln!("error: {error:#}\n(still watching)"),
-        }
+impl WatchReporter for Terminal {
+    fn watching(&mut self) {
+        self.output.status(
+            "Watching appctl.yaml, .env and the functions' files; Ctrl-C stops watching (the stack stays up).",
+        );
     }
-}
 
-/// Paths, sizes and modification times of everything `--watch` follows.
-fn fingerprint(
-    project: &crate::project::Project,
-) -> Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)> {
-    let mut roots = vec![project.path.clone(), project.dir().join(".env")];
-    roots.extend(
-        project
-            .file
-            .functions
-            .values()
-            .map(|f| project.dir().join(&f.source)),
-    );
-    let mut seen = Vec::new();
-    let mut stack = roots;
-    // Bounded: a function directory with more than 100,000 entries is not watched past that.
-    while let Some(path) = stack.pop() {
-        if seen.len() > 100_000 {
-            break;
-        }
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir()
-            && let Ok(entries) = std::fs::read_dir(&path)
-        {
-            stack.extend(
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| !p.ends_with(".git")),
-            );
-        }
-        seen.push((path, meta.len(), meta.modified().ok()));
+    fn reload_failed(&mut self, error: &anyhow::Error) {
+        eprintln!("error: {error:#}\n(still watching; the stack was left as it was)");
     }
-    seen.sort();
-    seen
+
+    fn applied(&mut self, report: &UpReport) {
+        let changed: Vec<&str> = report
+            .actions
+            .iter()
+            .filter(|(_, a)| !matches!(a, Action::Keep { .. }))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let schema = report.schema.as_ref().map(|p| p.summary());
+        if self.output.json {
+            let line = WatchJson {
+                restarted: &changed,
+                removed: &report.removed,
+                schema,
+            };
+            match serde_json::to_string(&line) {
+                Ok(line) => println!("{line}"),
+                Err(error) => eprintln!("error: {error:#}\n(still watching)"),
+            }
+        } else {
+            self.output.status(format!(
+                "Change applied: {} restarted{}.",
+                if changed.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    changed.join(", ")
+                },
+                match schema {
+                    Some(s) if s.create + s.change + s.drop > 0 => format!(
+                        "; database: {} created, {} changed, {} dropped",
+                        s.create, s.change, s.drop
+                    ),
+                    _ => String::new(),
+                }
+            ));
+        }
+    }
+
+    fn failed(&mut self, error: &anyhow::Error) {
+        eprintln!("error: {error:#}\n(still watching)");
+    }
 }
 
 /// `appctl up --json`: what happened to each service and the schema, and where things are.

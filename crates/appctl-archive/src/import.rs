@@ -321,7 +321,9 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
         "tables": tables.len(),
         "files": files_plan.as_ref().map(|p| p.files.len()),
     });
-    deploy::record_audit(&mut tx, "import", detail).await?;
+    appctl_pg::bookkeeping::Bookkeeping::on(&mut tx)
+        .record_audit("import", detail)
+        .await?;
     tx.commit().await.context("cannot commit the import")?;
     lap("commit", &mut timings);
     Ok(ImportReport {

@@ -337,24 +337,6 @@ impl<'c> Bookkeeping<'c> {
     }
 }
 
-/// Appends an entry to `appctl.audit_log` (created when missing).
-pub async fn record_audit(
-    conn: &mut PgConnection,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), DeployError> {
-    Bookkeeping::on(conn).record_audit(action, detail).await
-}
-
-/// The packages of `versions` stored by deploys (`appctl.function_packages`), by version; empty
-/// when the instance has none.
-pub async fn deployed_packages(
-    conn: &mut PgConnection,
-    versions: &[String],
-) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    Bookkeeping::on(conn).packages(versions).await
-}
-
 /// Every statement of a plan, as recorded with its deployment.
 fn all_sql(plan: &Plan) -> String {
     plan.steps

@@ -8,8 +8,8 @@
 //! rerun: enum values that later statements use are committed first (Postgres cannot use a value in
 //! the transaction that adds it), and `online` indexes are built concurrently after the commit.
 
+pub use crate::bookkeeping::BOOKKEEPING_SQL;
 use crate::bookkeeping::Bookkeeping;
-pub use crate::bookkeeping::{BOOKKEEPING_SQL, record_audit};
 pub use crate::connect::{actor, connect, redact_url};
 use crate::live_plan::normalize_and_plan;
 pub use crate::live_plan::{make_plan, make_plan_with, plan_while_loading};
