@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod adoption;
 mod architecture;
 mod archive;
 mod archive_files;

@@ -151,7 +151,8 @@ async fn deploy_locked(
     options: &DeployOptions,
     listener: &mut dyn DeployListener,
 ) -> Result<DeployOutcome, DeployError> {
-    Bookkeeping::on(conn).ensure().await?;
+    // The `appctl` schema is created only once something is written: a deploy that fails before
+    // (in normalisation, on a destructive change, cancelled) leaves the database as it was.
     if options.bootstrap {
         run_bootstrap(conn, &desired.schema).await?;
     }
@@ -180,6 +181,7 @@ async fn deploy_locked(
     };
     if plan.is_empty() {
         // Still record adoption of declared objects that exist already.
+        Bookkeeping::on(conn).ensure().await?;
         Bookkeeping::on(conn).record_managed_only(&plan).await?;
         remember_normalized(conn, desired, normalized_for_cache.as_ref()).await;
         return Ok(DeployOutcome {
@@ -208,6 +210,7 @@ async fn deploy_locked(
     if !listener.confirm(&plan) {
         return Err(DeployError::Cancelled);
     }
+    Bookkeeping::on(conn).ensure().await?;
     let started = chrono::Utc::now();
     match apply(conn, &plan, &actual, options, listener).await {
         Ok(id) => {

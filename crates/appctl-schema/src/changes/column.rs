@@ -122,6 +122,17 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             "drop identity".into(),
             vec![],
         ),
+        // Before any column changes: the expression may read a column whose type changes.
+        Change::DropExpression {
+            table,
+            column: name,
+        } => (
+            Phase::DropDependents,
+            Action::Change,
+            column_subject(table, name),
+            "not generated any more (values kept)".into(),
+            vec![],
+        ),
         other => unreachable!("{other:?} is not a column change"),
     }
 }
@@ -278,6 +289,11 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
         )],
         Change::DropIdentity { table, column } => vec![format!(
             "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
+            table_ref(table),
+            ident(column)
+        )],
+        Change::DropExpression { table, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION",
             table_ref(table),
             ident(column)
         )],

@@ -60,7 +60,8 @@ pub fn kind(change: &Change) -> ChangeKind {
         | Change::DropDefault { .. }
         | Change::AddIdentity { .. }
         | Change::SetIdentity { .. }
-        | Change::DropIdentity { .. } => ChangeKind::Column,
+        | Change::DropIdentity { .. }
+        | Change::DropExpression { .. } => ChangeKind::Column,
         Change::AddPrimaryKey { .. }
         | Change::AddUnique { .. }
         | Change::AddCheck { .. }

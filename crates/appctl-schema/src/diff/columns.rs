@@ -47,6 +47,31 @@ pub(super) fn diff_columns(wanted: &Table, existing: &Table, out: &mut Diff) {
         let current = current_of(column);
         if let Some(current) = current
             && current.generated.is_some()
+            && column.generated.is_none()
+        {
+            // Made plain (or identity): DROP EXPRESSION keeps the values; the rest is an ordinary
+            // change of a plain column.
+            matched.insert(current.name.as_str());
+            if current.name != column.name {
+                out.changes.push(Change::RenameColumn {
+                    table: table.clone(),
+                    from: current.name.clone(),
+                    to: column.name.clone(),
+                });
+            }
+            out.changes.push(Change::DropExpression {
+                table: table.clone(),
+                column: column.name.clone(),
+            });
+            let plain = Column {
+                generated: None,
+                ..current.clone()
+            };
+            diff_column(table, column, &plain, out);
+            continue;
+        }
+        if let Some(current) = current
+            && current.generated.is_some()
             && (current.generated != column.generated || reads_retyped(current))
         {
             // Derived values: dropping loses nothing.
@@ -130,6 +155,12 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
             drop_default: existing.default.is_some() && existing.identity.is_none(),
         });
     }
+    if !wanted.nullable && existing.nullable {
+        out.changes.push(Change::SetNotNull {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
     match (&wanted.identity, &existing.identity) {
         (Some(identity), None) => {
             if existing.default.is_some() {
@@ -174,16 +205,12 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
             _ => {}
         }
     }
-    match (wanted.nullable, existing.nullable) {
-        (false, true) => out.changes.push(Change::SetNotNull {
+    // Identity needs NOT NULL first; NOT NULL goes only after the identity did.
+    if wanted.nullable && !existing.nullable {
+        out.changes.push(Change::DropNotNull {
             table: table.clone(),
             column: column.clone(),
-        }),
-        (true, false) => out.changes.push(Change::DropNotNull {
-            table: table.clone(),
-            column: column.clone(),
-        }),
-        _ => {}
+        });
     }
     if wanted.comment != existing.comment {
         out.changes.push(Change::SetColumnComment {

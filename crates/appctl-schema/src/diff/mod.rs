@@ -130,6 +130,11 @@ pub enum Change {
         table: String,
         column: String,
     },
+    /// A stored generated column made plain: it keeps the values it holds.
+    DropExpression {
+        table: String,
+        column: String,
+    },
     AddPrimaryKey {
         table: String,
         key: KeyConstraint,

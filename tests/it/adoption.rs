@@ -1,0 +1,264 @@
+//! Schemas appctl did not write: hand-made tables adopted by a project file, planned and deployed
+//! with the built binary against a real PostgreSQL. Every destructive effect is announced, no value
+//! is lost that the plan did not name, and a failed deploy leaves the database literally as it was.
+
+use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::support::pg::PgServer;
+
+static SHARED: Mutex<Weak<PgServer>> = Mutex::new(Weak::new());
+
+fn server() -> Arc<PgServer> {
+    crate::support::pg::shared(&SHARED)
+}
+
+fn project(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("appctl.yaml"), yaml).unwrap();
+    dir
+}
+
+fn appctl(dir: &Path, args: &[&str]) -> Output {
+    crate::support::cli::command(dir)
+        .env("APPCTL_ACTOR", "adoption-test")
+        .stdin(std::process::Stdio::null())
+        .args(args)
+        .output()
+        .expect("run appctl")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit: {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A fresh database `name` holding `sql`, written by hand.
+fn database(server: &PgServer, name: &str, sql: &str) -> String {
+    let url = server.create_database(name);
+    server.psql(name, sql);
+    url
+}
+
+/// The plan with its SQL; `appctl plan` exits 2 when there are changes.
+fn plan_text(dir: &Path, url: &str) -> String {
+    let out = appctl(dir, &["plan", "--sql", "--database-url", url]);
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn deploy(dir: &Path, url: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["deploy", "--yes", "--database-url", url];
+    args.extend_from_slice(extra);
+    appctl(dir, &args)
+}
+
+/// Deploys, then checks the same file plans nothing more: one deploy converges.
+fn deploy_and_converge(dir: &Path, url: &str, extra: &[&str]) {
+    let out = deploy(dir, url, extra);
+    assert!(out.status.success(), "{}", text(&out));
+    let again = appctl(dir, &["plan", "--database-url", url]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "a second plan is not empty:\n{}",
+        text(&again)
+    );
+}
+
+#[test]
+fn a_generated_column_made_plain_keeps_its_values() {
+    let server = server();
+    let url = database(
+        &server,
+        "generated_to_plain",
+        "create table items (id bigint primary key, a int not null, b int not null, \
+           total int generated always as (a + b) stored);
+         insert into items (id, a, b) values (1, 1, 2), (2, 10, 20);",
+    );
+    let dir = project(
+        "version: 1
+project: adoption
+tables:
+  items:
+    columns:
+      id:    { type: bigint, primary_key: true }
+      a:     { type: integer }
+      b:     { type: integer }
+      total: { type: integer, nullable: true }
+",
+    );
+    let plan = plan_text(dir.path(), &url);
+    assert!(
+        plan.contains("DROP EXPRESSION"),
+        "the generated column is not kept with DROP EXPRESSION:\n{plan}"
+    );
+    assert!(!plan.contains("DROP COLUMN"), "{plan}");
+    deploy_and_converge(dir.path(), &url, &[]);
+    assert_eq!(
+        server
+            .psql(
+                "generated_to_plain",
+                "select string_agg(total::text, ',' order by id) from items"
+            )
+            .trim(),
+        "3,30"
+    );
+    // A plain column now: writable.
+    server.psql(
+        "generated_to_plain",
+        "update items set total = 7 where id = 1",
+    );
+}
+
+#[test]
+fn an_identity_column_made_plain_keeps_its_values() {
+    let server = server();
+    let url = database(
+        &server,
+        "identity_to_plain",
+        "create table items (id bigint generated always as identity primary key, name text not null);
+         insert into items (name) values ('a'), ('b');",
+    );
+    let dir = project(
+        "version: 1
+project: adoption
+tables:
+  items:
+    columns:
+      id:   { type: bigint, primary_key: true }
+      name: { type: text }
+",
+    );
+    let plan = plan_text(dir.path(), &url);
+    assert!(plan.contains("DROP IDENTITY"), "{plan}");
+    assert!(!plan.contains("DROP COLUMN"), "{plan}");
+    deploy_and_converge(dir.path(), &url, &[]);
+    assert_eq!(
+        server
+            .psql(
+                "identity_to_plain",
+                "select string_agg(id::text, ',' order by id) from items"
+            )
+            .trim(),
+        "1,2"
+    );
+}
+
+#[test]
+fn identity_added_to_a_nullable_column_sets_not_null_first() {
+    let server = server();
+    let url = database(
+        &server,
+        "identity_on_nullable",
+        "create table items (id bigint, name text not null);
+         insert into items values (1, 'a'), (2, 'b');",
+    );
+    let dir = project(
+        "version: 1
+project: adoption
+tables:
+  items:
+    columns:
+      id:   { type: bigint, identity: true }
+      name: { type: text }
+",
+    );
+    deploy_and_converge(dir.path(), &url, &[]);
+    assert_eq!(
+        server.psql("identity_on_nullable", "select attidentity from pg_attribute where attrelid = 'items'::regclass and attname = 'id'").trim(),
+        "d"
+    );
+}
+
+/// Every schema, relation and column of `db`, for before/after comparisons.
+fn catalog(server: &PgServer, db: &str) -> String {
+    server.psql(
+        db,
+        "select string_agg(format('%s.%s.%s', n.nspname, c.relname, a.attname), ',' order by 1) \
+         from pg_namespace n left join pg_class c on c.relnamespace = n.oid \
+         left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 \
+         where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'",
+    )
+}
+
+#[test]
+fn a_deploy_that_fails_in_normalisation_leaves_the_database_as_it_was() {
+    let server = server();
+    let url = database(
+        &server,
+        "failed_normalisation",
+        "create table notes (id bigint primary key, body text);",
+    );
+    let before = catalog(&server, "failed_normalisation");
+    let dir = project(
+        "version: 1
+project: adoption
+tables:
+  notes:
+    columns:
+      id:   { type: bigint, primary_key: true }
+      body: { type: text, nullable: true, default: \"no_such_function()\" }
+",
+    );
+    let out = deploy(dir.path(), &url, &[]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("no_such_function"), "{}", text(&out));
+    assert_eq!(catalog(&server, "failed_normalisation"), before);
+    assert_eq!(
+        server
+            .psql(
+                "failed_normalisation",
+                "select count(*) from pg_namespace where nspname = 'appctl'"
+            )
+            .trim(),
+        "0"
+    );
+}
+
+#[test]
+fn a_generated_column_made_identity_keeps_its_values() {
+    let server = server();
+    let url = database(
+        &server,
+        "generated_to_identity",
+        "create table items (id bigint primary key, n bigint generated always as (id * 10) stored);
+         insert into items (id) values (1), (2);",
+    );
+    let dir = project(
+        "version: 1
+project: adoption
+tables:
+  items:
+    columns:
+      id: { type: bigint, primary_key: true }
+      n:  { type: bigint, identity: true }
+",
+    );
+    let plan = plan_text(dir.path(), &url);
+    assert!(plan.contains("DROP EXPRESSION"), "{plan}");
+    assert!(!plan.contains("DROP COLUMN"), "{plan}");
+    deploy_and_converge(dir.path(), &url, &[]);
+    assert_eq!(
+        server
+            .psql(
+                "generated_to_identity",
+                "select string_agg(n::text, ',' order by id) from items"
+            )
+            .trim(),
+        "10,20"
+    );
+    // The identity's sequence starts past the values kept.
+    server.psql("generated_to_identity", "insert into items (id) values (3)");
+    assert_eq!(
+        server
+            .psql("generated_to_identity", "select n from items where id = 3")
+            .trim(),
+        "21"
+    );
+}
