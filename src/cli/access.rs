@@ -19,6 +19,8 @@ struct AccessJson<'a> {
     cells: &'a [access::Cell],
     differences: &'a [access::Difference],
     undeclared_tables: &'a [&'a String],
+    /// Permissions that are legal but open more than they seem (the `owner` warnings of validate).
+    hazards: Vec<&'a str>,
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +58,13 @@ pub fn run(args: AccessArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         .keys()
         .filter(|t| !declared.tables.contains_key(*t))
         .collect();
+    let hazards: Vec<&str> = project
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "owner" && !d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
     if output.json {
         println!(
             "{}",
@@ -64,6 +73,7 @@ pub fn run(args: AccessArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
                 cells: &live_cells,
                 differences: &differences,
                 undeclared_tables: &undeclared,
+                hazards: hazards.clone(),
             })?
         );
     } else {
@@ -71,6 +81,12 @@ pub fn run(args: AccessArgs, global: &GlobalArgs, output: Output) -> anyhow::Res
         if !undeclared.is_empty() {
             let names: Vec<&str> = undeclared.iter().map(|s| s.as_str()).collect();
             println!("\nNot in appctl.yaml: {}.", names.join(", "));
+        }
+        if !hazards.is_empty() {
+            println!("\nHazards in appctl.yaml:");
+            for hazard in &hazards {
+                println!("  - {hazard}");
+            }
         }
     }
     Ok(if differences.is_empty() {

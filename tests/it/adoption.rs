@@ -262,3 +262,133 @@ tables:
         "21"
     );
 }
+
+/// Pulls `url`'s schema into a new project directory.
+fn pull(url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = appctl(
+        dir.path(),
+        &[
+            "pull",
+            "--database-url",
+            url,
+            "-o",
+            "appctl.yaml",
+            "--name",
+            "adoption",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    dir
+}
+
+/// Creates the API roles (cluster-wide, so another test may have made them already).
+const API_ROLES: &str = "do $$ begin
+  if not exists (select from pg_roles where rolname = 'anon') then create role anon nologin; end if;
+  if not exists (select from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
+  if not exists (select from pg_roles where rolname = 'service_role') then create role service_role nologin bypassrls; end if;
+end $$;";
+
+/// Row-level security, policies and grants of `db`'s public tables, as text.
+fn access(server: &PgServer, db: &str) -> String {
+    server.psql(
+        db,
+        "select string_agg(line, E'\\n' order by line) from (
+           select format('rls %s %s', relname, relrowsecurity) as line from pg_class
+            where relnamespace = 'public'::regnamespace and relkind = 'r'
+           union all
+           select format('policy %s.%s %s %s %s %s %s', tablename, policyname, permissive, roles, cmd, qual, with_check)
+             from pg_policies where schemaname = 'public'
+           union all
+           select format('grant %s %s %s', table_name, grantee, string_agg(privilege_type, ',' order by privilege_type))
+             from information_schema.role_table_grants
+            where table_schema = 'public' and grantee in ('anon', 'authenticated', 'service_role')
+            group by table_name, grantee) lines",
+    )
+}
+
+#[test]
+fn a_pulled_file_adopts_policies_grants_and_rls_off_without_a_change() {
+    let server = server();
+    let url = database(
+        &server,
+        "access_source",
+        &format!(
+            "{API_ROLES}
+             create table notes (id bigint primary key, owner uuid, body text);
+             grant all on notes to anon, authenticated, service_role;
+             grant select on notes to anon;
+             alter table notes enable row level security;
+             create policy read_all on notes for select to authenticated using (true);
+             create policy only_owned on notes as restrictive for all to authenticated
+               using (owner is not null) with check (owner is not null);
+             create policy insert_any on notes for insert with check (body <> '');
+             create table settings (key text primary key, value text);
+             grant select on settings to authenticated;"
+        ),
+    );
+    let dir = pull(&url);
+    let yaml = std::fs::read_to_string(dir.path().join("appctl.yaml")).unwrap();
+    assert!(yaml.contains("row_level_security: false"), "{yaml}");
+    assert!(yaml.contains("restrictive: true"), "{yaml}");
+    // Adoption changes nothing: the self-plan is empty.
+    let plan = appctl(dir.path(), &["plan", "--database-url", &url]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let validate = appctl(dir.path(), &["validate"]);
+    assert!(
+        String::from_utf8_lossy(&validate.stderr)
+            .contains("row level security is off on table `settings`"),
+        "{}",
+        text(&validate)
+    );
+    // `appctl access` counts the restrictive policy: authenticated reads only rows it lets through.
+    let report = appctl(dir.path(), &["access", "--database-url", &url]);
+    let report = text(&report);
+    assert!(
+        report.contains("authenticated  read rows where (owner IS NOT NULL)"),
+        "{report}"
+    );
+    // The same access, deployed into an empty database.
+    let copy = server.create_database("access_copy");
+    deploy_and_converge(dir.path(), &copy, &["--bootstrap"]);
+    let source = access(&server, "access_source");
+    for line in [
+        "policy notes.only_owned RESTRICTIVE {authenticated} ALL",
+        "rls settings f",
+        "grant notes anon DELETE,INSERT,REFERENCES,SELECT,TRIGGER,TRUNCATE,UPDATE",
+        "grant settings authenticated SELECT",
+    ] {
+        assert!(source.contains(line), "{line} not in:\n{source}");
+    }
+    assert_eq!(access(&server, "access_copy"), source);
+}
+
+#[test]
+fn access_names_create_rows_for_another_owner_as_a_hazard() {
+    let server = server();
+    let url = server.create_database("owner_hazard");
+    let dir = project(
+        "version: 1
+project: adoption
+tables:
+  notes:
+    columns:
+      id:       { type: uuid, primary_key: true, default: gen_random_uuid() }
+      owner_id: { type: uuid }
+    owner: owner_id
+    permissions:
+      read: [owner]
+      create: [users]
+",
+    );
+    deploy_and_converge(dir.path(), &url, &["--bootstrap"]);
+    let out = appctl(dir.path(), &["access", "--json", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["hazards"],
+        serde_json::json!([
+            "`create: [users]` on table `notes` lets a caller create rows whose `owner_id` is another user's id"
+        ])
+    );
+}

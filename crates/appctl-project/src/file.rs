@@ -85,6 +85,20 @@ pub struct Table {
     /// Who may read, create, update and delete rows.
     #[serde(default, skip_serializing_if = "Permissions::is_empty")]
     pub permissions: Permissions,
+    /// `false` turns row-level security off: every role with a grant then reads and writes every
+    /// row, whatever the permissions say. On unless said otherwise; `pull` writes `false` for a
+    /// table it found with RLS off, so adopting it changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_level_security: Option<bool>,
+    /// Row-level-security policies written by hand, kept beside those `permissions` compile to:
+    /// name → policy. For rules the permission grammar cannot say (restrictive policies, other
+    /// roles); `pull` writes the policies it finds here.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub policies: IndexMap<String, Policy>,
+    /// Table privileges granted to `anon`, `authenticated` or `service_role` beyond those
+    /// `permissions` grant: role → privileges. `pull` writes the grants it finds here.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: IndexMap<String, Vec<TablePrivilege>>,
     /// A comment stored on the table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -278,6 +292,71 @@ impl IndexMethod {
             IndexMethod::Ivfflat => "ivfflat",
         }
     }
+}
+
+/// A row-level-security policy written as SQL, as `CREATE POLICY` takes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The command it applies to; `all` when not given.
+    #[serde(rename = "for", default, skip_serializing_if = "PolicyCommand::is_all")]
+    pub command: PolicyCommand,
+    /// The roles it applies to; every role (`public`) when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    /// A restrictive policy: every row must also pass it (the permissive ones are OR-ed together).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub restrictive: bool,
+    /// The rows it lets the roles see (USING): an SQL boolean expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    /// The rows it lets the roles write (WITH CHECK): an SQL boolean expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+}
+
+/// The command of a [`Policy`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyCommand {
+    #[default]
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    fn is_all(&self) -> bool {
+        *self == PolicyCommand::All
+    }
+
+    /// As SQL spells it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+/// A table privilege, as `GRANT` names it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TablePrivilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
 }
 
 /// Who may do what. Each action lists roles; `write` is create + update + delete.

@@ -11,6 +11,10 @@ use super::file::{Runtime, Size};
 /// Postgres truncates longer names silently; appctl refuses them instead.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
+/// The roles whose table privileges appctl reads and writes (Supabase's API roles); grants to any
+/// other role are left alone.
+pub const MANAGED_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+
 /// `created_at desc nulls last` → `created_at`.
 pub fn parse_index_column(entry: &str) -> Result<&str, String> {
     let mut words = entry.split_whitespace();

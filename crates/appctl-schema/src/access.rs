@@ -3,7 +3,8 @@
 //! For a database role, a table and an action: without the privilege, denied; with it and RLS off (or
 //! a role that bypasses RLS), allowed on every row; with RLS on, the permissive policies for the
 //! role (or PUBLIC) and the action's command (or ALL) decide: none means denied, one with `true`
-//! means allowed, otherwise the rows where any of their predicates holds. Reading the live database
+//! means allowed, otherwise the rows where any of their predicates holds; the restrictive ones then
+//! limit those rows further (every one of them must hold). Reading the live database
 //! (`appctl access`) answers "which rows can an anonymous request read?" from the database itself;
 //! the same function over the desired state says what appctl.yaml intends, and the two are compared.
 
@@ -73,21 +74,36 @@ pub fn access(table: &Table, role: &str, action: Action, bypasses_rls: bool) -> 
     if !table.rls_enabled || bypasses_rls {
         return Access::Allowed;
     }
-    let predicates: Vec<String> = table
-        .policies
-        .iter()
-        .filter(|p| p.permissive && applies(p, role, action))
-        .map(|p| predicate(p, action))
+    let predicates = |permissive: bool| -> Vec<String> {
+        let mut found: Vec<String> = table
+            .policies
+            .iter()
+            .filter(|p| p.permissive == permissive && applies(p, role, action))
+            .map(|p| predicate(p, action))
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let permissive = predicates(true);
+    // Every restrictive policy must pass too: they are AND-ed onto the permissive ones.
+    let restrictive: Vec<String> = predicates(false)
+        .into_iter()
+        .filter(|p| !is_true(p))
         .collect();
-    if predicates.is_empty() {
-        Access::Denied
-    } else if predicates.iter().any(|p| is_true(p)) {
-        Access::Allowed
-    } else {
-        let mut unique: Vec<String> = predicates;
-        unique.sort();
-        unique.dedup();
-        Access::Rows(unique)
+    if permissive.is_empty() {
+        return Access::Denied;
+    }
+    let allowed = permissive.iter().any(|p| is_true(p));
+    match (allowed, restrictive.is_empty()) {
+        (true, true) => Access::Allowed,
+        (false, true) => Access::Rows(permissive),
+        (true, false) => Access::Rows(vec![restrictive.join(" AND ")]),
+        (false, false) => Access::Rows(vec![format!(
+            "({}) AND {}",
+            permissive.join(" OR "),
+            restrictive.join(" AND ")
+        )]),
     }
 }
 

@@ -104,6 +104,47 @@ pub fn lower_function(function: &file::Function) -> crate::model::Function {
     }
 }
 
+/// The policies and grants written as SQL (`policies:`, `grants:`), beside those `permissions`
+/// compiled to.
+fn add_written_access(table: &file::Table, lowered: &mut Table) {
+    for (name, policy) in &table.policies {
+        let mut roles = if policy.to.is_empty() {
+            vec!["public".to_string()]
+        } else {
+            policy.to.clone()
+        };
+        roles.sort();
+        roles.dedup();
+        lowered.policies.push(crate::model::Policy {
+            name: name.clone(),
+            command: policy.command.sql().to_string(),
+            permissive: !policy.restrictive,
+            roles,
+            using: policy.using.clone(),
+            with_check: policy.check.clone(),
+        });
+    }
+    lowered.policies.sort_by(|a, b| a.name.cmp(&b.name));
+    for (role, privileges) in &table.grants {
+        let granted = lowered.grants.entry(role.clone()).or_default();
+        granted.extend(privileges.iter().map(|p| privilege(*p)));
+    }
+}
+
+fn privilege(privilege: file::TablePrivilege) -> crate::model::Privilege {
+    use crate::model::Privilege;
+    use file::TablePrivilege as P;
+    match privilege {
+        P::Select => Privilege::Select,
+        P::Insert => Privilege::Insert,
+        P::Update => Privilege::Update,
+        P::Delete => Privilege::Delete,
+        P::Truncate => Privilege::Truncate,
+        P::References => Privilege::References,
+        P::Trigger => Privilege::Trigger,
+    }
+}
+
 fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table {
     let is_enum = |type_name: &str| project.enums.contains_key(type_name);
     let mut lowered = Table {
@@ -111,7 +152,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
         comment: table.comment.clone(),
         renamed_from: table.renamed_from.clone(),
         // Closed by default: a table without permissions is invisible to anon and authenticated.
-        rls_enabled: true,
+        rls_enabled: table.row_level_security.unwrap_or(true),
         ..Table::default()
     };
     let mut primary_key = table.primary_key.clone();
@@ -217,6 +258,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
         crate::permissions::compile(&table.permissions, table.owner.as_deref(), "appctl");
     lowered.policies = policies;
     lowered.grants = grants;
+    add_written_access(table, &mut lowered);
     lowered.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     lowered.checks.sort_by(|a, b| a.name.cmp(&b.name));
     lowered.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));

@@ -243,26 +243,60 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
             c.comment = Some(comment.clone());
         }
     }
-    if !table.rls_enabled {
-        note(
-            format!("row level security off on {name}"),
-            "appctl turns it on for every table it manages (closed unless permissions open it)",
-        );
-    }
-    if !table.policies.is_empty() {
-        note(
-            format!("{} policies on {name}", table.policies.len()),
-            "policies are written as permissions, which `pull` does not read back yet",
-        );
-    }
-    if table.grants.values().any(|g| !g.is_empty()) {
-        note(
-            format!("grants on {name}"),
-            "grants are written as permissions, which `pull` does not read back yet",
-        );
-    }
+    pull_access(table, &mut out);
     out.columns = columns;
     out
+}
+
+/// Row-level security, policies and grants as they are: adopting the pulled file changes none of
+/// them. Policies appctl compiled from `permissions` come back as `policies:` too (the same
+/// statements; reading them back into permissions is not done yet).
+fn pull_access(table: &model::Table, out: &mut Table) {
+    if !table.rls_enabled {
+        out.row_level_security = Some(false);
+    }
+    for policy in &table.policies {
+        let command = match policy.command.as_str() {
+            "SELECT" => file::PolicyCommand::Select,
+            "INSERT" => file::PolicyCommand::Insert,
+            "UPDATE" => file::PolicyCommand::Update,
+            "DELETE" => file::PolicyCommand::Delete,
+            _ => file::PolicyCommand::All,
+        };
+        let to = if policy.roles == ["public"] {
+            Vec::new()
+        } else {
+            policy.roles.clone()
+        };
+        out.policies.insert(
+            policy.name.clone(),
+            file::Policy {
+                command,
+                to,
+                restrictive: !policy.permissive,
+                using: policy.using.clone(),
+                check: policy.with_check.clone(),
+            },
+        );
+    }
+    for (role, privileges) in &table.grants {
+        if privileges.is_empty() {
+            continue;
+        }
+        let privileges = privileges
+            .iter()
+            .map(|p| match p {
+                model::Privilege::Select => file::TablePrivilege::Select,
+                model::Privilege::Insert => file::TablePrivilege::Insert,
+                model::Privilege::Update => file::TablePrivilege::Update,
+                model::Privilege::Delete => file::TablePrivilege::Delete,
+                model::Privilege::Truncate => file::TablePrivilege::Truncate,
+                model::Privilege::References => file::TablePrivilege::References,
+                model::Privilege::Trigger => file::TablePrivilege::Trigger,
+            })
+            .collect();
+        out.grants.insert(role.clone(), privileges);
+    }
 }
 
 /// `CHECK ((a > 0))` → `(a > 0)`; `None` for NOT VALID / NO INHERIT constraints.

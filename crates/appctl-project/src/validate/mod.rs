@@ -4,6 +4,7 @@
 //! Pure over the parsed file (plus a view of the file system for function sources and of the variables
 //! that are set), so every rule is unit-testable; each finding names the path it is about.
 
+mod access;
 mod buckets;
 mod environments;
 mod functions;
@@ -69,6 +70,7 @@ impl Checker<'_> {
         let mut relation_names: HashMap<String, DocPath> = HashMap::new();
         for (name, table) in &self.file.tables {
             self.check_table(name, table, &mut relation_names);
+            self.check_table_access(name, table);
         }
         for (name, bucket) in &self.file.buckets {
             self.check_bucket(name, bucket);

@@ -310,4 +310,4 @@ impl Privilege {
 }
 
 /// The roles whose grants appctl manages; grants to other roles are left alone.
-pub const MANAGED_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+pub use appctl_project::values::MANAGED_ROLES;
