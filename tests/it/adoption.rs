@@ -392,3 +392,46 @@ tables:
         ])
     );
 }
+
+#[test]
+fn serial_columns_pull_and_deploy_with_their_sequences() {
+    let server = server();
+    let url = database(
+        &server,
+        "serial_source",
+        "create table small (id smallserial primary key, name text);
+         create table big (id bigserial primary key, n int);
+         insert into small (name) values ('a'), ('b');",
+    );
+    let dir = pull(&url);
+    let plan = appctl(dir.path(), &["plan", "--database-url", &url]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    // Into an empty database: the sequences are created, typed and owned as serial makes them.
+    let copy = server.create_database("serial_copy");
+    deploy_and_converge(dir.path(), &copy, &[]);
+    let sequences = "select string_agg(format('%s %s %s', s.seqrelid::regclass, format_type(s.seqtypid, null), \
+                     pg_get_serial_sequence(c.table_name, c.column_name)), ',' order by s.seqrelid::regclass::text) \
+                     from pg_sequence s, information_schema.columns c \
+                     where c.table_schema = 'public' and c.column_default like 'nextval%' \
+                       and pg_get_serial_sequence(c.table_name, c.column_name)::regclass = s.seqrelid";
+    assert_eq!(
+        server.psql("serial_copy", sequences),
+        server.psql("serial_source", sequences)
+    );
+    assert!(
+        server
+            .psql("serial_copy", sequences)
+            .contains("small_id_seq smallint public.small_id_seq")
+    );
+    server.psql("serial_copy", "insert into small (name) values ('x')");
+    // Dropping the column drops its sequence, as with serial.
+    std::fs::write(
+        dir.path().join("appctl.yaml"),
+        std::fs::read_to_string(dir.path().join("appctl.yaml"))
+            .unwrap()
+            .replace("default: nextval('big_id_seq'::regclass)", ""),
+    )
+    .unwrap();
+    let plan = plan_text(dir.path(), &copy);
+    assert!(plan.contains("DROP DEFAULT"), "{plan}");
+}

@@ -532,10 +532,14 @@ async fn check_full_fixture(pg: &PgServer) {
             column("user", "text", true),
             with_default(column("col with space", "text", true), "'it''s'::text"),
             column(LONG_COLUMN, "integer", true),
-            with_default(
-                column("n", "integer", false),
-                "nextval('\"Select \"\"Quoted\"\" Table ü_n_seq\"'::regclass)"
-            ),
+            Column {
+                // A serial column owns its sequence, named as its default spells it.
+                sequence: Some("\"Select \"\"Quoted\"\" Table ü_n_seq\"".into()),
+                ..with_default(
+                    column("n", "integer", false),
+                    "nextval('\"Select \"\"Quoted\"\" Table ü_n_seq\"'::regclass)"
+                )
+            },
         ]
     );
     assert_eq!(

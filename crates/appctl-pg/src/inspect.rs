@@ -14,7 +14,8 @@
 //!    its operator class only when it is one of those) and the input types of those that are;
 //! 2. relations (`pg_class`: tables, partitioned tables, and the views, sequences, ... reported as
 //!    unsupported), with their comments and row-level-security flag;
-//! 3. columns (`pg_attribute`, `pg_attrdef`, `pg_description`);
+//! 3. columns (`pg_attribute`, `pg_attrdef`, `pg_description`), and the sequences columns own
+//!    (`pg_depend` with `deptype = 'a'`: serial columns; identity sequences are part of the identity);
 //! 4. constraints (`pg_constraint`: primary keys, uniques, checks, foreign keys, exclusions);
 //! 5. indexes (`pg_index`, `pg_am`), then `pg_get_indexdef` of those whose definition cannot be
 //!    spelled from their fields (expressions, predicates, storage options, non-default operator
@@ -490,6 +491,7 @@ async fn run(
 
     let mut tables = read_relations(conn, ctx, oid, &mut inspection.unsupported).await?;
     let columns = read_columns(conn, ctx, oid, &mut tables, &mut inspection.unsupported).await?;
+    read_owned_sequences(conn, ctx, oid, &columns, &mut tables).await?;
     read_constraints(
         conn,
         ctx,
@@ -664,12 +666,52 @@ async fn read_columns(
             nullable: get(&row, "nullable", ctx, Q)?,
             default,
             identity,
+            sequence: None,
             generated,
             comment: get(&row, "comment", ctx, Q)?,
             renamed_from: None,
         });
     }
     Ok(by_number)
+}
+
+/// Sequences owned by a column (`OWNED BY`, as serial creates them), one query for the schema.
+const OWNED_SEQUENCES_SQL: &str = "
+select dep.refobjid as table_oid, dep.refobjsubid::int2 as num, quote_ident(s.relname) as quoted
+from pg_catalog.pg_class s
+join pg_catalog.pg_depend dep
+  on dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = s.oid
+ and dep.refclassid = 'pg_catalog.pg_class'::regclass and dep.deptype = 'a'
+where s.relnamespace = $1 and s.relkind = 'S'";
+
+async fn read_owned_sequences(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    oid: Oid,
+    columns: &ColumnsByNumber,
+    tables: &mut HashMap<Oid, Table>,
+) -> Result<(), InspectError> {
+    const Q: &str = "owned sequences";
+    for row in fetch(conn, ctx, Q, OWNED_SEQUENCES_SQL, oid).await? {
+        let table_oid: Oid = get(&row, "table_oid", ctx, Q)?;
+        let num: i16 = get(&row, "num", ctx, Q)?;
+        let (Some(table), Some(info)) =
+            (tables.get_mut(&table_oid), columns.get(&(table_oid, num)))
+        else {
+            continue;
+        };
+        if let Some(column) = table.columns.iter_mut().find(|c| c.name == info.name) {
+            // Spelled as the default names it (quoted where needed), as the project file has it.
+            let named_by_default = column
+                .default
+                .as_deref()
+                .and_then(appctl_schema::render::nextval_sequence)
+                .map(str::to_string);
+            let quoted: String = get(&row, "quoted", ctx, Q)?;
+            column.sequence = Some(named_by_default.unwrap_or(quoted));
+        }
+    }
+    Ok(())
 }
 
 fn referential_action(

@@ -187,7 +187,29 @@ pub static BUILTINS: &[Builtin] = &[
         modifiers: Modifiers::None,
         extension: Some("citext"),
     },
+    extension_type("hstore", "hstore"),
+    extension_type("ltree", "ltree"),
+    extension_type("lquery", "ltree"),
+    extension_type("ltxtquery", "ltree"),
+    extension_type("cube", "cube"),
+    extension_type("seg", "seg"),
+    extension_type("isbn", "isn"),
+    extension_type("isbn13", "isn"),
+    extension_type("issn", "isn"),
+    extension_type("issn13", "isn"),
+    extension_type("ean13", "isn"),
+    extension_type("upc", "isn"),
 ];
+
+/// A type of a contrib extension, without modifiers.
+const fn extension_type(name: &'static str, extension: &'static str) -> Builtin {
+    Builtin {
+        name,
+        aliases: &[],
+        modifiers: Modifiers::None,
+        extension: Some(extension),
+    }
+}
 
 /// Types that create hidden objects and are better written another way.
 const DISCOURAGED: &[(&str, &str)] = &[
@@ -300,7 +322,16 @@ impl ColumnType {
                         .chars()
                         .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
             };
-            if valid(schema) && valid(type_name) && modifiers.is_empty() {
+            if valid(schema) && valid(type_name) {
+                // An extension's type in the schema the extension lives in (Supabase keeps pgvector
+                // in `extensions`): its modifiers are checked as the unqualified type's.
+                if let Some(builtin) = find_builtin(&type_name.to_lowercase())
+                    && builtin.extension.is_some()
+                {
+                    check_modifiers(builtin, type_name, rest, &modifiers)?;
+                } else if !modifiers.is_empty() {
+                    return Err(TypeError::Unknown(rest.to_string()));
+                }
                 // Another schema's type: checked by the database at deploy time.
                 return Ok(ColumnType {
                     base: BaseType::User {
@@ -319,6 +350,10 @@ impl ColumnType {
     pub fn extension(&self) -> Option<&'static str> {
         match &self.base {
             BaseType::Builtin(builtin) => builtin.extension,
+            BaseType::User {
+                schema: Some(_),
+                name,
+            } => find_builtin(&name.to_lowercase()).and_then(|b| b.extension),
             BaseType::User { .. } => None,
         }
     }
@@ -355,6 +390,7 @@ impl fmt::Display for ColumnType {
                     write!(f, "{schema}.")?;
                 }
                 f.write_str(name)?;
+                f.write_str(&modifiers)?;
             }
         }
         if self.array {
@@ -543,6 +579,17 @@ mod tests {
             "`vector(0)`: dimension 0 is out of the range 1..16000"
         );
         assert!(error.hint().unwrap().contains("vector(1536)"));
+    }
+
+    #[test]
+    fn knows_extension_types_in_any_schema() {
+        let qualified = ColumnType::parse("extensions.vector(384)", |_| false).unwrap();
+        assert_eq!(qualified.to_string(), "extensions.vector(384)");
+        assert_eq!(qualified.extension(), Some("vector"));
+        assert!(ColumnType::parse("extensions.vector(0)", |_| false).is_err());
+        assert!(ColumnType::parse("other.thing(3)", |_| false).is_err());
+        let hstore = ColumnType::parse("hstore", |_| false).unwrap();
+        assert_eq!(hstore.extension(), Some("hstore"));
     }
 
     #[test]

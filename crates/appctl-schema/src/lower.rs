@@ -178,6 +178,11 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
             data_type,
             nullable: column.nullable && !column.primary_key,
             default: column.default.as_ref().map(file::SqlValue::to_sql),
+            sequence: column
+                .default
+                .as_ref()
+                .map(file::SqlValue::to_sql)
+                .and_then(|d| crate::render::nextval_sequence(&d).map(str::to_string)),
             identity,
             generated: column.generated.clone(),
             comment: column.comment.clone(),

@@ -60,6 +60,64 @@ pub fn column_definition(column: &Column) -> String {
     sql
 }
 
+/// The sequence named by a default `nextval('<sequence>'::regclass)`, as written there (a plain or
+/// quoted name, maybe schema-qualified); `None` for any other default.
+pub fn nextval_sequence(default: &str) -> Option<&str> {
+    let rest = default.trim().strip_prefix("nextval('")?;
+    let name = rest
+        .strip_suffix("'::regclass)")
+        .or_else(|| rest.strip_suffix("')"))?;
+    // Only names: a quote would end the literal, anything else is not a sequence's name.
+    let valid = !name.is_empty()
+        && !name.contains('\'')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '"' | ' ' | '-'));
+    valid.then_some(name)
+}
+
+/// The sequence as an SQL name: one written with its schema is kept, any other is put in `schema`
+/// (quoted as written, or quoted here when bare).
+fn sequence_ref(schema: &str, name: &str) -> String {
+    let mut quoted = false;
+    let has_schema = name.chars().any(|c| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        c == '.' && !quoted
+    });
+    if has_schema {
+        name.to_string()
+    } else if name.starts_with('"') {
+        format!("{}.{name}", ident(schema))
+    } else {
+        qualified(schema, name)
+    }
+}
+
+/// `CREATE SEQUENCE` for a column that takes its default from a sequence it owns (a serial column),
+/// run before the column is created or given the default.
+pub fn create_owned_sequence(schema: &str, sequence: &str, data_type: &str) -> String {
+    let as_type = match data_type {
+        "smallint" | "integer" | "bigint" => format!(" AS {data_type}"),
+        _ => String::new(),
+    };
+    format!(
+        "CREATE SEQUENCE IF NOT EXISTS {}{as_type}",
+        sequence_ref(schema, sequence)
+    )
+}
+
+/// `ALTER SEQUENCE ... OWNED BY`: the sequence goes when its column goes, as a serial's does.
+pub fn own_sequence(schema: &str, sequence: &str, table: &str, column: &str) -> String {
+    format!(
+        "ALTER SEQUENCE {} OWNED BY {}.{}",
+        sequence_ref(schema, sequence),
+        qualified(schema, table),
+        ident(column)
+    )
+}
+
 pub(crate) fn key_clause(key: &KeyConstraint, kind: &str) -> String {
     format!(
         "CONSTRAINT {} {kind} ({})",

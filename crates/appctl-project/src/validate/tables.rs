@@ -80,8 +80,8 @@ impl Checker<'_> {
         }
         if table.columns.is_empty() {
             self.push(
-                Finding::error("no-columns", path.key("columns"), format!("table `{name}` has no columns"))
-                    .hint("declare at least one column, e.g. `id: { type: uuid, primary_key: true, default: gen_random_uuid() }`"),
+                Finding::warning("no-columns", path.key("columns"), format!("table `{name}` has no columns"))
+                    .hint("Postgres allows it (`pull` writes such tables as they are); declare a column, e.g. `id: { type: uuid, primary_key: true, default: gen_random_uuid() }`"),
             );
         }
         let mut primary_key_columns = Vec::new();

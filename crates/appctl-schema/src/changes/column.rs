@@ -4,7 +4,7 @@ use crate::diff::Change;
 use crate::model::{Column, Database, Identity};
 use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, literal, qualified};
-use crate::render::{column_definition, identity_clause};
+use crate::render::{column_definition, create_owned_sequence, identity_clause, own_sequence};
 
 use super::{Described, column_subject};
 
@@ -67,6 +67,7 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             table,
             column: name,
             default,
+            ..
         } => (
             Phase::AlterColumns,
             Action::Change,
@@ -191,11 +192,21 @@ fn type_change_hazards(from: &str, to: &str) -> Vec<Hazard> {
 pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<String> {
     let table_ref = |table: &str| qualified(schema, table);
     match change {
-        Change::AddColumn { table, column } => vec![format!(
-            "ALTER TABLE {} ADD COLUMN {}",
-            table_ref(table),
-            column_definition(column)
-        )],
+        Change::AddColumn { table, column } => {
+            let mut sql = Vec::new();
+            if let Some(sequence) = &column.sequence {
+                sql.push(create_owned_sequence(schema, sequence, &column.data_type));
+            }
+            sql.push(format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                table_ref(table),
+                column_definition(column)
+            ));
+            if let Some(sequence) = &column.sequence {
+                sql.push(own_sequence(schema, sequence, table, &column.name));
+            }
+            sql
+        }
         Change::RenameColumn { table, from, to } => vec![format!(
             "ALTER TABLE {} RENAME COLUMN {} TO {}",
             table_ref(table),
@@ -243,11 +254,20 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
             table,
             column,
             default,
-        } => vec![format!(
-            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
-            table_ref(table),
-            ident(column)
-        )],
+            sequence,
+        } => {
+            let mut sql = Vec::new();
+            if let Some((sequence, data_type)) = sequence {
+                sql.push(create_owned_sequence(schema, sequence, data_type));
+                sql.push(own_sequence(schema, sequence, table, column));
+            }
+            sql.push(format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
+                table_ref(table),
+                ident(column)
+            ));
+            sql
+        }
         Change::DropDefault { table, column } => vec![format!(
             "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
             table_ref(table),

@@ -53,7 +53,21 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
     let table_ref = |table: &str| qualified(schema, table);
     match change {
         Change::CreateTable { table, revoke_from } => {
-            let mut sql = vec![create_table(schema, table)];
+            let owned: Vec<(&String, &crate::model::Column)> = table
+                .columns
+                .iter()
+                .filter_map(|c| c.sequence.as_ref().map(|s| (s, c)))
+                .collect();
+            let mut sql: Vec<String> = owned
+                .iter()
+                .map(|(sequence, c)| {
+                    crate::render::create_owned_sequence(schema, sequence, &c.data_type)
+                })
+                .collect();
+            sql.push(create_table(schema, table));
+            sql.extend(owned.iter().map(|(sequence, c)| {
+                crate::render::own_sequence(schema, sequence, &table.name, &c.name)
+            }));
             if !revoke_from.is_empty() {
                 let roles: Vec<String> = revoke_from.iter().map(|r| ident(r)).collect();
                 sql.push(format!(

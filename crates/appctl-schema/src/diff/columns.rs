@@ -194,6 +194,11 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
                 table: table.clone(),
                 column: column.clone(),
                 default: new.clone(),
+                sequence: wanted
+                    .sequence
+                    .clone()
+                    .filter(|s| existing.sequence.as_ref() != Some(s))
+                    .map(|s| (s, wanted.data_type.clone())),
             }),
             // A type change already dropped it.
             (None, Some(_)) if existing.identity.is_none() && !type_changed => {

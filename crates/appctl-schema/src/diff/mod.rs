@@ -111,6 +111,9 @@ pub enum Change {
         table: String,
         column: String,
         default: String,
+        /// A sequence the default takes values from that the column does not own yet: created first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sequence: Option<(String, String)>,
     },
     DropDefault {
         table: String,

@@ -164,6 +164,11 @@ pub struct Column {
     /// As `pg_get_expr()` prints it, e.g. `gen_random_uuid()` or `'draft'::document_status`.
     pub default: Option<String>,
     pub identity: Option<Identity>,
+    /// The sequence the column owns (`OWNED BY`), as a serial column does: created with the column
+    /// when its default is `nextval('<sequence>'::regclass)`. Desired: from the default; actual: the
+    /// sequence owned by the column, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
     /// The expression of a stored generated column.
     pub generated: Option<String>,
     pub comment: Option<String>,
