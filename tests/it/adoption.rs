@@ -435,3 +435,78 @@ fn serial_columns_pull_and_deploy_with_their_sequences() {
     let plan = plan_text(dir.path(), &copy);
     assert!(plan.contains("DROP DEFAULT"), "{plan}");
 }
+
+#[test]
+fn tables_with_what_the_file_cannot_say_are_named_by_pull_and_never_changed() {
+    let server = server();
+    let url = database(
+        &server,
+        "unexpressed",
+        "create table parent (id int primary key, a text);
+         create table child (b text) inherits (parent);
+         insert into child values (1, 'kept', 'x');
+         create table events (id int, at date) partition by range (at);
+         create table events_2024 partition of events for values from ('2024-01-01') to ('2025-01-01');
+         create unlogged table scratch (id int);
+         create table names (t text collate \"C\");
+         create table targets (id int primary key);
+         create table refs (t int references targets (id) deferrable initially deferred);",
+    );
+    let before = catalog(&server, "unexpressed");
+    let dir = pull(&url);
+    let out = appctl(
+        dir.path(),
+        &["pull", "--database-url", &url, "--name", "adoption"],
+    );
+    let notes = String::from_utf8_lossy(&out.stderr).into_owned();
+    for named in [
+        "table child inherits from parent",
+        "table parent is inherited by child",
+        "table events is partitioned (PARTITION BY RANGE (at))",
+        "partition events_2024 on events",
+        "table scratch is UNLOGGED",
+        "table names has column t COLLATE \"C\"",
+        "table refs has constraint refs_t_fkey DEFERRABLE INITIALLY DEFERRED",
+    ] {
+        assert!(
+            notes.contains(named),
+            "pull does not name `{named}`:\n{notes}"
+        );
+    }
+    // Adopted as they are: nothing to do.
+    let plan = appctl(dir.path(), &["plan", "--database-url", &url]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    // Dropping the parent's column would take the child's values: refused, nothing changed.
+    let path = dir.path().join("appctl.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let without_a = yaml.replace("      a:\n        type: text\n        nullable: true\n", "");
+    assert_ne!(yaml, without_a, "{yaml}");
+    std::fs::write(&path, &without_a).unwrap();
+    let out = deploy(dir.path(), &url, &["--allow-destructive"]);
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("- column parent.a: table parent is inherited by child"),
+        "{said}"
+    );
+    assert_eq!(catalog(&server, "unexpressed"), before);
+    assert_eq!(
+        server.psql("unexpressed", "select a from child").trim(),
+        "kept"
+    );
+    // A partition declared as a table is refused with what it is, not "already exists".
+    std::fs::write(
+        &path,
+        format!(
+            "{yaml}  events_2024:\n    columns:\n      id: {{ type: integer, nullable: true }}\n"
+        ),
+    )
+    .unwrap();
+    let out = deploy(dir.path(), &url, &[]);
+    let said = text(&out);
+    assert!(
+        said.contains("+ table events_2024: `events_2024` is a partition of events"),
+        "{said}"
+    );
+    assert_eq!(catalog(&server, "unexpressed"), before);
+}

@@ -52,6 +52,10 @@ pub enum DeployError {
     Destructive { count: usize, list: String },
     #[error("{0}\nnothing was changed")]
     Precheck(String),
+    #[error(
+        "the plan changes tables that hold what appctl.yaml cannot express:\n{0}\nnothing was changed; make such a table's changes by hand and write them into appctl.yaml (a table that matches is adopted as it is)"
+    )]
+    Unexpressed(String),
     #[error("deploy cancelled; nothing was changed")]
     Cancelled,
     #[error(

@@ -243,7 +243,15 @@ select c.oid, c.relname::text as name, c.relkind::text as kind, c.relispartition
                  and dep.deptype in ('a', 'i'))) as owned_sequence,
        (select p.relname::text from pg_catalog.pg_inherits i
         join pg_catalog.pg_class p on p.oid = i.inhparent
-        where c.relispartition and i.inhrelid = c.oid limit 1) as parent
+        where c.relispartition and i.inhrelid = c.oid limit 1) as parent,
+       c.relpersistence = 'u' as unlogged,
+       case when c.relkind = 'p' then pg_catalog.pg_get_partkeydef(c.oid) end as partition_key,
+       array(select p.oid::regclass::text from pg_catalog.pg_inherits i
+             join pg_catalog.pg_class p on p.oid = i.inhparent
+             where i.inhrelid = c.oid and not c.relispartition order by 1) as inherits,
+       array(select k.oid::regclass::text from pg_catalog.pg_inherits i
+             join pg_catalog.pg_class k on k.oid = i.inhrelid
+             where i.inhparent = c.oid and not k.relispartition order by 1) as children
 from pg_catalog.pg_class c
 left join pg_catalog.pg_description d
        on d.classoid = 'pg_catalog.pg_class'::regclass and d.objoid = c.oid and d.objsubid = 0
@@ -258,12 +266,16 @@ select a.attrelid as table_oid, a.attname::text as name, a.attnum as num,
        quote_ident(a.attname) as quoted_name, a.atttypid as type_oid, a.attcollation as collation,
        pg_catalog.format_type(a.atttypid, a.atttypmod) as data_type,
        not a.attnotnull as nullable, a.attidentity::text as identity,
+       case when a.attcollation <> t.typcollation then
+         (select quote_ident(co.collname) from pg_catalog.pg_collation co where co.oid = a.attcollation)
+       end as own_collation,
        a.attgenerated::text as generated,
        pg_catalog.pg_get_expr(ad.adbin, case when a.attgenerated = '' then 0 else ad.adrelid end)
          as expr,
        d.description as comment
 from pg_catalog.pg_attribute a
 join pg_catalog.pg_class c on c.oid = a.attrelid
+join pg_catalog.pg_type t on t.oid = a.atttypid
 left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
 left join pg_catalog.pg_description d
        on d.classoid = 'pg_catalog.pg_class'::regclass and d.objoid = a.attrelid
@@ -286,7 +298,8 @@ select con.conrelid as table_oid, con.conname::text as name, con.contype::text a
        end as ref_columns,
        con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
        con.confrelid = 0 or fc.relnamespace = $1 as ref_same_schema,
-       case when con.contype = 'c' then pg_catalog.pg_get_constraintdef(con.oid) end as definition
+       case when con.contype = 'c' then pg_catalog.pg_get_constraintdef(con.oid) end as definition,
+       con.condeferrable as deferrable, con.condeferred as deferred
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
 left join pg_catalog.pg_class fc on fc.oid = con.confrelid
@@ -522,6 +535,23 @@ async fn run(
     inspection.database.enums = read_enums(conn, ctx, oid).await?;
     read_other_objects(conn, ctx, oid, &mut inspection.unsupported).await?;
 
+    for object in &inspection.unsupported {
+        let what = match (object.kind, &object.table) {
+            (UnsupportedKind::Partition, Some(parent)) => format!("a partition of {parent}"),
+            (
+                UnsupportedKind::View
+                | UnsupportedKind::MaterializedView
+                | UnsupportedKind::Sequence
+                | UnsupportedKind::ForeignTable,
+                _,
+            ) => format!("a {}", object.kind),
+            _ => continue,
+        };
+        inspection
+            .database
+            .other_relations
+            .insert(object.name.clone(), what);
+    }
     for mut table in tables.into_values() {
         table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -565,6 +595,7 @@ async fn read_relations(
                     name: name.clone(),
                     comment: get(&row, "comment", ctx, Q)?,
                     rls_enabled: get(&row, "rls", ctx, Q)?,
+                    unexpressed: relation_features(&row, ctx)?,
                     ..Table::default()
                 };
                 tables.insert(get(&row, "oid", ctx, Q)?, table);
@@ -579,6 +610,30 @@ async fn read_relations(
         }
     }
     Ok(tables)
+}
+
+/// What a table of the relations query has that the project file cannot say.
+fn relation_features(row: &PgRow, ctx: Ctx<'_>) -> Result<Vec<String>, InspectError> {
+    const Q: &str = "relations";
+    let mut features = Vec::new();
+    if let Some(key) = get::<Option<String>>(row, "partition_key", ctx, Q)? {
+        features.push(format!("is partitioned (PARTITION BY {key})"));
+    }
+    let inherits: Vec<String> = get(row, "inherits", ctx, Q)?;
+    if !inherits.is_empty() {
+        features.push(format!("inherits from {}", inherits.join(", ")));
+    }
+    let children: Vec<String> = get(row, "children", ctx, Q)?;
+    if !children.is_empty() {
+        features.push(format!(
+            "is inherited by {} (a column dropped here goes from them too)",
+            children.join(", ")
+        ));
+    }
+    if get::<bool>(row, "unlogged", ctx, Q)? {
+        features.push("is UNLOGGED".to_string());
+    }
+    Ok(features)
 }
 
 /// What constraints and indexes need to know of a column they name by number.
@@ -646,6 +701,11 @@ async fn read_columns(
             other => return Err(ctx.unexpected(Q, format!("attidentity {other:?}"))),
         };
         let name: String = get(&row, "name", ctx, Q)?;
+        if let Some(collation) = get::<Option<String>>(&row, "own_collation", ctx, Q)? {
+            table
+                .unexpressed
+                .push(format!("has column {name} COLLATE {collation}"));
+        }
         let (default, generated) = match generated.as_str() {
             "" if identity.is_none() => (expr, None),
             "" => (None, None),
@@ -750,6 +810,21 @@ async fn read_constraints(
         };
         let name: String = get(&row, "name", ctx, Q)?;
         let kind: String = get(&row, "kind", ctx, Q)?;
+        if get::<bool>(&row, "deferrable", ctx, Q)? {
+            let initially = if get::<bool>(&row, "deferred", ctx, Q)? {
+                "INITIALLY DEFERRED"
+            } else {
+                "INITIALLY IMMEDIATE"
+            };
+            table
+                .unexpressed
+                .push(format!("has constraint {name} DEFERRABLE {initially}"));
+        }
+        if kind == "x" {
+            table
+                .unexpressed
+                .push(format!("has exclusion constraint {name}"));
+        }
         match kind.as_str() {
             "p" => {
                 table.primary_key = Some(KeyConstraint {

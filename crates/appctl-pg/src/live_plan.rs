@@ -52,6 +52,45 @@ pub(crate) async fn normalize_and_plan(
     Ok((plan, normalized))
 }
 
+/// A plan that changes a table holding what the project file cannot say (partitioning,
+/// inheritance, ...) is refused: appctl cannot tell what the change does to what it cannot see
+/// (a column dropped from an inheritance parent goes from its children too). Adopting such a
+/// table as it is (an empty plan for it) is fine.
+fn refuse_unexpressed(plan: &Plan, actual: &Database) -> Result<(), DeployError> {
+    let mut refused: Vec<String> = Vec::new();
+    for step in &plan.steps {
+        if let Change::CreateTable { table, .. } = &step.change
+            && let Some(what) = actual.other_relations.get(&table.name)
+        {
+            refused.push(format!(
+                "  + table {}: `{}` is {what} in the database",
+                table.name, table.name
+            ));
+            continue;
+        }
+        let Some(table) = step.change.table().and_then(|t| actual.tables.get(t)) else {
+            continue;
+        };
+        if table.unexpressed.is_empty() {
+            continue;
+        }
+        let line = format!(
+            "  {} {}: table {} {}",
+            step.action.symbol(),
+            step.object,
+            table.name,
+            table.unexpressed.join("; ")
+        );
+        if !refused.contains(&line) {
+            refused.push(line);
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(DeployError::Unexpressed(refused.join("\n")))
+}
+
 /// [`make_plan_with`] for a database known before the project file is loaded: `load` (reading,
 /// checking and lowering the file: a quarter of a plan's time or more) runs on a thread of its own
 /// while two connections are opened; one inspects `guessed_schema`, the other reads the
@@ -145,6 +184,7 @@ async fn plan_between(
         .filter(|object| !actual.managed.contains(object) && exists(actual, object))
         .cloned()
         .collect();
+    refuse_unexpressed(&plan, actual)?;
     Ok(plan)
 }
 

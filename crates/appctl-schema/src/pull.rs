@@ -244,6 +244,17 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         }
     }
     pull_access(table, &mut out);
+    // Exclusion constraints are named with the other unsupported objects already.
+    for feature in table
+        .unexpressed
+        .iter()
+        .filter(|f| !f.starts_with("has exclusion constraint "))
+    {
+        note(
+            format!("table {name} {feature}"),
+            "the project file cannot declare it: a deploy elsewhere leaves it out, and plan and deploy refuse to change this table",
+        );
+    }
     out.columns = columns;
     out
 }

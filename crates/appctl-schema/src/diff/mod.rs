@@ -246,6 +246,47 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The existing table the change alters, drops or renames; `None` for a new table and for
+    /// changes outside tables.
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Change::AddColumn { table, .. }
+            | Change::RenameColumn { table, .. }
+            | Change::DropColumn { table, .. }
+            | Change::AlterColumnType { table, .. }
+            | Change::SetNotNull { table, .. }
+            | Change::DropNotNull { table, .. }
+            | Change::SetDefault { table, .. }
+            | Change::DropDefault { table, .. }
+            | Change::AddIdentity { table, .. }
+            | Change::SetIdentity { table, .. }
+            | Change::DropIdentity { table, .. }
+            | Change::DropExpression { table, .. }
+            | Change::AddPrimaryKey { table, .. }
+            | Change::AddUnique { table, .. }
+            | Change::AddCheck { table, .. }
+            | Change::AddForeignKey { table, .. }
+            | Change::DropConstraint { table, .. }
+            | Change::CreateIndex { table, .. }
+            | Change::RenameIndex { table, .. }
+            | Change::RenameConstraint { table, .. }
+            | Change::DropIndex { table, .. }
+            | Change::SetTableComment { table, .. }
+            | Change::SetColumnComment { table, .. }
+            | Change::EnableRls { table, .. }
+            | Change::DisableRls { table, .. }
+            | Change::CreatePolicy { table, .. }
+            | Change::DropPolicy { table, .. }
+            | Change::Grant { table, .. }
+            | Change::Revoke { table, .. } => Some(table),
+            Change::RenameTable { from, .. } => Some(from),
+            Change::DropTable { name } => Some(name),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumUse {
     pub table: String,

@@ -41,6 +41,11 @@ pub struct Database {
     /// may be dropped; others are reported as unmanaged. Empty in a desired state.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub managed: BTreeSet<ObjectRef>,
+    /// Actual only: relations of the schema that are not tables of the model (partitions, views,
+    /// sequences, foreign tables), by name → what they are, e.g. `a partition of events`. A table of
+    /// the file with such a name cannot be created.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_relations: BTreeMap<String, String>,
 }
 
 /// A top-level object appctl may own.
@@ -143,6 +148,11 @@ pub struct Table {
     /// Desired only: the table's previous name (`renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// Actual only: what the table has that the project file cannot say (partitioning,
+    /// inheritance, UNLOGGED, column collations, deferrable keys, exclusion constraints). A plan
+    /// that would change such a table is refused: the change could lose what appctl cannot see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unexpressed: Vec<String>,
 }
 
 impl Table {
