@@ -58,9 +58,12 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             "`{name}` is not a valid project name; pass --name with lowercase letters, digits and dashes"
         );
     }
-    let (inspection, packages) = database::runtime()?.block_on(async {
+    let (inspection, packages, others) = database::runtime()?.block_on(async {
         let mut conn = deploy::connect(&url, &database::application_name("pull")).await?;
         let inspection = crate::inspect::inspection(&mut conn, &args.schema)
+            .await
+            .map_err(deploy::DeployError::from)?;
+        let others = crate::inspect::other_schemas_with_tables(&mut conn, &args.schema)
             .await
             .map_err(deploy::DeployError::from)?;
         let versions: Vec<String> = inspection
@@ -72,7 +75,7 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         let packages = crate::bookkeeping::Bookkeeping::on(&mut conn)
             .packages(&versions)
             .await?;
-        anyhow::Ok((inspection, packages))
+        anyhow::Ok((inspection, packages, others))
     })?;
     if !inspection.schema_exists {
         bail!(
@@ -126,6 +129,17 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
                 );
             }
         }
+    }
+    if !others.is_empty() {
+        let list: Vec<String> = others
+            .iter()
+            .map(|(schema, tables)| format!("{schema} ({tables})"))
+            .collect();
+        output.status(format!(
+            "Read schema {}. Other schemas hold tables, not read (`--schema NAME` reads one): {}.",
+            args.schema,
+            list.join(", ")
+        ));
     }
     if !pulled.unexpressed.is_empty() && !output.quiet {
         eprintln!("Not in the project file ({}):", pulled.unexpressed.len());

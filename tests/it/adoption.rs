@@ -510,3 +510,30 @@ fn tables_with_what_the_file_cannot_say_are_named_by_pull_and_never_changed() {
     );
     assert_eq!(catalog(&server, "unexpressed"), before);
 }
+
+#[test]
+fn pull_says_which_schemas_it_did_not_read_and_which_types_live_there() {
+    let server = server();
+    let url = database(
+        &server,
+        "several_schemas",
+        "create schema other; create type other.mood as enum ('calm');
+         create table other.x (id int); create table other.y (id int);
+         create table t (id int primary key, m other.mood);",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = appctl(
+        dir.path(),
+        &["pull", "--database-url", &url, "--name", "adoption"],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("Read schema public. Other schemas hold tables, not read (`--schema NAME` reads one): other (2)."),
+        "{said}"
+    );
+    assert!(
+        said.contains("type other.mood of column t.m: it lives in schema other"),
+        "{said}"
+    );
+}

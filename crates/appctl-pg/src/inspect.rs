@@ -107,6 +107,27 @@ pub struct Inspection {
     pub schema_exists: bool,
 }
 
+/// The schemas other than `schema` that hold tables, with how many, for `pull` to say what it did
+/// not read (the system's and appctl's own left out).
+pub async fn other_schemas_with_tables(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Vec<(String, i64)>, InspectError> {
+    let ctx = Ctx { schema };
+    sqlx::query_as(
+        "select n.nspname::text, count(*) from pg_catalog.pg_class c
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         where c.relkind in ('r', 'p') and not c.relispartition and n.nspname <> $1
+           and n.nspname not in ('pg_catalog', 'information_schema', 'appctl')
+           and n.nspname not like 'pg\\_%' and n.nspname not like 'appctl\\_scratch%'
+         group by 1 order by 1",
+    )
+    .bind(schema)
+    .fetch_all(conn)
+    .await
+    .map_err(ctx.err("other schemas"))
+}
+
 /// Inspects `schema` and returns its state (see [`inspection`] for the unsupported objects too).
 pub async fn inspect(conn: &mut PgConnection, schema: &str) -> Result<Database, InspectError> {
     Ok(inspection(conn, schema).await?.database)

@@ -146,6 +146,20 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         comment: table.comment.clone(),
         ..Table::default()
     };
+    for column in &table.columns {
+        // `other.mood`, `extensions.vector(384)`: a type of another schema, which the file does not
+        // create (a quoted name may hold a dot of its own).
+        if let Some((schema, _)) = column.data_type.split_once('.')
+            && !column.data_type.starts_with('"')
+        {
+            note(
+                format!("type {} of column {name}.{}", column.data_type, column.name),
+                &format!(
+                    "it lives in schema {schema}, which pull did not read: the file uses it but does not create it, so it must exist wherever the file is deployed (`pull --schema {schema}` shows that schema)"
+                ),
+            );
+        }
+    }
 
     if let Some(key) = &table.primary_key {
         if key.name != object_name(&[name], "pkey") {
