@@ -537,3 +537,105 @@ fn pull_says_which_schemas_it_did_not_read_and_which_types_live_there() {
         "{said}"
     );
 }
+
+const WITH_PERMISSIONS: &str = "version: 1
+project: adoption
+tables:
+  notes:
+    columns:
+      id:       { type: uuid, primary_key: true, default: gen_random_uuid() }
+      owner_id: { type: uuid }
+      public:   { type: boolean, default: 'false' }
+    owner: owner_id
+    permissions:
+      read: [owner, { role: guests, where: \"public\" }]
+      write: [owner]
+  tags:
+    columns:
+      name: { type: text, primary_key: true }
+    permissions:
+      read: [any]
+buckets:
+  uploads:
+    max_file_size: 10MiB
+    allowed_mime_types: [image/png]
+    permissions: { read: [owner], create: [users], delete: [owner] }
+";
+
+/// `appctl access --json` of `url`: the live matrix only.
+fn access_matrix(dir: &Path, url: &str) -> serde_json::Value {
+    let out = appctl(dir, &["access", "--json", "--database-url", url]);
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["cells"].clone()
+}
+
+#[test]
+fn permissions_pull_back_as_written_and_survive_an_export_and_import() {
+    let server = server();
+    let source = server.create_database("permissions_source");
+    let dir = project(WITH_PERMISSIONS);
+    deploy_and_converge(dir.path(), &source, &["--bootstrap"]);
+    // Pulled as the file wrote them: permissions, owner and the bucket, no policies as SQL.
+    let pulled = pull(&source);
+    let yaml = std::fs::read_to_string(pulled.path().join("appctl.yaml")).unwrap();
+    for expected in [
+        "owner: owner_id",
+        "permissions:",
+        "uploads:",
+        "max_file_size: 10485760",
+    ] {
+        assert!(yaml.contains(expected), "{expected} not in:\n{yaml}");
+    }
+    assert!(!yaml.contains("policies:"), "{yaml}");
+    let plan = appctl(pulled.path(), &["plan", "--database-url", &source]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    // An archive carries them: imported into an empty database, the access is the source's.
+    let archive = pulled.path().join("backup.tar");
+    let out = appctl(
+        dir.path(),
+        &[
+            "export",
+            "--database-url",
+            &source,
+            "--no-files",
+            "-o",
+            archive.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let copy = server.create_database("permissions_copy");
+    server.psql(
+        "permissions_copy",
+        &format!(
+            "{API_ROLES} create schema if not exists auth; create schema if not exists storage;"
+        ),
+    );
+    let out = appctl(
+        dir.path(),
+        &[
+            "import",
+            "--database-url",
+            &copy,
+            "--no-files",
+            archive.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        access_matrix(dir.path(), &copy),
+        access_matrix(dir.path(), &source)
+    );
+    assert_eq!(
+        access(&server, "permissions_copy"),
+        access(&server, "permissions_source")
+    );
+    let storage = "select string_agg(format('%s %s %s', id, public, file_size_limit), ',') from storage.buckets
+                   union all
+                   select string_agg(policyname || ' ' || qual, ',' order by policyname) from pg_policies
+                    where schemaname = 'storage' and tablename = 'objects'";
+    let buckets = server.psql("permissions_source", storage);
+    assert!(buckets.contains("uploads f 10485760"), "{buckets}");
+    assert!(buckets.contains("appctl_uploads_read_owner"), "{buckets}");
+    assert_eq!(server.psql("permissions_copy", storage), buckets);
+}

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use appctl_project::package::FunctionPackage;
 use appctl_schema::diff::Change;
+use appctl_schema::model::{Database, PermissionRecords};
 use appctl_schema::plan::Plan;
 use sqlx::{Connection, PgConnection};
 
@@ -69,6 +70,15 @@ CREATE TABLE IF NOT EXISTS appctl.function_packages (
     package bytea NOT NULL,
     stored_at timestamptz NOT NULL DEFAULT now()
 );
+-- The permissions (and owner) of each table and bucket as the file wrote them, so `pull` writes
+-- permissions back rather than the policies and grants they compiled to.
+CREATE TABLE IF NOT EXISTS appctl.permissions (
+    schema_name text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('table', 'bucket')),
+    name text NOT NULL,
+    record jsonb NOT NULL,
+    PRIMARY KEY (schema_name, kind, name)
+);
 -- What was done to the instance besides deployments: imports, function rollouts.
 CREATE TABLE IF NOT EXISTS appctl.audit_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -102,7 +112,7 @@ impl<'c> Bookkeeping<'c> {
     /// Creates the schema and its tables where missing (and the columns later versions added).
     pub async fn ensure(&mut self) -> Result<(), DeployError> {
         let exists: bool = sqlx::query_scalar(
-            "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL AND to_regclass('appctl.function_packages') IS NOT NULL AND to_regclass('appctl.audit_log') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('appctl.functions') AND attname = 'deployed_at' AND NOT attisdropped)",
+            "SELECT to_regclass('appctl.managed') IS NOT NULL AND to_regclass('appctl.deployments') IS NOT NULL AND to_regclass('appctl.functions') IS NOT NULL AND to_regclass('appctl.normalized') IS NOT NULL AND to_regclass('appctl.function_packages') IS NOT NULL AND to_regclass('appctl.audit_log') IS NOT NULL AND to_regclass('appctl.permissions') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('appctl.functions') AND attname = 'deployed_at' AND NOT attisdropped)",
         )
         .fetch_one(&mut *self.conn)
         .await?;
@@ -159,6 +169,64 @@ impl<'c> Bookkeeping<'c> {
         .bind(schema)
         .fetch_all(&mut *self.conn)
         .await
+    }
+
+    /// The permissions a deploy recorded for `schema`'s tables and buckets; empty when none were.
+    pub async fn permission_records(
+        &mut self,
+        schema: &str,
+    ) -> Result<PermissionRecords, sqlx::Error> {
+        let mut records = PermissionRecords::default();
+        if !self.has("permissions").await? {
+            return Ok(records);
+        }
+        let rows: Vec<(String, String, serde_json::Value)> = sqlx::query_as(
+            "select kind, name, record from appctl.permissions where schema_name = $1",
+        )
+        .bind(schema)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        for (kind, name, record) in rows {
+            match kind.as_str() {
+                "table" => records.tables.insert(name, record),
+                _ => records.buckets.insert(name, record),
+            };
+        }
+        Ok(records)
+    }
+
+    /// `desired`'s permission records replace those of its schema.
+    pub async fn write_permission_records(
+        &mut self,
+        desired: &Database,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM appctl.permissions WHERE schema_name = $1")
+            .bind(&desired.schema)
+            .execute(&mut *self.conn)
+            .await?;
+        let records = &desired.permission_records;
+        let rows = records
+            .tables
+            .iter()
+            .map(|(name, record)| ("table", name, record))
+            .chain(
+                records
+                    .buckets
+                    .iter()
+                    .map(|(name, record)| ("bucket", name, record)),
+            );
+        for (kind, name, record) in rows {
+            sqlx::query(
+                "INSERT INTO appctl.permissions (schema_name, kind, name, record) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&desired.schema)
+            .bind(kind)
+            .bind(name)
+            .bind(record)
+            .execute(&mut *self.conn)
+            .await?;
+        }
+        Ok(())
     }
 
     /// Each function record of `schema` as JSON (so records written by an older appctl read with

@@ -234,13 +234,23 @@ async fn deploy_locked(
     }
 }
 
-/// Saves what this deploy normalised, so the next plan only sends changed tables through the
-/// server. Best effort, in its own transaction: a lost cache only makes the next plan slower.
+/// Saves the permissions as the file wrote them (for `pull`) and what this deploy normalised, so the
+/// next plan only sends changed tables through the server. Best effort, each in its own
+/// transaction: without the records `pull` writes policies instead of permissions (the same
+/// statements), and a lost cache only makes the next plan slower.
 async fn remember_normalized(
     conn: &mut PgConnection,
     desired: &Database,
     normalized: Option<&Database>,
 ) {
+    if let Ok(mut tx) = conn.begin().await
+        && Bookkeeping::on(&mut tx)
+            .write_permission_records(desired)
+            .await
+            .is_ok()
+    {
+        let _ = tx.commit().await;
+    }
     let Some(normalized) = normalized else { return };
     let Ok(mut tx) = conn.begin().await else {
         return;

@@ -516,6 +516,10 @@ async fn run(
             };
             inspection.database.managed.insert(object);
         }
+        inspection.database.permission_records = Bookkeeping::on(conn)
+            .permission_records(ctx.schema)
+            .await
+            .map_err(ctx.err("appctl.permissions"))?;
     }
     read_storage(conn, ctx, &mut inspection.database).await?;
     read_functions(conn, ctx, &mut inspection.database).await?;

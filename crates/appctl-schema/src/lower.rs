@@ -34,8 +34,20 @@ pub fn lower(project: &ProjectFile) -> Database {
         database
             .tables
             .insert(name.clone(), lower_table(project, name, table));
+        if let Some(record) = permissions_source(&table.permissions, table.owner.as_deref()) {
+            database
+                .permission_records
+                .tables
+                .insert(name.clone(), record);
+        }
     }
     for (name, bucket) in &project.buckets {
+        if let Some(record) = permissions_source(&bucket.permissions, None) {
+            database
+                .permission_records
+                .buckets
+                .insert(name.clone(), record);
+        }
         database.buckets.insert(
             name.clone(),
             Bucket {
@@ -102,6 +114,21 @@ pub fn lower_function(function: &file::Function) -> crate::model::Function {
         execute,
         env: function.env.keys().cloned().collect(),
     }
+}
+
+/// What a deploy records of a table's or bucket's permissions, for `pull` to read back.
+fn permissions_source(
+    permissions: &file::Permissions,
+    owner: Option<&str>,
+) -> Option<serde_json::Value> {
+    if permissions.is_empty() {
+        return None;
+    }
+    serde_json::to_value(crate::permissions::Recorded {
+        owner: owner.map(str::to_string),
+        permissions: permissions.clone(),
+    })
+    .ok()
 }
 
 /// The policies and grants written as SQL (`policies:`, `grants:`), beside those `permissions`

@@ -130,6 +130,15 @@ pub fn grantee(role: &str, owner_column: Option<&str>) -> Grantee {
     }
 }
 
+/// A table's or bucket's permissions as a deploy records them (see
+/// [`crate::model::Table::permissions_source`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Recorded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub permissions: Permissions,
+}
+
 /// Policies and grants for a table's permissions.
 pub fn compile(
     permissions: &Permissions,

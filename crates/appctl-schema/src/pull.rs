@@ -59,6 +59,10 @@ pub fn pull(database: &Database, project: &str, unsupported: &[UnsupportedObject
         let pulled = pull_table(database, table, &mut unexpressed);
         file.tables.insert(table.name.clone(), pulled);
     }
+    for bucket in database.buckets.values() {
+        let pulled = pull_bucket(database, bucket, &mut unexpressed);
+        file.buckets.insert(bucket.id.clone(), pulled);
+    }
     for (name, record) in &database.functions {
         match pull_function(name, record) {
             Ok(function) => {
@@ -257,7 +261,11 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
             c.comment = Some(comment.clone());
         }
     }
-    pull_access(table, &mut out);
+    pull_access(
+        table,
+        database.permission_records.tables.get(name),
+        &mut out,
+    );
     // Exclusion constraints are named with the other unsupported objects already.
     for feature in table
         .unexpressed
@@ -274,13 +282,27 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
 }
 
 /// Row-level security, policies and grants as they are: adopting the pulled file changes none of
-/// them. Policies appctl compiled from `permissions` come back as `policies:` too (the same
-/// statements; reading them back into permissions is not done yet).
-fn pull_access(table: &model::Table, out: &mut Table) {
+/// them. The permissions a deploy recorded come back as `permissions:` when the live policies and
+/// grants are still the ones they compile to; every other policy and grant is written as SQL.
+fn pull_access(table: &model::Table, record: Option<&serde_json::Value>, out: &mut Table) {
     if !table.rls_enabled {
         out.row_level_security = Some(false);
     }
-    for policy in &table.policies {
+    let mut policies: Vec<&model::Policy> = table.policies.iter().collect();
+    let mut grants = table.grants.clone();
+    if let Some(recorded) = record.and_then(|r| still_compiled(r, table)) {
+        let (compiled, compiled_grants) =
+            crate::permissions::compile(&recorded.permissions, recorded.owner.as_deref(), "appctl");
+        policies.retain(|p| !compiled.iter().any(|c| c.name == p.name));
+        for (role, privileges) in compiled_grants {
+            if let Some(granted) = grants.get_mut(&role) {
+                granted.retain(|p| !privileges.contains(p));
+            }
+        }
+        out.owner = recorded.owner;
+        out.permissions = recorded.permissions;
+    }
+    for policy in policies {
         let command = match policy.command.as_str() {
             "SELECT" => file::PolicyCommand::Select,
             "INSERT" => file::PolicyCommand::Insert,
@@ -304,7 +326,7 @@ fn pull_access(table: &model::Table, out: &mut Table) {
             },
         );
     }
-    for (role, privileges) in &table.grants {
+    for (role, privileges) in &grants {
         if privileges.is_empty() {
             continue;
         }
@@ -322,6 +344,99 @@ fn pull_access(table: &model::Table, out: &mut Table) {
             .collect();
         out.grants.insert(role.clone(), privileges);
     }
+}
+
+/// A bucket row, with the permissions a deploy recorded when the policies on `storage.objects` are
+/// still the ones they compile to.
+fn pull_bucket(
+    database: &Database,
+    bucket: &model::Bucket,
+    notes: &mut Vec<Unexpressed>,
+) -> file::Bucket {
+    let id = bucket.id.as_str();
+    let mut pulled = file::Bucket {
+        public: bucket.public,
+        max_file_size: bucket
+            .file_size_limit
+            .and_then(|bytes| u64::try_from(bytes).ok())
+            .map(file::Size::Bytes),
+        allowed_mime_types: bucket.allowed_mime_types.clone(),
+        permissions: file::Permissions::default(),
+    };
+    let recorded = database
+        .permission_records
+        .buckets
+        .get(id)
+        .and_then(|r| serde_json::from_value::<crate::permissions::Recorded>(r.clone()).ok());
+    let prefix = format!("appctl_{id}_");
+    let live: Vec<&model::Policy> = database
+        .storage_policies
+        .iter()
+        .filter(|p| p.name.starts_with(&prefix))
+        .collect();
+    match recorded {
+        Some(recorded) => {
+            let compiled = crate::permissions::compile_bucket(id, &recorded.permissions);
+            let same = compiled.iter().all(|c| {
+                live.iter()
+                    .any(|p| p.name == c.name && p.command == c.command && p.roles == c.roles)
+            });
+            if same {
+                pulled.permissions = recorded.permissions;
+            } else {
+                notes.push(Unexpressed {
+                    what: format!("permissions of bucket {id}"),
+                    why: "its policies on storage.objects changed since the last deploy; deploying this file drops them".into(),
+                });
+            }
+        }
+        None if !live.is_empty() => notes.push(Unexpressed {
+            what: format!("{} policies of bucket {id}", live.len()),
+            why:
+                "no deploy recorded the permissions they came from; deploying this file drops them"
+                    .into(),
+        }),
+        None => {}
+    }
+    pulled
+}
+
+/// The recorded permissions of a table, when its `appctl_` policies are exactly those they compile
+/// to (same names, commands, roles; the names carry a digest of each `where`) and its grants hold
+/// theirs; `None` when someone changed them since, or the owner column is gone.
+fn still_compiled(
+    record: &serde_json::Value,
+    table: &model::Table,
+) -> Option<crate::permissions::Recorded> {
+    let recorded: crate::permissions::Recorded = serde_json::from_value(record.clone()).ok()?;
+    if let Some(owner) = &recorded.owner
+        && table.column(owner).is_none()
+    {
+        return None;
+    }
+    let (compiled, grants) =
+        crate::permissions::compile(&recorded.permissions, recorded.owner.as_deref(), "appctl");
+    let live: Vec<&model::Policy> = table
+        .policies
+        .iter()
+        .filter(|p| p.name.starts_with("appctl_"))
+        .collect();
+    let same_policies = live.len() == compiled.len()
+        && compiled.iter().all(|c| {
+            live.iter().any(|p| {
+                p.name == c.name
+                    && p.command == c.command
+                    && p.permissive == c.permissive
+                    && p.roles == c.roles
+            })
+        });
+    let grants_hold = grants.iter().all(|(role, privileges)| {
+        table
+            .grants
+            .get(role)
+            .is_some_and(|granted| granted.is_superset(privileges))
+    });
+    (same_policies && grants_hold).then_some(recorded)
 }
 
 /// `CHECK ((a > 0))` → `(a > 0)`; `None` for NOT VALID / NO INHERIT constraints.

@@ -46,6 +46,27 @@ pub struct Database {
     /// the file with such a name cannot be created.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub other_relations: BTreeMap<String, String>,
+    /// The `permissions` (and `owner`) of tables and buckets, as
+    /// [`crate::permissions::Recorded`] JSON: desired, from the file; actual, as the last deploy
+    /// recorded them, so `pull` can write permissions back instead of the policies they compiled
+    /// to. Never diffed.
+    #[serde(default, skip_serializing_if = "PermissionRecords::is_empty")]
+    pub permission_records: PermissionRecords,
+}
+
+/// [`crate::permissions::Recorded`] JSON of tables and buckets, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionRecords {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub buckets: BTreeMap<String, serde_json::Value>,
+}
+
+impl PermissionRecords {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.buckets.is_empty()
+    }
 }
 
 /// A top-level object appctl may own.
