@@ -18,8 +18,9 @@ use tokio::sync::mpsc;
 
 use super::catalog::{self, FoundTable, Selection};
 use super::encode;
+use super::files::ExportFiles;
 use super::layout::path_segment;
-use super::manifest::{self, ExportedWith, Manifest, Source, TableEntry};
+use super::manifest::{self, ExportedWith, FileEntry, Manifest, Source, TableEntry};
 use super::progress::{ArchiveReporter, Counter, RowTotal};
 use super::session::SESSION_SQL;
 use super::tarball::Writer;
@@ -70,6 +71,99 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     let mut tx = leader
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
+    let inspected = inspect_snapshot(&mut tx, options).await?;
+
+    let mut writer =
+        Writer::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let (sender, receiver) = mpsc::channel::<Item>(QUEUE);
+    let writer_thread =
+        std::thread::spawn(move || write_items(&mut writer, receiver).map(|()| writer));
+
+    let result = send_entries(
+        options,
+        &inspected.snapshot,
+        inspected.project_yaml,
+        inspected.schema_sql,
+        inspected.tables,
+        inspected.storage_files.as_ref(),
+        &sender,
+    )
+    .await;
+    drop(sender);
+    // The snapshot must stay open until every worker has adopted it; they are done now.
+    let _ = tx.rollback().await;
+    let written = writer_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the archive writer stopped unexpectedly"))?;
+    let ((tables, files), writer) = settle_writer(result, written, out)?;
+
+    let mut manifest = Manifest {
+        format: manifest::FORMAT_ROWS,
+        appctl_version: env!("CARGO_PKG_VERSION").into(),
+        created_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        source: Source {
+            database: redact_url(&options.database_url),
+            server_version: inspected.server_version,
+            schema: options.selection.schema.clone(),
+            project: options.project.clone(),
+        },
+        snapshot: inspected.snapshot,
+        options: ExportedWith {
+            tables: options.selection.tables.clone(),
+            exclude: options.selection.exclude.clone(),
+            users: options.selection.users,
+            files: options.selection.files,
+        },
+        tables,
+        entries: writer.entries().to_vec(),
+        buckets: Vec::new(),
+        files: Vec::new(),
+    };
+    if let Some(storage_files) = &inspected.storage_files {
+        add_storage_files(&mut manifest, storage_files, files);
+    }
+    let bytes = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
+    let archive_bytes = writer
+        .finish(manifest::MANIFEST, &bytes)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(ExportReport {
+        manifest,
+        archive_bytes,
+        objects_left_out: inspected.objects_left_out,
+        orphans: inspected
+            .storage_files
+            .as_ref()
+            .map(|f| f.orphans.clone())
+            .unwrap_or_default(),
+        size_mismatches: inspected
+            .storage_files
+            .map(|f| f.size_mismatches)
+            .unwrap_or_default(),
+    })
+}
+
+/// What the leader reads in its snapshot before any row is read.
+struct Inspected {
+    /// The exported snapshot, which the workers adopt.
+    snapshot: String,
+    server_version: String,
+    /// The project file, as inspected.
+    project_yaml: String,
+    schema_sql: String,
+    /// The tables to read.
+    tables: Vec<FoundTable>,
+    /// Storage's files, when they travel and buckets exist.
+    storage_files: Option<ExportFiles>,
+    /// Rows of `storage.objects` left out with their files (`files: false`).
+    objects_left_out: i64,
+}
+
+/// Exports the snapshot of `tx` and reads in it the schema, the tables to export and storage's
+/// files.
+async fn inspect_snapshot(
+    tx: &mut PgConnection,
+    options: &ExportOptions,
+) -> anyhow::Result<Inspected> {
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
         .fetch_one(&mut *tx)
         .await
@@ -77,8 +171,8 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
     let server_version: String = sqlx::query_scalar("SHOW server_version")
         .fetch_one(&mut *tx)
         .await?;
-    let schema = options.selection.schema.clone();
-    let inspection = appctl_pg::inspect::inspection(&mut tx, &schema)
+    let schema = &options.selection.schema;
+    let inspection = appctl_pg::inspect::inspection(&mut *tx, schema)
         .await
         .map_err(deploy::DeployError::from)?;
     if !inspection.schema_exists {
@@ -92,12 +186,12 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         &options.project,
         &inspection.unsupported,
     );
-    let yaml =
+    let project_yaml =
         appctl_schema::pull::to_yaml(&pulled.file).context("cannot write the project file")?;
     let schema_sql = schema_sql(&inspection.database);
-    let found = catalog::tables(&mut tx, &options.selection).await?;
+    let tables = catalog::tables(&mut *tx, &options.selection).await?;
     let storage_files = if options.selection.files {
-        super::files::plan_export(&mut tx, options.storage.as_ref()).await?
+        super::files::plan_export(&mut *tx, options.storage.as_ref()).await?
     } else {
         None
     };
@@ -111,137 +205,127 @@ pub async fn export(options: &ExportOptions, out: &Path) -> anyhow::Result<Expor
         .await
         .unwrap_or(0)
     };
+    Ok(Inspected {
+        snapshot,
+        server_version,
+        project_yaml,
+        schema_sql,
+        tables,
+        storage_files,
+        objects_left_out,
+    })
+}
 
-    let mut writer =
-        Writer::create(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let (sender, receiver) = mpsc::channel::<Item>(QUEUE);
-    let writer_thread =
-        std::thread::spawn(move || write_items(&mut writer, receiver).map(|()| writer));
-
-    let result = async {
-        send(
-            &sender,
-            Item::Bytes {
-                path: "project/appctl.yaml".into(),
-                bytes: yaml.into_bytes(),
-                rows: None,
-            },
-        )
-        .await?;
-        send(
-            &sender,
-            Item::Bytes {
-                path: "schema/schema.sql".into(),
-                bytes: schema_sql.into_bytes(),
-                rows: None,
-            },
-        )
-        .await?;
-        for (name, dir) in &options.functions {
-            for (relative, disk) in function_files(dir)
-                .with_context(|| format!("function `{name}`: cannot read {}", dir.display()))?
-            {
-                send(
-                    &sender,
-                    Item::File {
-                        path: format!("functions/{}/{relative}", path_segment(name)),
-                        disk,
-                    },
-                )
-                .await?;
-            }
+/// Sends every entry of the archive but the manifest to the writer: the project file, the schema,
+/// the functions' sources, the tables' rows and storage's files. Returns the tables and files
+/// written.
+async fn send_entries(
+    options: &ExportOptions,
+    snapshot: &str,
+    project_yaml: String,
+    schema_sql: String,
+    tables: Vec<FoundTable>,
+    storage_files: Option<&ExportFiles>,
+    sender: &mpsc::Sender<Item>,
+) -> anyhow::Result<(Vec<TableEntry>, Vec<FileEntry>)> {
+    send(
+        sender,
+        Item::Bytes {
+            path: "project/appctl.yaml".into(),
+            bytes: project_yaml.into_bytes(),
+            rows: None,
+        },
+    )
+    .await?;
+    send(
+        sender,
+        Item::Bytes {
+            path: "schema/schema.sql".into(),
+            bytes: schema_sql.into_bytes(),
+            rows: None,
+        },
+    )
+    .await?;
+    for (name, dir) in &options.functions {
+        for (relative, disk) in function_files(dir)
+            .with_context(|| format!("function `{name}`: cannot read {}", dir.display()))?
+        {
+            send(
+                sender,
+                Item::File {
+                    path: format!("functions/{}/{relative}", path_segment(name)),
+                    disk,
+                },
+            )
+            .await?;
         }
-        let tables = read_tables(options, &snapshot, found, &sender).await?;
-        let files = match (&storage_files, &options.storage) {
-            (Some(files), Some(storage)) => {
-                let bar = options.reporter.file_bytes(None);
-                super::files::send_files(storage, files, &sender, bar.as_ref()).await?
-            }
-            _ => Vec::new(),
-        };
-        Ok((tables, files))
     }
-    .await;
-    drop(sender);
-    // The snapshot must stay open until every worker has adopted it; they are done now.
-    let _ = tx.rollback().await;
-    let written = writer_thread
-        .join()
-        .map_err(|_| anyhow::anyhow!("the archive writer stopped unexpectedly"))?;
-    let ((tables, mut files), writer) = match (result, written) {
-        (Ok(done), Ok(writer)) => (done, writer),
+    let tables = read_tables(options, snapshot, tables, sender).await?;
+    let files = match (storage_files, &options.storage) {
+        (Some(files), Some(storage)) => {
+            let bar = options.reporter.file_bytes(None);
+            super::files::send_files(storage, files, sender, bar.as_ref()).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok((tables, files))
+}
+
+/// Puts together what the sending side and the writer thread ended with: the writer to finish the
+/// archive with, or the error that says best why the export failed (the unfinished archive is
+/// removed).
+fn settle_writer<T>(
+    sent: anyhow::Result<T>,
+    written: anyhow::Result<Writer>,
+    out: &Path,
+) -> anyhow::Result<(T, Writer)> {
+    match (sent, written) {
+        (Ok(done), Ok(writer)) => Ok((done, writer)),
         (Err(error), Ok(writer)) => {
             writer.abandon();
-            return Err(error);
+            Err(error)
         }
         // The writer stopped because this side failed (a file's download): that error says why.
         (Err(error), Err(_)) if !error.is::<WriterStopped>() => {
-            let mut partial = out.as_os_str().to_owned();
-            partial.push(".partial");
-            let _ = std::fs::remove_file(partial);
-            return Err(error);
+            remove_partial(out);
+            Err(error)
         }
         (_, Err(error)) => {
-            let mut partial = out.as_os_str().to_owned();
-            partial.push(".partial");
-            let _ = std::fs::remove_file(partial);
-            return Err(error.context(format!("cannot write {}", out.display())));
+            remove_partial(out);
+            Err(error.context(format!("cannot write {}", out.display())))
         }
-    };
-
-    let mut manifest = Manifest {
-        format: manifest::FORMAT_ROWS,
-        appctl_version: env!("CARGO_PKG_VERSION").into(),
-        created_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        source: Source {
-            database: redact_url(&options.database_url),
-            server_version,
-            schema,
-            project: options.project.clone(),
-        },
-        snapshot,
-        options: ExportedWith {
-            tables: options.selection.tables.clone(),
-            exclude: options.selection.exclude.clone(),
-            users: options.selection.users,
-            files: options.selection.files,
-        },
-        tables,
-        entries: writer.entries().to_vec(),
-        buckets: Vec::new(),
-        files: Vec::new(),
-    };
-    if let Some(storage_files) = &storage_files {
-        let sums: std::collections::HashMap<&str, &str> = manifest
-            .entries
-            .iter()
-            .map(|e| (e.path.as_str(), e.sha256.as_str()))
-            .collect();
-        for file in &mut files {
-            file.sha256 = sums
-                .get(file.path.as_str())
-                .copied()
-                .unwrap_or_default()
-                .to_string();
-        }
-        manifest.buckets = storage_files.buckets.clone();
-        manifest.files = files;
-        manifest.format = manifest::FORMAT_FILES;
     }
-    let bytes = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
-    let archive_bytes = writer
-        .finish(manifest::MANIFEST, &bytes)
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(ExportReport {
-        manifest,
-        archive_bytes,
-        objects_left_out,
-        orphans: storage_files
-            .as_ref()
-            .map(|f| f.orphans.clone())
-            .unwrap_or_default(),
-        size_mismatches: storage_files.map(|f| f.size_mismatches).unwrap_or_default(),
-    })
+}
+
+/// Removes the `.partial` file the writer was writing `out` to.
+fn remove_partial(out: &Path) {
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".partial");
+    let _ = std::fs::remove_file(partial);
+}
+
+/// Records storage's buckets and files in the manifest, each file with the sha256 the writer took
+/// of its entry.
+fn add_storage_files(
+    manifest: &mut Manifest,
+    storage_files: &ExportFiles,
+    mut files: Vec<FileEntry>,
+) {
+    let sums: std::collections::HashMap<&str, &str> = manifest
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), e.sha256.as_str()))
+        .collect();
+    for file in &mut files {
+        file.sha256 = sums
+            .get(file.path.as_str())
+            .copied()
+            .unwrap_or_default()
+            .to_string();
+    }
+    manifest.buckets = storage_files.buckets.clone();
+    manifest.files = files;
+    manifest.format = manifest::FORMAT_FILES;
 }
 
 /// Reads every table with `options.workers` connections sharing `snapshot`.

@@ -23,8 +23,7 @@
 //! [`REQUESTS`] at once.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
@@ -753,198 +752,15 @@ pub async fn apply(
         unchanged: plan.count(Action::Unchanged),
         ..FilesReport::default()
     };
-    for bucket in &plan.create {
-        storage
-            .create_bucket(bucket)
-            .await
-            .with_context(|| format!("cannot create bucket `{bucket}`"))?;
-        report.buckets_created += 1;
-    }
+    report.buckets_created = create_buckets(storage, &plan.create).await?;
     let writes: Vec<&(FileEntry, Action)> = plan
         .files
         .iter()
         .filter(|(_, a)| matches!(a, Action::Upload | Action::Overwrite))
         .collect();
-    let wanted: BTreeMap<String, usize> = writes
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| (f.path.clone(), i))
-        .collect();
-    let mut stores: BTreeMap<String, AmazonS3> = BTreeMap::new();
-    let buckets = writes.iter().map(|(f, _)| &f.bucket);
-    for bucket in buckets.chain(plan.delete.iter().map(|(bucket, _)| bucket)) {
-        if !stores.contains_key(bucket) {
-            stores.insert(bucket.clone(), storage.bucket(bucket)?);
-        }
-    }
+    let stores = bucket_stores(storage, &writes, &plan.delete)?;
 
-    let (sender, mut receiver) = mpsc::channel::<anyhow::Result<Piece>>(CHUNKS);
-    let archive = path.to_path_buf();
-    let wanted_in_thread = wanted.clone();
-    let reader = std::thread::spawn(move || {
-        let result = (|| -> anyhow::Result<()> {
-            if wanted_in_thread.is_empty() {
-                return Ok(());
-            }
-            let mut tar = tarball::open(&archive)?;
-            for entry in tar.entries()? {
-                let mut entry = entry?;
-                let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                let Some(&index) = wanted_in_thread.get(&name) else {
-                    continue;
-                };
-                if sender.blocking_send(Ok(Piece::Start(index))).is_err() {
-                    return Ok(());
-                }
-                // Bounded by the entry's size. Each chunk is filled (the decompressor hands out
-                // far less than READ_BYTES at a time): a multipart upload keeps its chunks until a
-                // part is sent, so a mostly empty allocation per chunk would multiply its memory.
-                // And each is allocated at the size it will hold: a READ_BYTES allocation shrunk
-                // to a small file's bytes, thousands of times, left glibc's heap fragmented
-                // (import's peak reached 94 MB at 6000 small files; 40 MB this way).
-                let mut left = entry.size();
-                loop {
-                    let want = usize::try_from(left).map_or(READ_BYTES, |l| l.min(READ_BYTES));
-                    if want == 0 {
-                        break;
-                    }
-                    let mut chunk = vec![0u8; want];
-                    let mut filled = 0;
-                    while filled < want {
-                        let n = entry.read(&mut chunk[filled..])?;
-                        if n == 0 {
-                            break;
-                        }
-                        filled += n;
-                    }
-                    if filled == 0 {
-                        break;
-                    }
-                    if filled < want {
-                        chunk.truncate(filled);
-                        chunk.shrink_to_fit();
-                    }
-                    left -= filled as u64;
-                    if sender.blocking_send(Ok(Piece::Data(chunk.into()))).is_err() {
-                        return Ok(());
-                    }
-                }
-                if sender.blocking_send(Ok(Piece::End)).is_err() {
-                    return Ok(());
-                }
-            }
-            Ok(())
-        })();
-        if let Err(error) = result {
-            let _ = sender.blocking_send(Err(error));
-        }
-    });
-
-    let mut uploads = Uploads::default();
-    let result = async {
-        let mut current: Option<(usize, Upload, Sha256, u64)> = None;
-        let mut done = BTreeSet::new();
-        while let Some(piece) = receiver.recv().await {
-            match piece? {
-                Piece::Start(index) => {
-                    let (file, _) = writes[index];
-                    if !done.insert(index) {
-                        bail!(
-                            "the archive changed since it was verified: `{}` appears twice",
-                            file.path
-                        );
-                    }
-                    let store = &stores[&file.bucket];
-                    let upload = if file.size as usize > MULTIPART_BYTES {
-                        // Large files go alone: their parts in flight are the memory bound then.
-                        uploads.finish().await?;
-                        let location = s3::object_path(&file.bucket, &file.key)?;
-                        let parts = store.put_multipart(&location).await.with_context(|| {
-                            format!(
-                                "cannot start uploading `{}` to bucket `{}`",
-                                file.key, file.bucket
-                            )
-                        })?;
-                        Upload::Parts(WriteMultipart::new_with_chunk_size(parts, MULTIPART_BYTES))
-                    } else {
-                        // Waiting here holds the next piece back, and so the reader thread.
-                        uploads.reserve(file.size as usize).await?;
-                        Upload::Small(Vec::with_capacity(file.size as usize))
-                    };
-                    current = Some((index, upload, Sha256::new(), 0));
-                }
-                Piece::Data(chunk) => {
-                    let Some((index, upload, hasher, size)) = current.as_mut() else {
-                        bail!("the archive reader sent data outside a file");
-                    };
-                    hasher.update(&chunk);
-                    *size += chunk.len() as u64;
-                    bar.add(chunk.len() as u64);
-                    match upload {
-                        Upload::Small(buffer) => {
-                            // The buffer must stay within what was reserved for it.
-                            let (file, _) = writes[*index];
-                            if *size > file.size {
-                                bail!(
-                                    "file `{}` of bucket `{}` changed in the archive since it was verified",
-                                    file.key,
-                                    file.bucket
-                                );
-                            }
-                            buffer.extend_from_slice(&chunk);
-                        }
-                        Upload::Parts(parts) => {
-                            parts.wait_for_capacity(PARTS_IN_FLIGHT).await?;
-                            parts.put(chunk);
-                        }
-                    }
-                }
-                Piece::End => {
-                    let Some((index, upload, hasher, size)) = current.take() else {
-                        bail!("the archive reader ended a file it did not start");
-                    };
-                    let (file, _) = writes[index];
-                    let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
-                    let same = size == file.size && hex::encode(hasher.finalize()) == file.sha256;
-                    match upload {
-                        Upload::Small(buffer) => {
-                            if !same {
-                                bail!("{label} changed in the archive since it was verified");
-                            }
-                            let location = s3::object_path(&file.bucket, &file.key)?;
-                            let store = stores[&file.bucket].clone();
-                            uploads.spawn(index, size as usize, store, location, buffer, label);
-                        }
-                        Upload::Parts(parts) => {
-                            if !same {
-                                let _ = parts.abort().await;
-                                bail!("{label} changed in the archive since it was verified");
-                            }
-                            parts
-                                .finish()
-                                .await
-                                .with_context(|| format!("cannot upload {label}"))?;
-                            uploads.finished.push(index);
-                        }
-                    }
-                }
-            }
-        }
-        uploads.finish().await?;
-        if done.len() != writes.len() {
-            bail!(
-                "the archive changed since it was verified: {} of {} files were found",
-                done.len(),
-                writes.len()
-            );
-        }
-        anyhow::Ok(())
-    }
-    .await;
-    drop(receiver);
-    let _ = reader.join();
-    result?;
-    for &index in &uploads.finished {
+    for index in upload_files(path, &writes, &stores, bar).await? {
         let (file, action) = writes[index];
         report.bytes += file.size;
         match action {
@@ -952,9 +768,317 @@ pub async fn apply(
             _ => report.uploaded += 1,
         }
     }
+    report.verified = read_back(&writes, &stores).await?;
+    // Only after every file is in place and checked: `replace`'s deletes.
+    report.deleted = delete_objects(&plan.delete, &stores).await?;
+    Ok(report)
+}
 
-    // Read back what was written: size and sha256 computed from S3's bytes, several at once.
-    let stores = &stores;
+/// Creates the buckets the target lacks; returns how many.
+async fn create_buckets(storage: &S3Config, buckets: &[String]) -> anyhow::Result<usize> {
+    for bucket in buckets {
+        storage
+            .create_bucket(bucket)
+            .await
+            .with_context(|| format!("cannot create bucket `{bucket}`"))?;
+    }
+    Ok(buckets.len())
+}
+
+/// A client for each bucket that is written to or deleted from.
+fn bucket_stores(
+    storage: &S3Config,
+    writes: &[&(FileEntry, Action)],
+    delete: &[(String, String)],
+) -> anyhow::Result<BTreeMap<String, AmazonS3>> {
+    let mut stores: BTreeMap<String, AmazonS3> = BTreeMap::new();
+    let buckets = writes.iter().map(|(f, _)| &f.bucket);
+    for bucket in buckets.chain(delete.iter().map(|(bucket, _)| bucket)) {
+        if !stores.contains_key(bucket) {
+            stores.insert(bucket.clone(), storage.bucket(bucket)?);
+        }
+    }
+    Ok(stores)
+}
+
+/// Streams the files of `writes` from the archive at `path` to S3; returns their indexes in
+/// `writes`, in the order their uploads finished.
+async fn upload_files(
+    path: &Path,
+    writes: &[&(FileEntry, Action)],
+    stores: &BTreeMap<String, AmazonS3>,
+    bar: &dyn Counter,
+) -> anyhow::Result<Vec<usize>> {
+    let wanted: BTreeMap<String, usize> = writes
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| (f.path.clone(), i))
+        .collect();
+    let (sender, mut receiver) = mpsc::channel::<anyhow::Result<Piece>>(CHUNKS);
+    let reader = spawn_archive_reader(path.to_path_buf(), wanted, sender);
+    let mut uploader = Uploader {
+        writes,
+        stores,
+        bar,
+        uploads: Uploads::default(),
+        current: None,
+        started: BTreeSet::new(),
+    };
+    let result = uploader.receive_all(&mut receiver).await;
+    // Closing the channel lets the reader thread stop at its next piece (it may be waiting to send
+    // one), so the join cannot hang when the uploads failed.
+    drop(receiver);
+    let _ = reader.join();
+    result?;
+    Ok(uploader.uploads.finished)
+}
+
+/// Reads the `wanted` entries of the archive on a thread of its own (tar reads block) and sends
+/// each as pieces, in the archive's order; a failure is sent as the last piece.
+fn spawn_archive_reader(
+    archive: PathBuf,
+    wanted: BTreeMap<String, usize>,
+    sender: mpsc::Sender<anyhow::Result<Piece>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        if let Err(error) = read_archive(&archive, &wanted, &sender) {
+            let _ = sender.blocking_send(Err(error));
+        }
+    })
+}
+
+/// The reader thread's work; it stops early, without an error, when the receiver is gone.
+fn read_archive(
+    archive: &Path,
+    wanted: &BTreeMap<String, usize>,
+    sender: &mpsc::Sender<anyhow::Result<Piece>>,
+) -> anyhow::Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut tar = tarball::open(archive)?;
+    for entry in tar.entries()? {
+        let mut entry = entry?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(&index) = wanted.get(&name) else {
+            continue;
+        };
+        let size = entry.size();
+        if !send_entry(&mut entry, size, index, sender)? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Sends one archive entry as `Start`, its data in chunks, and `End`. `false` when the receiver is
+/// gone.
+fn send_entry(
+    entry: &mut impl std::io::Read,
+    size: u64,
+    index: usize,
+    sender: &mpsc::Sender<anyhow::Result<Piece>>,
+) -> anyhow::Result<bool> {
+    if sender.blocking_send(Ok(Piece::Start(index))).is_err() {
+        return Ok(false);
+    }
+    // Bounded by the entry's size. Each chunk is filled (the decompressor hands out
+    // far less than READ_BYTES at a time): a multipart upload keeps its chunks until a
+    // part is sent, so a mostly empty allocation per chunk would multiply its memory.
+    // And each is allocated at the size it will hold: a READ_BYTES allocation shrunk
+    // to a small file's bytes, thousands of times, left glibc's heap fragmented
+    // (import's peak reached 94 MB at 6000 small files; 40 MB this way).
+    let mut left = size;
+    loop {
+        let want = usize::try_from(left).map_or(READ_BYTES, |l| l.min(READ_BYTES));
+        if want == 0 {
+            break;
+        }
+        let Some(chunk) = read_chunk(entry, want)? else {
+            break;
+        };
+        left -= chunk.len() as u64;
+        if sender.blocking_send(Ok(Piece::Data(chunk.into()))).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(sender.blocking_send(Ok(Piece::End)).is_ok())
+}
+
+/// Reads up to `want` bytes into one chunk, filling it as far as the entry goes; `None` at its
+/// end.
+fn read_chunk(entry: &mut impl std::io::Read, want: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut chunk = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        let n = entry.read(&mut chunk[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    if filled == 0 {
+        return Ok(None);
+    }
+    if filled < want {
+        chunk.truncate(filled);
+        chunk.shrink_to_fit();
+    }
+    Ok(Some(chunk))
+}
+
+/// The file whose pieces are arriving.
+struct Current {
+    /// Its index in the writes.
+    index: usize,
+    upload: Upload,
+    hasher: Sha256,
+    /// Bytes received so far.
+    size: u64,
+}
+
+/// Takes the reader thread's pieces and uploads each file they make up.
+struct Uploader<'a> {
+    writes: &'a [&'a (FileEntry, Action)],
+    stores: &'a BTreeMap<String, AmazonS3>,
+    bar: &'a dyn Counter,
+    uploads: Uploads,
+    current: Option<Current>,
+    /// Indexes of the files started: one that appears twice means the archive changed.
+    started: BTreeSet<usize>,
+}
+
+impl Uploader<'_> {
+    /// Handles every piece until the reader is done, then waits for the uploads in flight.
+    async fn receive_all(
+        &mut self,
+        receiver: &mut mpsc::Receiver<anyhow::Result<Piece>>,
+    ) -> anyhow::Result<()> {
+        while let Some(piece) = receiver.recv().await {
+            match piece? {
+                Piece::Start(index) => self.start(index).await?,
+                Piece::Data(chunk) => self.data(chunk).await?,
+                Piece::End => self.end().await?,
+            }
+        }
+        self.uploads.finish().await?;
+        if self.started.len() != self.writes.len() {
+            bail!(
+                "the archive changed since it was verified: {} of {} files were found",
+                self.started.len(),
+                self.writes.len()
+            );
+        }
+        Ok(())
+    }
+
+    async fn start(&mut self, index: usize) -> anyhow::Result<()> {
+        let (file, _) = self.writes[index];
+        if !self.started.insert(index) {
+            bail!(
+                "the archive changed since it was verified: `{}` appears twice",
+                file.path
+            );
+        }
+        let store = &self.stores[&file.bucket];
+        let upload = if file.size as usize > MULTIPART_BYTES {
+            // Large files go alone: their parts in flight are the memory bound then.
+            self.uploads.finish().await?;
+            let location = s3::object_path(&file.bucket, &file.key)?;
+            let parts = store.put_multipart(&location).await.with_context(|| {
+                format!(
+                    "cannot start uploading `{}` to bucket `{}`",
+                    file.key, file.bucket
+                )
+            })?;
+            Upload::Parts(WriteMultipart::new_with_chunk_size(parts, MULTIPART_BYTES))
+        } else {
+            // Waiting here holds the next piece back, and so the reader thread.
+            self.uploads.reserve(file.size as usize).await?;
+            Upload::Small(Vec::with_capacity(file.size as usize))
+        };
+        self.current = Some(Current {
+            index,
+            upload,
+            hasher: Sha256::new(),
+            size: 0,
+        });
+        Ok(())
+    }
+
+    async fn data(&mut self, chunk: Bytes) -> anyhow::Result<()> {
+        let Some(current) = self.current.as_mut() else {
+            bail!("the archive reader sent data outside a file");
+        };
+        current.hasher.update(&chunk);
+        current.size += chunk.len() as u64;
+        self.bar.add(chunk.len() as u64);
+        match &mut current.upload {
+            Upload::Small(buffer) => {
+                // The buffer must stay within what was reserved for it.
+                let (file, _) = self.writes[current.index];
+                if current.size > file.size {
+                    bail!(
+                        "file `{}` of bucket `{}` changed in the archive since it was verified",
+                        file.key,
+                        file.bucket
+                    );
+                }
+                buffer.extend_from_slice(&chunk);
+            }
+            Upload::Parts(parts) => {
+                parts.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+                parts.put(chunk);
+            }
+        }
+        Ok(())
+    }
+
+    async fn end(&mut self) -> anyhow::Result<()> {
+        let Some(Current {
+            index,
+            upload,
+            hasher,
+            size,
+        }) = self.current.take()
+        else {
+            bail!("the archive reader ended a file it did not start");
+        };
+        let (file, _) = self.writes[index];
+        let label = format!("file `{}` of bucket `{}`", file.key, file.bucket);
+        let same = size == file.size && hex::encode(hasher.finalize()) == file.sha256;
+        match upload {
+            Upload::Small(buffer) => {
+                if !same {
+                    bail!("{label} changed in the archive since it was verified");
+                }
+                let location = s3::object_path(&file.bucket, &file.key)?;
+                let store = self.stores[&file.bucket].clone();
+                self.uploads
+                    .spawn(index, size as usize, store, location, buffer, label);
+            }
+            Upload::Parts(parts) => {
+                if !same {
+                    let _ = parts.abort().await;
+                    bail!("{label} changed in the archive since it was verified");
+                }
+                parts
+                    .finish()
+                    .await
+                    .with_context(|| format!("cannot upload {label}"))?;
+                self.uploads.finished.push(index);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads back what was written: size and sha256 computed from S3's bytes, several at once. Returns
+/// how many were checked.
+async fn read_back(
+    writes: &[&(FileEntry, Action)],
+    stores: &BTreeMap<String, AmazonS3>,
+) -> anyhow::Result<usize> {
     let mut checks = stream::iter(writes.iter().map(|(file, _)| async move {
         let (size, sha256) =
             object_sha256(&stores[&file.bucket], &file.bucket, &file.key).await?;
@@ -970,23 +1094,32 @@ pub async fn apply(
         anyhow::Ok(())
     }))
     .buffer_unordered(REQUESTS);
+    let mut verified = 0;
     // Bounded by the files written.
     while let Some(checked) = checks.next().await {
         checked?;
-        report.verified += 1;
+        verified += 1;
     }
-    // Only after every file is in place and checked: `replace`'s deletes, several at once.
-    let mut deletes = stream::iter(plan.delete.iter().map(|(bucket, key)| async move {
+    Ok(verified)
+}
+
+/// `replace`'s deletes, several at once. Returns how many objects were deleted.
+async fn delete_objects(
+    delete: &[(String, String)],
+    stores: &BTreeMap<String, AmazonS3>,
+) -> anyhow::Result<usize> {
+    let mut deletes = stream::iter(delete.iter().map(|(bucket, key)| async move {
         stores[bucket]
             .delete(&s3::object_path(bucket, key)?)
             .await
             .with_context(|| format!("cannot delete `{key}` from bucket `{bucket}`"))
     }))
     .buffer_unordered(REQUESTS);
+    let mut deleted = 0;
     // Bounded by the objects to delete.
-    while let Some(deleted) = deletes.next().await {
-        deleted?;
-        report.deleted += 1;
+    while let Some(result) = deletes.next().await {
+        result?;
+        deleted += 1;
     }
-    Ok(report)
+    Ok(deleted)
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
@@ -626,6 +626,16 @@ struct Shape {
     binary: Option<Vec<BinaryType>>,
 }
 
+impl Shape {
+    async fn of(conn: &mut PgConnection, entry: &TableEntry) -> anyhow::Result<Shape> {
+        Ok(Shape {
+            columns: entry.columns.iter().map(|c| c.name.clone()).collect(),
+            encodings: entry.columns.iter().map(|c| c.encoding.clone()).collect(),
+            binary: binary_types(conn, entry).await?,
+        })
+    }
+}
+
 /// The binary type of each of `entry`'s columns in the target (the staging table of a staged load has
 /// the same types), or `None` when one has none or the archive encodes it otherwise.
 async fn binary_types(
@@ -711,143 +721,28 @@ async fn load_rows(
         .iter()
         .map(|e| (e.path.clone(), (e.size, e.sha256.clone())))
         .collect();
-    let wanted = by_part.clone();
     let mut shapes: Vec<Shape> = Vec::with_capacity(targets.len());
     for target in targets.iter() {
-        shapes.push(Shape {
-            columns: target
-                .entry
-                .columns
-                .iter()
-                .map(|c| c.name.clone())
-                .collect(),
-            encodings: target
-                .entry
-                .columns
-                .iter()
-                .map(|c| c.encoding.clone())
-                .collect(),
-            binary: binary_types(conn, &target.entry).await?,
-        });
+        shapes.push(Shape::of(conn, &target.entry).await?);
     }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<anyhow::Result<Converted>>(QUEUE);
     // Buffers the sender is done with go back to the reader, which reuses them.
     let (spare_sender, spare) = std::sync::mpsc::channel::<Vec<u8>>();
-    let archive_path = path.to_path_buf();
-    let verified_file = verified.file_sha256.clone();
-    let reader = std::thread::spawn(move || {
-        let result = (|| -> anyhow::Result<()> {
-            let (mut archive, file_digest) = tarball::open_hashed(&archive_path)?;
-            let mut bytes = Vec::new();
-            for entry in archive.entries()? {
-                let mut entry = entry?;
-                let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                let Some(&target) = wanted.get(&name) else {
-                    continue;
-                };
-                let Some((size, sha)) = sums.get(&name) else {
-                    continue;
-                };
-                bytes.clear();
-                (&mut entry).take(size + 1).read_to_end(&mut bytes)?;
-                // An uncompressed archive has no file digest (see below): each row file is hashed.
-                if bytes.len() as u64 != *size
-                    || (file_digest.is_none() && hex::encode(Sha256::digest(&bytes)) != *sha)
-                {
-                    bail!("{name} changed since it was verified; nothing was imported");
-                }
-                let text =
-                    std::str::from_utf8(&bytes).with_context(|| format!("{name} is not UTF-8"))?;
-                let shape = &shapes[target];
-                let mut copy = spare.try_recv().unwrap_or_default();
-                copy.clear();
-                copy.reserve(bytes.len());
-                let mut rows = 0u64;
-                // Binary where every value allows it, text otherwise (see `binary`).
-                let binary = match &shape.binary {
-                    Some(types) => {
-                        match binary::convert_file(text, &shape.columns, types, &mut copy) {
-                            Some(n) => {
-                                rows = n;
-                                true
-                            }
-                            None => {
-                                copy.clear();
-                                false
-                            }
-                        }
-                    }
-                    None => false,
-                };
-                if !binary {
-                    for (number, line) in text.lines().enumerate() {
-                        encode::json_to_copy_line(
-                            line,
-                            &shape.columns,
-                            &shape.encodings,
-                            &mut copy,
-                        )
-                        .map_err(|e| anyhow::anyhow!("{name}, line {}: {e}", number + 1))?;
-                        rows += 1;
-                    }
-                }
-                if sender
-                    .blocking_send(Ok(Converted {
-                        target,
-                        copy,
-                        rows,
-                        binary,
-                    }))
-                    .is_err()
-                {
-                    return Ok(());
-                }
-            }
-            // The whole file, byte for byte, is the one verified: so is every row file just loaded.
-            tarball::drain(archive)?;
-            if file_digest.map(|d| d.hex()) != verified_file {
-                bail!(
-                    "{} changed since it was verified; nothing was imported",
-                    archive_path.display()
-                );
-            }
-            Ok(())
-        })();
-        if let Err(error) = result {
-            let _ = sender.blocking_send(Err(error));
-        }
-    });
-    let mut loaded = 0usize;
-    let total = by_part.len();
-    let mut result = Ok(());
-    let mut waited = std::time::Duration::ZERO;
-    loop {
-        let asked = std::time::Instant::now();
-        let Some(item) = receiver.recv().await else {
-            break;
-        };
-        waited += asked.elapsed();
-        let converted = match item {
-            Ok(converted) => converted,
-            Err(error) => {
-                result = Err(error);
-                break;
-            }
-        };
-        match load_part(conn, &mut targets[converted.target], converted).await {
-            Ok(buffer) => {
-                let _ = spare_sender.send(buffer);
-            }
-            Err(error) => {
-                result = Err(error);
-                break;
-            }
-        }
-        loaded += 1;
+    let reader = RowFileReader {
+        archive: path.to_path_buf(),
+        wanted: by_part.clone(),
+        sums,
+        shapes,
+        verified_file: verified.file_sha256.clone(),
     }
+    .spawn(sender, spare);
+    let result = load_converted(conn, targets, &mut receiver, &spare_sender).await;
+    // Closing the channel lets the reader thread stop at its next file (it may be waiting to send
+    // one), so the join cannot hang when loading failed.
     drop(receiver);
     let _ = reader.join();
-    result?;
+    let (loaded, waited) = result?;
+    let total = by_part.len();
     if loaded != total {
         bail!(
             "the archive changed since it was verified: {loaded} of {total} row files were found; nothing was imported"
@@ -857,6 +752,145 @@ async fn load_rows(
         target.bar.finish();
     }
     Ok(waited)
+}
+
+/// Loads each row file as the reader thread hands it over, and gives its buffer back for reuse.
+/// Returns how many were loaded and how long this task waited for them.
+async fn load_converted(
+    conn: &mut PgConnection,
+    targets: &mut [Target],
+    receiver: &mut tokio::sync::mpsc::Receiver<anyhow::Result<Converted>>,
+    spare_sender: &std::sync::mpsc::Sender<Vec<u8>>,
+) -> anyhow::Result<(usize, std::time::Duration)> {
+    let mut loaded = 0usize;
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        let asked = std::time::Instant::now();
+        let Some(item) = receiver.recv().await else {
+            break;
+        };
+        waited += asked.elapsed();
+        let converted = item?;
+        let buffer = load_part(conn, &mut targets[converted.target], converted).await?;
+        let _ = spare_sender.send(buffer);
+        loaded += 1;
+    }
+    Ok((loaded, waited))
+}
+
+/// What the reader thread of [`load_rows`] needs: the row files to read, what verification found
+/// for them, and how to convert each.
+struct RowFileReader {
+    archive: PathBuf,
+    /// Each row file's target, by index.
+    wanted: BTreeMap<String, usize>,
+    /// Each entry's size and sha256, as verified.
+    sums: BTreeMap<String, (u64, String)>,
+    /// Each target's shape, by index.
+    shapes: Vec<Shape>,
+    /// The archive file's sha256, as verified (`None` for an uncompressed archive).
+    verified_file: Option<String>,
+}
+
+impl RowFileReader {
+    /// Reads on a thread of its own; a failure is sent as the last item.
+    fn spawn(
+        self,
+        sender: tokio::sync::mpsc::Sender<anyhow::Result<Converted>>,
+        spare: std::sync::mpsc::Receiver<Vec<u8>>,
+    ) -> std::thread::JoinHandle<()> {
+        std::thread::spawn(move || {
+            if let Err(error) = self.read(&sender, &spare) {
+                let _ = sender.blocking_send(Err(error));
+            }
+        })
+    }
+
+    /// Converts and sends each row file in the archive's order, then checks the archive file is
+    /// the one verified. Stops early, without an error, when the receiver is gone.
+    fn read(
+        &self,
+        sender: &tokio::sync::mpsc::Sender<anyhow::Result<Converted>>,
+        spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+    ) -> anyhow::Result<()> {
+        let (mut archive, file_digest) = tarball::open_hashed(&self.archive)?;
+        let mut bytes = Vec::new();
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let Some(&target) = self.wanted.get(&name) else {
+                continue;
+            };
+            let Some((size, sha)) = self.sums.get(&name) else {
+                continue;
+            };
+            bytes.clear();
+            (&mut entry).take(size + 1).read_to_end(&mut bytes)?;
+            // An uncompressed archive has no file digest (see below): each row file is hashed.
+            if bytes.len() as u64 != *size
+                || (file_digest.is_none() && hex::encode(Sha256::digest(&bytes)) != *sha)
+            {
+                bail!("{name} changed since it was verified; nothing was imported");
+            }
+            let text =
+                std::str::from_utf8(&bytes).with_context(|| format!("{name} is not UTF-8"))?;
+            let copy = spare.try_recv().unwrap_or_default();
+            let converted = convert(&name, text, &self.shapes[target], target, copy)?;
+            if sender.blocking_send(Ok(converted)).is_err() {
+                return Ok(());
+            }
+        }
+        // The whole file, byte for byte, is the one verified: so is every row file just loaded.
+        tarball::drain(archive)?;
+        if file_digest.map(|d| d.hex()) != self.verified_file {
+            bail!(
+                "{} changed since it was verified; nothing was imported",
+                self.archive.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Converts the row file `name` (its JSON lines in `text`) to `COPY` data for `target`, in `copy`
+/// (a buffer given back for reuse, cleared first).
+fn convert(
+    name: &str,
+    text: &str,
+    shape: &Shape,
+    target: usize,
+    mut copy: Vec<u8>,
+) -> anyhow::Result<Converted> {
+    copy.clear();
+    copy.reserve(text.len());
+    let mut rows = 0u64;
+    // Binary where every value allows it, text otherwise (see `binary`).
+    let binary = match &shape.binary {
+        Some(types) => match binary::convert_file(text, &shape.columns, types, &mut copy) {
+            Some(n) => {
+                rows = n;
+                true
+            }
+            None => {
+                copy.clear();
+                false
+            }
+        },
+        None => false,
+    };
+    if !binary {
+        for (number, line) in text.lines().enumerate() {
+            encode::json_to_copy_line(line, &shape.columns, &shape.encodings, &mut copy)
+                .map_err(|e| anyhow::anyhow!("{name}, line {}: {e}", number + 1))?;
+            rows += 1;
+        }
+    }
+    Ok(Converted {
+        target,
+        copy,
+        rows,
+        binary,
+    })
 }
 
 async fn load_part(

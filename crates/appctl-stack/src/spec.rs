@@ -10,8 +10,8 @@ use std::time::Duration;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::template::{ImagePins, StackTemplate};
-use appctl_project::file::{EnvValue, ProjectFile, ServiceOverride};
+use super::template::{ImagePins, PortTemplate, ServiceTemplate, StackTemplate};
+use appctl_project::file::{EnvValue, Function, ProjectFile, ServiceOverride};
 
 /// Label keys on everything appctl creates for a project.
 pub const LABEL_PROJECT: &str = "dev.appctl.project";
@@ -170,175 +170,285 @@ pub fn build(
     images: &ImagePins,
 ) -> Result<StackSpec, SpecError> {
     let project = &file.project;
-    let enabled = |service: &str| {
-        override_of(file, service)
-            .and_then(|o| o.enabled)
-            .unwrap_or(true)
-    };
-    let gateway_port = override_of(file, "gateway")
-        .and_then(|o| o.port)
-        .map(|p| p as u16)
-        .or_else(|| {
-            template
-                .services
-                .get("gateway")
-                .and_then(|g| g.port)
-                .map(|p| p.host)
-        });
-    let gateway_url = match gateway_port {
-        Some(port) => format!("http://127.0.0.1:{port}"),
-        None => "http://127.0.0.1".to_string(),
-    };
-    let disabled: Vec<&str> = SERVICE_ORDER
-        .iter()
-        .copied()
-        .filter(|s| !enabled(s))
-        .collect();
-    let fill = |text: &str| {
-        text.replace("{{schema}}", &file.schema)
-            .replace("{{project}}", project)
-            .replace("{{gateway_url}}", &gateway_url)
-    };
-    // An env value that names a left-out service goes with it (the gateway's upstreams).
-    let names_disabled = |value: &str| {
-        disabled
-            .iter()
-            .any(|s| value.starts_with(&format!("http://{s}:")))
-    };
-
+    let builder = Builder::new(file, project_dir, template, images);
     let mut services = Vec::new();
     for &name in SERVICE_ORDER {
         let Some(service) = template.services.get(name) else {
             continue;
         };
-        if !enabled(name) {
+        if !builder.enabled(name) {
             continue;
         }
         let overrides = override_of(file, name);
-        let mut env: BTreeMap<String, String> = service
-            .env
-            .iter()
-            .filter(|(_, value)| !names_disabled(value))
-            .map(|(k, v)| (k.clone(), fill(v)))
-            .collect();
-        if let Some(o) = overrides {
-            env.extend(o.env.iter().map(|(k, v)| (k.clone(), env_text(v))));
-        }
-        let depends_on: Vec<String> = service
-            .depends_on
-            .iter()
-            .filter(|d| enabled(d))
-            .cloned()
-            .collect();
-        let timeout = match overrides.and_then(|o| o.health_timeout.as_deref()) {
-            Some(text) => humantime::parse_duration(text).map_err(|e| SpecError::BadTimeout {
-                service: name.to_string(),
-                message: e.to_string(),
-            })?,
-            None => service
-                .health
-                .as_ref()
-                .map(|h| h.timeout)
-                .unwrap_or(Duration::from_secs(60)),
-        };
-        let check = match &service.health {
-            Some(h) if h.command.is_some() => {
-                HealthCheck::Command(h.command.clone().unwrap_or_default())
-            }
-            Some(h) if h.http.is_some() => HealthCheck::Http(h.http.clone().unwrap_or_default()),
-            Some(h) if h.tcp => HealthCheck::Tcp,
-            _ => HealthCheck::Running,
+        let base = ServiceBase {
+            env: builder.env(service, overrides),
+            depends_on: service
+                .depends_on
+                .iter()
+                .filter(|d| builder.enabled(d))
+                .cloned()
+                .collect(),
+            timeout: health_timeout(name, service, overrides)?,
         };
         if name == "functions" {
             for (function, def) in &file.functions {
-                let runtime = def.runtime.name();
-                let unknown = || SpecError::UnknownRuntime {
-                    function: function.clone(),
-                    runtime: runtime.to_string(),
-                };
-                let image = images.runtimes.get(runtime).ok_or_else(unknown)?;
-                let runtime_template = template.runtimes.get(runtime).ok_or_else(unknown)?;
-                let mut env = env.clone();
-                env.extend(def.env.iter().map(|(k, v)| (k.clone(), env_text(v))));
-                let host = format!("functions-{function}");
-                services.push(ServiceSpec {
-                    name: format!("functions.{function}"),
-                    container: format!("appctl-{project}-{host}"),
-                    host,
-                    image: overrides
-                        .and_then(|o| o.images.get(runtime).or(o.image.as_ref()))
-                        .cloned()
-                        .unwrap_or_else(|| image.clone()),
-                    command: runtime_template
-                        .command
-                        .iter()
-                        .map(|part| part.replace("{{entrypoint}}", &def.entrypoint))
-                        .collect(),
-                    env,
-                    port: None,
-                    volume: None,
-                    health: Health {
-                        check: HealthCheck::Command(runtime_template.health.clone()),
-                        timeout,
-                    },
-                    depends_on: depends_on.clone(),
-                    files: Some(project_dir.join(&def.source)),
-                    memory: def
-                        .memory
-                        .as_ref()
-                        .and_then(appctl_project::values::size_bytes),
-                });
+                services.push(builder.function_service(function, def, overrides, &base)?);
             }
-            continue;
+        } else {
+            services.push(builder.service(name, service, overrides, base)?);
         }
-        let port = match (service.port, overrides.and_then(|o| o.port)) {
-            (_, Some(host)) if host == 0 || host > u16::MAX as u32 => {
-                return Err(SpecError::BadPort {
-                    service: name.to_string(),
-                    port: host,
-                });
-            }
-            (Some(template_port), Some(host)) => Some(PortMapping {
-                address: LOOPBACK,
-                host: host as u16,
-                container: template_port.container,
-            }),
-            (Some(template_port), None) => Some(PortMapping {
-                address: LOOPBACK,
-                host: template_port.host,
-                container: template_port.container,
-            }),
-            (None, _) => None,
-        };
-        if name == "gateway" && enabled("functions") && !file.functions.is_empty() {
-            env.insert("APPCTL_FUNCTIONS".to_string(), function_routes(file));
-        }
-        services.push(ServiceSpec {
-            name: name.to_string(),
-            host: name.to_string(),
-            container: format!("appctl-{project}-{name}"),
-            image: overrides
-                .and_then(|o| o.image.clone())
-                .or_else(|| images.service(name))
-                .unwrap_or_default(),
-            command: service.command.iter().map(|c| fill(c)).collect(),
-            env,
-            port,
-            volume: service.volume.as_ref().map(|target| VolumeMount {
-                name: format!("appctl-{project}-{name}-data"),
-                target: target.clone(),
-            }),
-            health: Health { check, timeout },
-            depends_on,
-            files: None,
-            memory: None,
-        });
     }
     check_ports(&services)?;
     Ok(StackSpec {
         project: project.clone(),
         network: format!("appctl-{project}"),
         services,
+    })
+}
+
+/// What [`build`] makes each service from: the project file, the template and what follows from
+/// them for every service.
+struct Builder<'a> {
+    file: &'a ProjectFile,
+    project_dir: &'a Path,
+    template: &'a StackTemplate,
+    images: &'a ImagePins,
+    /// Where the gateway is published, for the template's `{{gateway_url}}`.
+    gateway_url: String,
+    /// Services of [`SERVICE_ORDER`] left out (`enabled: false`).
+    disabled: Vec<&'static str>,
+}
+
+/// What a template service's containers share; each function's container starts from the
+/// `functions` service's.
+struct ServiceBase {
+    env: BTreeMap<String, String>,
+    /// The services depended on that are enabled.
+    depends_on: Vec<String>,
+    timeout: Duration,
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        file: &'a ProjectFile,
+        project_dir: &'a Path,
+        template: &'a StackTemplate,
+        images: &'a ImagePins,
+    ) -> Self {
+        let gateway_port = override_of(file, "gateway")
+            .and_then(|o| o.port)
+            .map(|p| p as u16)
+            .or_else(|| {
+                template
+                    .services
+                    .get("gateway")
+                    .and_then(|g| g.port)
+                    .map(|p| p.host)
+            });
+        let gateway_url = match gateway_port {
+            Some(port) => format!("http://127.0.0.1:{port}"),
+            None => "http://127.0.0.1".to_string(),
+        };
+        let disabled: Vec<&str> = SERVICE_ORDER
+            .iter()
+            .copied()
+            .filter(|s| !enabled(file, s))
+            .collect();
+        Builder {
+            file,
+            project_dir,
+            template,
+            images,
+            gateway_url,
+            disabled,
+        }
+    }
+
+    fn enabled(&self, service: &str) -> bool {
+        enabled(self.file, service)
+    }
+
+    /// Fills in the template's placeholders that the project decides.
+    fn fill(&self, text: &str) -> String {
+        text.replace("{{schema}}", &self.file.schema)
+            .replace("{{project}}", &self.file.project)
+            .replace("{{gateway_url}}", &self.gateway_url)
+    }
+
+    /// An env value that names a left-out service goes with it (the gateway's upstreams).
+    fn names_disabled(&self, value: &str) -> bool {
+        self.disabled
+            .iter()
+            .any(|s| value.starts_with(&format!("http://{s}:")))
+    }
+
+    /// The template's env, filled in, then the project's overrides.
+    fn env(
+        &self,
+        service: &ServiceTemplate,
+        overrides: Option<&ServiceOverride>,
+    ) -> BTreeMap<String, String> {
+        let mut env: BTreeMap<String, String> = service
+            .env
+            .iter()
+            .filter(|(_, value)| !self.names_disabled(value))
+            .map(|(k, v)| (k.clone(), self.fill(v)))
+            .collect();
+        if let Some(o) = overrides {
+            env.extend(o.env.iter().map(|(k, v)| (k.clone(), env_text(v))));
+        }
+        env
+    }
+
+    /// The container of one function: its runtime's image and command, on its files.
+    fn function_service(
+        &self,
+        function: &str,
+        def: &Function,
+        overrides: Option<&ServiceOverride>,
+        base: &ServiceBase,
+    ) -> Result<ServiceSpec, SpecError> {
+        let project = &self.file.project;
+        let runtime = def.runtime.name();
+        let unknown = || SpecError::UnknownRuntime {
+            function: function.to_string(),
+            runtime: runtime.to_string(),
+        };
+        let image = self.images.runtimes.get(runtime).ok_or_else(unknown)?;
+        let runtime_template = self.template.runtimes.get(runtime).ok_or_else(unknown)?;
+        let mut env = base.env.clone();
+        env.extend(def.env.iter().map(|(k, v)| (k.clone(), env_text(v))));
+        let host = format!("functions-{function}");
+        Ok(ServiceSpec {
+            name: format!("functions.{function}"),
+            container: format!("appctl-{project}-{host}"),
+            host,
+            image: overrides
+                .and_then(|o| o.images.get(runtime).or(o.image.as_ref()))
+                .cloned()
+                .unwrap_or_else(|| image.clone()),
+            command: runtime_template
+                .command
+                .iter()
+                .map(|part| part.replace("{{entrypoint}}", &def.entrypoint))
+                .collect(),
+            env,
+            port: None,
+            volume: None,
+            health: Health {
+                check: HealthCheck::Command(runtime_template.health.clone()),
+                timeout: base.timeout,
+            },
+            depends_on: base.depends_on.clone(),
+            files: Some(self.project_dir.join(&def.source)),
+            memory: def
+                .memory
+                .as_ref()
+                .and_then(appctl_project::values::size_bytes),
+        })
+    }
+
+    /// The container of a service other than `functions`.
+    fn service(
+        &self,
+        name: &str,
+        service: &ServiceTemplate,
+        overrides: Option<&ServiceOverride>,
+        base: ServiceBase,
+    ) -> Result<ServiceSpec, SpecError> {
+        let project = &self.file.project;
+        let port = published_port(name, service.port, overrides)?;
+        let mut env = base.env;
+        if name == "gateway" && self.enabled("functions") && !self.file.functions.is_empty() {
+            env.insert("APPCTL_FUNCTIONS".to_string(), function_routes(self.file));
+        }
+        Ok(ServiceSpec {
+            name: name.to_string(),
+            host: name.to_string(),
+            container: format!("appctl-{project}-{name}"),
+            image: overrides
+                .and_then(|o| o.image.clone())
+                .or_else(|| self.images.service(name))
+                .unwrap_or_default(),
+            command: service.command.iter().map(|c| self.fill(c)).collect(),
+            env,
+            port,
+            volume: service.volume.as_ref().map(|target| VolumeMount {
+                name: format!("appctl-{project}-{name}-data"),
+                target: target.clone(),
+            }),
+            health: Health {
+                check: health_check(service),
+                timeout: base.timeout,
+            },
+            depends_on: base.depends_on,
+            files: None,
+            memory: None,
+        })
+    }
+}
+
+/// A service is enabled unless its override says otherwise.
+fn enabled(file: &ProjectFile, service: &str) -> bool {
+    override_of(file, service)
+        .and_then(|o| o.enabled)
+        .unwrap_or(true)
+}
+
+/// The override's `health_timeout`, else the template's, else a minute.
+fn health_timeout(
+    name: &str,
+    service: &ServiceTemplate,
+    overrides: Option<&ServiceOverride>,
+) -> Result<Duration, SpecError> {
+    Ok(match overrides.and_then(|o| o.health_timeout.as_deref()) {
+        Some(text) => humantime::parse_duration(text).map_err(|e| SpecError::BadTimeout {
+            service: name.to_string(),
+            message: e.to_string(),
+        })?,
+        None => service
+            .health
+            .as_ref()
+            .map(|h| h.timeout)
+            .unwrap_or(Duration::from_secs(60)),
+    })
+}
+
+fn health_check(service: &ServiceTemplate) -> HealthCheck {
+    match &service.health {
+        Some(h) if h.command.is_some() => {
+            HealthCheck::Command(h.command.clone().unwrap_or_default())
+        }
+        Some(h) if h.http.is_some() => HealthCheck::Http(h.http.clone().unwrap_or_default()),
+        Some(h) if h.tcp => HealthCheck::Tcp,
+        _ => HealthCheck::Running,
+    }
+}
+
+/// The template's port, on the override's host port if there is one.
+fn published_port(
+    name: &str,
+    template_port: Option<PortTemplate>,
+    overrides: Option<&ServiceOverride>,
+) -> Result<Option<PortMapping>, SpecError> {
+    Ok(match (template_port, overrides.and_then(|o| o.port)) {
+        (_, Some(host)) if host == 0 || host > u16::MAX as u32 => {
+            return Err(SpecError::BadPort {
+                service: name.to_string(),
+                port: host,
+            });
+        }
+        (Some(template_port), Some(host)) => Some(PortMapping {
+            address: LOOPBACK,
+            host: host as u16,
+            container: template_port.container,
+        }),
+        (Some(template_port), None) => Some(PortMapping {
+            address: LOOPBACK,
+            host: template_port.host,
+            container: template_port.container,
+        }),
+        (None, _) => None,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Tables, their columns, keys, references and indexes; extensions and enums.
 
 use super::*;
+use crate::file::{ForeignKey, Index};
 
 impl Checker<'_> {
     pub(super) fn check_extensions(&mut self) {
@@ -84,6 +85,39 @@ impl Checker<'_> {
                     .hint("Postgres allows it (`pull` writes such tables as they are); declare a column, e.g. `id: { type: uuid, primary_key: true, default: gen_random_uuid() }`"),
             );
         }
+        let primary_key_columns = self.check_columns(name, table, &path);
+        self.check_primary_key(name, table, &path, &primary_key_columns);
+        for (i, columns) in table.unique.iter().enumerate() {
+            self.check_column_list(name, table, &path.key("unique").index(i), columns);
+        }
+        for (check_name, expression) in &table.checks {
+            let check_path = path.key("checks").key(check_name.clone());
+            self.check_key_identifier(&check_path, check_name, "check constraint");
+            self.check_sql(&check_path, expression);
+        }
+        for (i, fk) in table.foreign_keys.iter().enumerate() {
+            self.check_foreign_key(name, table, fk, &path.key("foreign_keys").index(i));
+        }
+        for (i, index) in table.indexes.iter().enumerate() {
+            let index_path = path.key("indexes").index(i);
+            self.check_index(name, table, index, &index_path, relation_names);
+        }
+        if let Some(owner) = &table.owner {
+            self.check_owner(name, table, owner, &path.key("owner"));
+        }
+        if let Some(old) = &table.renamed_from {
+            self.check_table_rename(name, old, &path.key("renamed_from"));
+        }
+        let owner_column = table.owner.as_deref();
+        self.check_permissions(
+            &path.key("permissions"),
+            &table.permissions,
+            Subject::Table { name, owner_column },
+        );
+    }
+
+    /// Checks each column of a table; returns the paths of those marked `primary_key: true`.
+    fn check_columns(&mut self, name: &str, table: &Table, path: &DocPath) -> Vec<DocPath> {
         let mut primary_key_columns = Vec::new();
         for (column_name, column) in &table.columns {
             let column_path = path.key("columns").key(column_name.clone());
@@ -92,6 +126,17 @@ impl Checker<'_> {
                 primary_key_columns.push(column_path);
             }
         }
+        primary_key_columns
+    }
+
+    /// A primary key is declared once: on one column, or as the table's `primary_key` list.
+    fn check_primary_key(
+        &mut self,
+        name: &str,
+        table: &Table,
+        path: &DocPath,
+        primary_key_columns: &[DocPath],
+    ) {
         if primary_key_columns.len() > 1 {
             for column_path in &primary_key_columns[1..] {
                 self.push(
@@ -117,136 +162,127 @@ impl Checker<'_> {
             );
         }
         self.check_column_list(name, table, &path.key("primary_key"), &table.primary_key);
-        for (i, columns) in table.unique.iter().enumerate() {
-            self.check_column_list(name, table, &path.key("unique").index(i), columns);
+    }
+
+    fn check_foreign_key(&mut self, name: &str, table: &Table, fk: &ForeignKey, fk_path: &DocPath) {
+        if let Some(fk_name) = &fk.name {
+            self.check_identifier(&fk_path.key("name"), fk_name, "foreign key");
         }
-        for (check_name, expression) in &table.checks {
-            let check_path = path.key("checks").key(check_name.clone());
-            self.check_key_identifier(&check_path, check_name, "check constraint");
-            self.check_sql(&check_path, expression);
-        }
-        for (i, fk) in table.foreign_keys.iter().enumerate() {
-            let fk_path = path.key("foreign_keys").index(i);
-            if let Some(fk_name) = &fk.name {
-                self.check_identifier(&fk_path.key("name"), fk_name, "foreign key");
-            }
-            self.check_column_list(name, table, &fk_path.key("columns"), &fk.columns);
-            let target = &fk.references;
-            if let Some(target_table) = local_table(self.file, &target.table) {
-                let target_path = fk_path.key("references");
-                for (j, column) in target.columns.iter().enumerate() {
-                    if !target_table.columns.contains_key(column) {
-                        self.missing_column(
-                            &target_path.key("columns").index(j),
-                            &target.table,
-                            column,
-                            target_table,
-                        );
-                    }
+        self.check_column_list(name, table, &fk_path.key("columns"), &fk.columns);
+        let target = &fk.references;
+        if let Some(target_table) = local_table(self.file, &target.table) {
+            let target_path = fk_path.key("references");
+            for (j, column) in target.columns.iter().enumerate() {
+                if !target_table.columns.contains_key(column) {
+                    self.missing_column(
+                        &target_path.key("columns").index(j),
+                        &target.table,
+                        column,
+                        target_table,
+                    );
                 }
-            } else if !target.table.contains('.') {
-                self.missing_table(&fk_path.key("references").key("table"), &target.table);
             }
-            if fk.columns.len() != target.columns.len() {
-                self.push(
-                    Finding::error(
-                        "foreign-key",
-                        fk_path.key("references").key("columns"),
-                        format!(
-                            "the foreign key has {} column(s) but references {}",
-                            fk.columns.len(),
-                            target.columns.len()
-                        ),
-                    )
-                    .hint("list as many referenced columns as referencing ones"),
-                );
-            }
+        } else if !target.table.contains('.') {
+            self.missing_table(&fk_path.key("references").key("table"), &target.table);
         }
-        for (i, index) in table.indexes.iter().enumerate() {
-            let index_path = path.key("indexes").index(i);
-            if index.columns.is_empty() {
-                self.push(
-                    Finding::error(
-                        "index",
-                        index_path.key("columns"),
-                        "an index needs at least one column",
-                    )
-                    .hint("list the indexed columns, e.g. `columns: [created_at]`"),
-                );
-            }
-            for (j, entry) in index.columns.iter().enumerate() {
-                let entry_path = index_path.key("columns").index(j);
-                match parse_index_column(entry) {
-                    Ok(column) => {
-                        if !table.columns.contains_key(column) {
-                            self.missing_column(&entry_path, name, column, table);
-                        }
-                    }
-                    Err(message) => self.push(
-                        Finding::error("index", entry_path, message)
-                            .hint("write a column name optionally followed by `asc`/`desc` and `nulls first`/`nulls last`"),
+        if fk.columns.len() != target.columns.len() {
+            self.push(
+                Finding::error(
+                    "foreign-key",
+                    fk_path.key("references").key("columns"),
+                    format!(
+                        "the foreign key has {} column(s) but references {}",
+                        fk.columns.len(),
+                        target.columns.len()
                     ),
-                }
-            }
-            self.check_column_list(name, table, &index_path.key("include"), &index.include);
-            if let Some(index_name) = &index.name
-                && self.check_identifier(&index_path.key("name"), index_name, "index")
-            {
-                self.claim_relation_name(
-                    index_name,
-                    &index_path.key("name"),
-                    relation_names,
-                    false,
-                );
-            }
-            if let Some(predicate) = &index.predicate {
-                self.check_sql(&index_path.key("where"), predicate);
-            }
+                )
+                .hint("list as many referenced columns as referencing ones"),
+            );
         }
-        if let Some(owner) = &table.owner {
-            let owner_path = path.key("owner");
-            match table.columns.get(owner) {
-                None => self.missing_column(&owner_path, name, owner, table),
-                Some(column) => {
-                    if let Ok(ty) = self.parse_type(&column.ty)
-                        && !ty.is_uuid()
-                    {
-                        self.push(
-                                Finding::error(
-                                    "owner",
-                                    owner_path,
-                                    format!("owner column `{owner}` is `{}`, but `owner` permissions compare it with auth.uid(), a uuid", column.ty),
-                                )
-                                .hint(format!("make `{owner}` a uuid column")),
-                            );
+    }
+
+    fn check_index(
+        &mut self,
+        name: &str,
+        table: &Table,
+        index: &Index,
+        index_path: &DocPath,
+        relation_names: &mut HashMap<String, DocPath>,
+    ) {
+        if index.columns.is_empty() {
+            self.push(
+                Finding::error(
+                    "index",
+                    index_path.key("columns"),
+                    "an index needs at least one column",
+                )
+                .hint("list the indexed columns, e.g. `columns: [created_at]`"),
+            );
+        }
+        for (j, entry) in index.columns.iter().enumerate() {
+            let entry_path = index_path.key("columns").index(j);
+            match parse_index_column(entry) {
+                Ok(column) => {
+                    if !table.columns.contains_key(column) {
+                        self.missing_column(&entry_path, name, column, table);
                     }
                 }
+                Err(message) => self.push(
+                    Finding::error("index", entry_path, message)
+                        .hint("write a column name optionally followed by `asc`/`desc` and `nulls first`/`nulls last`"),
+                ),
             }
         }
-        if let Some(old) = &table.renamed_from {
-            self.check_identifier(&path.key("renamed_from"), old, "table");
-            if old == name {
-                self.push(
-                    Finding::error(
-                        "rename",
-                        path.key("renamed_from"),
-                        format!("table `{name}` is renamed from itself"),
-                    )
-                    .hint("remove `renamed_from`"),
-                );
-            } else if self.file.tables.contains_key(old) {
-                self.push(
-                    Finding::error("rename", path.key("renamed_from"), format!("`{old}` is still declared as a table, so `{name}` cannot be renamed from it"))
-                        .hint(format!("remove the table `{old}` or the `renamed_from`")),
-                );
+        self.check_column_list(name, table, &index_path.key("include"), &index.include);
+        if let Some(index_name) = &index.name
+            && self.check_identifier(&index_path.key("name"), index_name, "index")
+        {
+            self.claim_relation_name(index_name, &index_path.key("name"), relation_names, false);
+        }
+        if let Some(predicate) = &index.predicate {
+            self.check_sql(&index_path.key("where"), predicate);
+        }
+    }
+
+    /// The `owner` column is a column of the table, and a uuid: permissions compare it with
+    /// auth.uid().
+    fn check_owner(&mut self, name: &str, table: &Table, owner: &str, owner_path: &DocPath) {
+        match table.columns.get(owner) {
+            None => self.missing_column(owner_path, name, owner, table),
+            Some(column) => {
+                if let Ok(ty) = self.parse_type(&column.ty)
+                    && !ty.is_uuid()
+                {
+                    self.push(
+                            Finding::error(
+                                "owner",
+                                owner_path.clone(),
+                                format!("owner column `{owner}` is `{}`, but `owner` permissions compare it with auth.uid(), a uuid", column.ty),
+                            )
+                            .hint(format!("make `{owner}` a uuid column")),
+                        );
+                }
             }
         }
-        let owner_column = table.owner.as_deref();
-        self.check_permissions(
-            &path.key("permissions"),
-            &table.permissions,
-            Subject::Table { name, owner_column },
-        );
+    }
+
+    fn check_table_rename(&mut self, name: &str, old: &str, rename_path: &DocPath) {
+        self.check_identifier(rename_path, old, "table");
+        if old == name {
+            self.push(
+                Finding::error(
+                    "rename",
+                    rename_path.clone(),
+                    format!("table `{name}` is renamed from itself"),
+                )
+                .hint("remove `renamed_from`"),
+            );
+        } else if self.file.tables.contains_key(old) {
+            self.push(
+                Finding::error("rename", rename_path.clone(), format!("`{old}` is still declared as a table, so `{name}` cannot be renamed from it"))
+                    .hint(format!("remove the table `{old}` or the `renamed_from`")),
+            );
+        }
     }
 
     /// Tables, indexes (and the types of tables) share one namespace per schema in Postgres.
@@ -279,67 +315,11 @@ impl Checker<'_> {
         path: &DocPath,
     ) {
         self.check_key_identifier(path, name, "column");
-        let ty = match self.parse_type(&column.ty) {
-            Ok(ty) => Some(ty),
-            Err(error) => {
-                self.type_error(&path.key("type"), &column.ty, error);
-                None
-            }
-        };
-        if let Some(ty) = &ty
-            && let Some(extension) = ty.extension()
-            && !self.file.extensions.iter().any(|e| e == extension)
-        {
-            self.push(
-                Finding::error(
-                    "extension",
-                    path.key("type"),
-                    format!("type `{}` needs the `{extension}` extension", column.ty),
-                )
-                .hint(format!("add `{extension}` to `extensions:`")),
-            );
-        }
+        let ty = self.check_column_type(column, path);
         if let Some(identity) = column.identity
             && identity != Identity::Enabled(false)
         {
-            if let Some(ty) = &ty
-                && !ty.is_integer()
-            {
-                self.push(
-                            Finding::error(
-                                "identity",
-                                path.key("identity"),
-                                format!("identity columns must be smallint, integer or bigint, not `{}`", column.ty),
-                            )
-                            .hint(if ty.is_uuid() {
-                                "for generated uuids remove `identity` and write `default: gen_random_uuid()`"
-                            } else {
-                                "use `type: bigint`"
-                            }),
-                        );
-            }
-            if column.default.is_some() {
-                self.push(
-                    Finding::error(
-                        "identity",
-                        path.key("default"),
-                        "an identity column cannot also have a default",
-                    )
-                    .at_key()
-                    .hint("remove `default:` or `identity:`"),
-                );
-            }
-            if column.nullable {
-                self.push(
-                    Finding::error(
-                        "identity",
-                        path.key("nullable"),
-                        "an identity column cannot be nullable",
-                    )
-                    .at_key()
-                    .hint("remove `nullable: true`"),
-                );
-            }
+            self.check_identity(column, ty.as_ref(), path);
         }
         if let Some(generated) = &column.generated {
             self.check_sql(&path.key("generated"), generated);
@@ -366,6 +346,88 @@ impl Checker<'_> {
                 .hint("remove `nullable: true`"),
             );
         }
+        self.check_column_reference(name, column, path);
+        if let Some(check) = &column.check {
+            self.check_sql(&path.key("check"), check);
+        }
+        if let Some(old) = &column.renamed_from {
+            self.check_column_rename(table_name, table, name, old, &path.key("renamed_from"));
+        }
+    }
+
+    /// Parses the column's type and checks that its extension is listed; `None` when it does not
+    /// parse (reported).
+    fn check_column_type(&mut self, column: &Column, path: &DocPath) -> Option<ColumnType> {
+        let ty = match self.parse_type(&column.ty) {
+            Ok(ty) => Some(ty),
+            Err(error) => {
+                self.type_error(&path.key("type"), &column.ty, error);
+                None
+            }
+        };
+        if let Some(ty) = &ty
+            && let Some(extension) = ty.extension()
+            && !self.file.extensions.iter().any(|e| e == extension)
+        {
+            self.push(
+                Finding::error(
+                    "extension",
+                    path.key("type"),
+                    format!("type `{}` needs the `{extension}` extension", column.ty),
+                )
+                .hint(format!("add `{extension}` to `extensions:`")),
+            );
+        }
+        ty
+    }
+
+    /// An identity column is an integer, with no default, never null.
+    fn check_identity(&mut self, column: &Column, ty: Option<&ColumnType>, path: &DocPath) {
+        if let Some(ty) = ty
+            && !ty.is_integer()
+        {
+            self.push(
+                Finding::error(
+                    "identity",
+                    path.key("identity"),
+                    format!(
+                        "identity columns must be smallint, integer or bigint, not `{}`",
+                        column.ty
+                    ),
+                )
+                .hint(if ty.is_uuid() {
+                    "for generated uuids remove `identity` and write `default: gen_random_uuid()`"
+                } else {
+                    "use `type: bigint`"
+                }),
+            );
+        }
+        if column.default.is_some() {
+            self.push(
+                Finding::error(
+                    "identity",
+                    path.key("default"),
+                    "an identity column cannot also have a default",
+                )
+                .at_key()
+                .hint("remove `default:` or `identity:`"),
+            );
+        }
+        if column.nullable {
+            self.push(
+                Finding::error(
+                    "identity",
+                    path.key("nullable"),
+                    "an identity column cannot be nullable",
+                )
+                .at_key()
+                .hint("remove `nullable: true`"),
+            );
+        }
+    }
+
+    /// The column's `references:`, and its `on_delete`/`on_update` actions, which need it.
+    fn check_column_reference(&mut self, name: &str, column: &Column, path: &DocPath) {
         if let Some(reference) = &column.references {
             self.check_reference(&path.key("references"), reference);
         } else {
@@ -401,30 +463,35 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(check) = &column.check {
-            self.check_sql(&path.key("check"), check);
-        }
-        if let Some(old) = &column.renamed_from {
-            self.check_identifier(&path.key("renamed_from"), old, "column");
-            if old == name {
-                self.push(
-                    Finding::error(
-                        "rename",
-                        path.key("renamed_from"),
-                        format!("column `{name}` is renamed from itself"),
-                    )
-                    .hint("remove `renamed_from`"),
-                );
-            } else if table.columns.contains_key(old) {
-                self.push(
-                    Finding::error(
-                        "rename",
-                        path.key("renamed_from"),
-                        format!("`{old}` is still a column of `{table_name}`, so `{name}` cannot be renamed from it"),
-                    )
-                    .hint(format!("remove the column `{old}` or the `renamed_from`")),
-                );
-            }
+    }
+
+    fn check_column_rename(
+        &mut self,
+        table_name: &str,
+        table: &Table,
+        name: &str,
+        old: &str,
+        rename_path: &DocPath,
+    ) {
+        self.check_identifier(rename_path, old, "column");
+        if old == name {
+            self.push(
+                Finding::error(
+                    "rename",
+                    rename_path.clone(),
+                    format!("column `{name}` is renamed from itself"),
+                )
+                .hint("remove `renamed_from`"),
+            );
+        } else if table.columns.contains_key(old) {
+            self.push(
+                Finding::error(
+                    "rename",
+                    rename_path.clone(),
+                    format!("`{old}` is still a column of `{table_name}`, so `{name}` cannot be renamed from it"),
+                )
+                .hint(format!("remove the column `{old}` or the `renamed_from`")),
+            );
         }
     }
 
