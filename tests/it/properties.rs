@@ -920,6 +920,31 @@ tables:
     ]);
 }
 
+/// Found by property B through the binary: with a type change Postgres has no cast for in the plan
+/// (integer → uuid, a drop and add of `v`), the comment of a column the file adds (`b`) was dropped
+/// from the plan with the re-added column's own steps; the plan after the deploy still said
+/// `COMMENT ON COLUMN "public"."t"."b" IS 'plain'`.
+#[test]
+fn bug_comment_of_a_column_added_next_to_a_no_cast_type_change() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: integer }
+",
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: uuid }
+      b: { type: integer, nullable: true, comment: plain }
+",
+    ]);
+}
+
 /// Names with dots, `$1`, `%`, a trailing space and a backslash, in every position that takes one.
 #[test]
 fn odd_names_converge() {
