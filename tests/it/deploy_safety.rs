@@ -5,7 +5,8 @@
 //!   inside the deploy's transaction after it wrote (seen in `pg_stat_activity`), and those leave it
 //!   as before;
 //! * a second deploy waits for the advisory lock, names its holder, gives up after
-//!   `--lock-timeout` with nothing changed, and two deploys started at once both succeed;
+//!   `--lock-timeout` with nothing changed, and of two deploys started at once one waits for the
+//!   other's lock (which the test makes sure of) and both succeed;
 //! * a failing statement rolls everything back and records a `failed` deployment.
 
 use std::path::Path;
@@ -477,19 +478,121 @@ fn two_deploys_started_at_once_both_succeed() {
     let after = state(&reference);
 
     let url = database_with_v0(&server, "twice", 1000);
+    let rt = runtime();
+    let mut watcher = rt
+        .block_on(deploy::connect(&url, "deploy_safety watcher"))
+        .unwrap();
+    // A reader holds a SHARE lock on `existing`: whichever deploy takes the deploy lock first waits
+    // for it inside its transaction (ALTER TABLE existing), still holding the deploy lock, until the
+    // test has seen the other deploy try the deploy lock. Without it, the first deploy could finish
+    // before the second one tries, and neither would wait.
+    let mut locker = rt.block_on(async {
+        let mut conn = deploy::connect(&url, "deploy_safety locker").await.unwrap();
+        sqlx::raw_sql("BEGIN; LOCK TABLE public.existing IN SHARE MODE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn
+    });
     let spawn = || {
         appctl(v1_dir.path())
             .args(["deploy", "--yes", "--database-url", &url])
+            .args(["--ddl-lock-timeout", "10m"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let (first, second) = (spawn(), spawn());
+    let (mut first, mut second) = (spawn(), spawn());
+
+    // Bounded: until one deploy's session waits for the table lock in its transaction and the other
+    // one's last statement is the deploy lock's try (or the look-up of its holder that follows a
+    // failed try).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let holder = loop {
+        let sessions: Vec<(i32, Option<String>, String)> = rt
+            .block_on(
+                sqlx::query_as(
+                    "select pid, wait_event_type, query from pg_stat_activity
+                     where datname = current_database() and application_name like 'appctl deploy%'",
+                )
+                .fetch_all(&mut watcher),
+            )
+            .unwrap();
+        let holder = sessions.iter().find(|(_, wait, query)| {
+            wait.as_deref() == Some("Lock")
+                && query.starts_with(r#"ALTER TABLE "public"."existing""#)
+        });
+        let tried = |pid: i32| {
+            sessions.iter().any(|(p, _, query)| {
+                *p != pid && (query.contains("pg_try_advisory_lock") || query.contains("pg_locks"))
+            })
+        };
+        if let Some(&(pid, _, _)) = holder
+            && tried(pid)
+        {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 60s, not one deploy waiting in its transaction and one for the deploy lock: {sessions:?}"
+        );
+        for child in [&mut first, &mut second] {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "a deploy ended while the table was locked"
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    // The deploy lock is the waiting-in-transaction session's, as pg_locks says.
+    let lock_holder: i32 = rt
+        .block_on(
+            sqlx::query_scalar(
+                "select pid from pg_locks where locktype = 'advisory' and granted
+                   and classid = ($1 >> 32)::oid and objid = ($1 & 4294967295)::oid",
+            )
+            .bind(LOCK_KEY)
+            .fetch_one(&mut watcher),
+        )
+        .unwrap();
+    assert_eq!(lock_holder, holder);
+    rt.block_on(async {
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut locker)
+            .await
+            .unwrap();
+        locker.close().await.unwrap();
+        watcher.close().await.unwrap();
+    });
+
     let first = first.wait_with_output().unwrap();
     let second = second.wait_with_output().unwrap();
     assert!(first.status.success(), "first: {}", text(&first));
     assert!(second.status.success(), "second: {}", text(&second));
+    // Exactly one waited, naming the other's session; then it found nothing to do.
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let (waited, applied): (Vec<&Output>, Vec<&Output>) = [&first, &second]
+        .into_iter()
+        .partition(|o| stderr(o).contains("Waiting for the deploy lock"));
+    assert_eq!(
+        (waited.len(), applied.len()),
+        (1, 1),
+        "exactly one deploy waits:\nfirst: {}\nsecond: {}",
+        text(&first),
+        text(&second)
+    );
+    let (waited, applied) = (stderr(waited[0]), stderr(applied[0]));
+    assert!(
+        waited.contains("Waiting for the deploy lock, held by appctl deploy (safety-test) as ")
+            && waited.contains(&format!("pid {holder}...")),
+        "the waiting deploy names the other (pid {holder}): {waited}"
+    );
+    assert!(
+        waited.contains("No changes. The database matches the project file."),
+        "{waited}"
+    );
+    assert!(applied.contains("Applied: "), "{applied}");
     assert_eq!(state(&url), after);
     // V0 and V1 once: the deploy that got the lock second found nothing to do.
     assert_eq!(deployments(&server, "twice", "applied"), 2);
