@@ -136,9 +136,35 @@ fn destructive_changes_are_refused_without_the_flag() {
     assert_eq!(columns.trim(), "id,name");
 }
 
+/// V1 grown: a check, a column with a default and an index.
+const V3_GROWS: &str = "version: 1
+project: shop
+tables:
+  products:
+    columns:
+      id:    { type: bigint, primary_key: true, identity: true }
+      name:  { type: text }
+      price: { type: 'numeric(12,2)', default: 0, check: 'price >= 0' }
+      stock: { type: integer, default: 0 }
+    indexes:
+      - { columns: [name] }
+      - { columns: [price] }
+";
+
+/// `appctl deploy --yes --plan FILE` in `dir`.
+fn deploy_saved(dir: &std::path::Path, url: &str, plan: &std::path::Path) -> assert_cmd::Command {
+    let mut command = appctl(dir);
+    command
+        .args(["deploy", "--yes", "--database-url", url, "--plan"])
+        .arg(plan);
+    command
+}
+
 #[test]
 fn a_saved_plan_is_refused_when_the_database_changed() {
     let server = PgServer::start();
+
+    // Into an empty database: a table created since the plan.
     let url = server.create_database("cli_stale");
     let dir = project(V1);
     let plan_path = dir.path().join("plan.json");
@@ -152,25 +178,68 @@ fn a_saved_plan_is_refused_when_the_database_changed() {
         !saved.contains(server.password()),
         "no secret in the plan file"
     );
-
     server.psql("cli_stale", "create table intruder (id int)");
-    appctl(dir.path())
-        .args(["deploy", "--yes", "--database-url", &url, "--plan"])
-        .arg(&plan_path)
+    let before = server.catalog_snapshot("cli_stale");
+    deploy_saved(dir.path(), &url, &plan_path)
         .assert()
         .code(1)
         .stderr(predicate::str::contains("stale plan"));
-
+    assert_eq!(
+        server.catalog_snapshot("cli_stale"),
+        before,
+        "a refused plan changes nothing (not even an appctl schema)"
+    );
     server.psql("cli_stale", "drop table intruder");
-    appctl(dir.path())
-        .args(["deploy", "--yes", "--database-url", &url, "--plan"])
-        .arg(&plan_path)
+    deploy_saved(dir.path(), &url, &plan_path)
         .assert()
         .success();
     appctl(dir.path())
         .args(["plan", "--database-url", &url])
         .assert()
         .code(0);
+
+    // Over a deployed database with rows: a column added by hand to the table the plan changes.
+    let url = server.create_database("cli_stale_rows");
+    let dir = project(V1);
+    appctl(dir.path())
+        .args(["deploy", "--yes", "--database-url", &url])
+        .assert()
+        .success();
+    server.psql(
+        "cli_stale_rows",
+        "insert into products (name, price) values ('tea', 3.5)",
+    );
+    std::fs::write(dir.path().join("appctl.yaml"), V3_GROWS).unwrap();
+    let plan_path = dir.path().join("plan.json");
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url, "-o"])
+        .arg(&plan_path)
+        .assert()
+        .code(2);
+    server.psql(
+        "cli_stale_rows",
+        "alter table products add column note text",
+    );
+    let before = server.catalog_snapshot("cli_stale_rows");
+    deploy_saved(dir.path(), &url, &plan_path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("stale plan"));
+    assert_eq!(
+        server.catalog_snapshot("cli_stale_rows"),
+        before,
+        "a refused plan changes nothing"
+    );
+    server.psql("cli_stale_rows", "alter table products drop column note");
+    deploy_saved(dir.path(), &url, &plan_path)
+        .assert()
+        .success();
+    appctl(dir.path())
+        .args(["plan", "--database-url", &url])
+        .assert()
+        .code(0);
+    let row = server.psql("cli_stale_rows", "select name, price, stock from products");
+    assert_eq!(row.trim(), "tea|3.50|0");
 }
 
 #[test]
