@@ -5,28 +5,41 @@
 //!
 //! * A: deploy X into an empty database → a plan against X is empty, and the inspected state is the
 //!   normalised X (apart from `managed`).
-//! * B: deploy X, then Y (destructive changes allowed) → a plan against Y is empty.
+//! * B: deploy X, put rows in its tables, then deploy Y (destructive changes allowed) → the same
+//!   after each deploy, and the change kept every row of the tables both declare and the values of
+//!   every column of both whose type stayed in its family and that no destructive step concerns;
+//!   or it failed because of the rows (a precheck, or a step that says it checks rows or is
+//!   destructive) with nothing changed, and goes through once the tables are emptied.
+//! * B through the binary: the same with `appctl deploy --yes --allow-destructive` and `appctl
+//!   plan` (exit 0: no changes).
+//!
+//! Y shares some of X's tables and columns (see `pair`), so that changes keep something to compare.
+//! Property B skips the pairs of four known bugs and rejects the cases of the known no-cast
+//! limitation (each has a regression test below, ignored while it fails).
 //!
 //! A generated case is a `Spec` of small numbers that `build` turns into a file which is valid by
 //! construction (names are de-duplicated, foreign keys only target single-column primary keys, ...),
 //! so proptest can shrink the numbers freely. A failure prints the YAML of the shrunk case.
 //! One server serves every case; each case gets its own database.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::support::pg::PgServer;
 use appctl::deploy::{self, DeployListener, DeployOptions};
 use appctl::model::Database;
-use appctl::plan::{Plan, Step};
+use appctl::plan::{Hazard, Plan, Step};
 use appctl::project::file::{
     Column, ForeignKey, ForeignKeyTarget, Index, ProjectFile, ReferentialAction, SqlValue, Table,
 };
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
+use sqlx::{PgConnection, Row};
 
 const CASES_A: u32 = 24;
 const CASES_B: u32 = 24;
+const CASES_CLI: u32 = 16;
 
 /// Table and column names: reserved words, upper case, quotes, spaces, unicode, a long one.
 const NAMES: &[&str] = &[
@@ -226,6 +239,51 @@ fn spec() -> impl Strategy<Value = Spec> {
         })
 }
 
+/// X and Y for property B. Y shares some of X's tables (by position: the name, and of the columns
+/// some whole, name, type and all), sometimes its enum, so that many changes keep tables, columns
+/// and values to compare; the rest of Y is its own. The other columns of a shared table are mostly
+/// nullable (and its primary key X's): a NOT NULL column without default added to a table with
+/// rows is refused (rightly), and the property would then compare no values.
+fn pair() -> impl Strategy<Value = (Spec, Spec)> {
+    (
+        spec(),
+        spec(),
+        any::<bool>(),
+        proptest::collection::vec(
+            (
+                any::<bool>(),
+                proptest::bool::weighted(0.8),
+                proptest::collection::vec(proptest::bool::weighted(0.6), 6),
+            ),
+            5,
+        ),
+    )
+        .prop_map(|(x, mut y, same_enum, shared)| {
+            if same_enum {
+                y.enum_name = x.enum_name;
+            }
+            for ((table, x_table), (same_table, nullable, same_columns)) in
+                y.tables.iter_mut().zip(&x.tables).zip(shared)
+            {
+                if !same_table {
+                    continue;
+                }
+                table.name = x_table.name;
+                if nullable {
+                    table.pk = x_table.pk;
+                }
+                for (j, column) in table.columns.iter_mut().enumerate() {
+                    match x_table.columns.get(j) {
+                        Some(x_column) if same_columns[j] => *column = x_column.clone(),
+                        _ if nullable => column.nullable = true,
+                        _ => {}
+                    }
+                }
+            }
+            (x, y)
+        })
+}
+
 /// The first name of `pool` from `start` on that `taken` does not hold yet.
 fn pick<'a>(pool: &[&'a str], start: usize, taken: &[String]) -> Option<&'a str> {
     (0..pool.len())
@@ -286,50 +344,16 @@ fn action(choice: usize) -> Option<ReferentialAction> {
     ][choice % 5]
 }
 
-/// Type families whose members cast into each other. With `fixed_types` (property B) a column name
-/// always gets a type of the same family, whatever the file: known bug, a change between types without
-/// a cast (integer → uuid) is planned as `ALTER COLUMN TYPE` and fails, see
-/// `bug_type_change_without_a_cast`.
-const FAMILIES: &[&[usize]] = &[
-    &[0, 1, 4, 14, 15],
-    &[2, 3, 12, 13],
-    &[5],
-    &[6],
-    &[7, 9],
-    &[8],
-    &[10],
-    &[11],
-];
-
-fn family_type(name: &str, choice: usize) -> usize {
-    let hash = name
-        .bytes()
-        .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
-    let family = FAMILIES[hash % FAMILIES.len()];
-    family[choice % family.len()]
-}
-
 /// A valid project file from the numbers of `spec`.
-fn build(spec: &Spec, fixed_types: bool) -> ProjectFile {
-    // Property B keeps one enum name: a column moving from one enum to another is the
-    // no-cast type change of `bug_type_change_without_a_cast`.
-    let enum_name = ENUM_NAMES[if fixed_types { 1 } else { spec.enum_name }].to_string();
+fn build(spec: &Spec) -> ProjectFile {
+    let enum_name = ENUM_NAMES[spec.enum_name].to_string();
     let mut enum_values: Vec<String> = Vec::new();
-    // Known bug: removing an enum value while dropping a column of that enum fails (the enum's
-    // rebuild alters the dropped column), see `bug_enum_value_removed_with_a_dropped_column`; until it
-    // is fixed, property B keeps the enum's values fixed.
-    let values: Vec<usize> = if fixed_types {
-        (0..ENUM_VALUES.len()).collect()
-    } else {
-        spec.enum_values.clone()
-    };
-    for &v in &values {
+    for &v in &spec.enum_values {
         let value = ENUM_VALUES[v].to_string();
         if !enum_values.contains(&value) {
             enum_values.push(value);
         }
     }
-    let enum_ty = enum_name.clone();
     let mut tables: IndexMap<String, Table> = IndexMap::new();
     // Per table: its single-column primary key (name, type), if any.
     let mut pks: Vec<Option<(String, String)>> = Vec::new();
@@ -351,11 +375,7 @@ fn build(spec: &Spec, fixed_types: bool) -> ProjectFile {
                 continue;
             };
             names.push(name.to_string());
-            let ty_index = if fixed_types {
-                family_type(name, c.ty)
-            } else {
-                c.ty
-            };
+            let ty_index = c.ty;
             let ty = if TYPES[ty_index] == ENUM {
                 uses_enum = true;
                 enum_name.clone()
@@ -372,13 +392,7 @@ fn build(spec: &Spec, fixed_types: bool) -> ProjectFile {
                     default: c.default.map(|d| default_for(base, d, &enum_values)),
                     unique: c.unique,
                     check: if c.check { check_for(base, name) } else { None },
-                    // Known bug: a column added to an existing table loses its comment, see
-                    // `bug_comment_of_a_column_added_to_an_existing_table`; property B leaves
-                    // column comments out until it is fixed.
-                    comment: c
-                        .comment
-                        .filter(|_| !fixed_types)
-                        .map(|i| COMMENTS[i].to_string()),
+                    comment: c.comment.map(|i| COMMENTS[i].to_string()),
                     ..Column::default()
                 },
             );
@@ -450,28 +464,11 @@ fn build(spec: &Spec, fixed_types: bool) -> ProjectFile {
             let (target, Some((target_column, target_type))) = &keys[fk.target % keys.len()] else {
                 continue;
             };
-            // Known bug: `references.table: "dot.ted"` is read as schema `dot`, table `ted`, see
-            // `bug_foreign_key_to_a_table_with_a_dot_in_its_name`.
-            if target.contains('.') {
-                continue;
-            }
             let table = tables.get_mut(table_name).unwrap();
             let taken: Vec<String> = table.columns.keys().cloned().collect();
             let Some(column) = pick(NAMES, fk.name, &taken) else {
                 continue;
             };
-            if fixed_types {
-                let family = FAMILIES
-                    .iter()
-                    .find(|f| f.contains(&family_type(column, 0)))
-                    .unwrap();
-                let fits = family.iter().any(|&t| {
-                    TYPES[t] == target_type || (TYPES[t] == ENUM && *target_type == enum_ty)
-                });
-                if !fits {
-                    continue;
-                }
-            }
             let on_delete = action(fk.on_delete);
             let simple = |s: &str| !s.contains('.');
             let mut col = Column {
@@ -498,7 +495,7 @@ fn build(spec: &Spec, fixed_types: bool) -> ProjectFile {
         }
     }
     let mut enums = IndexMap::new();
-    if uses_enum || fixed_types || spec.enum_values.len() > 2 {
+    if uses_enum || spec.enum_values.len() > 2 {
         enums.insert(enum_name, enum_values);
     }
     ProjectFile {
@@ -559,81 +556,737 @@ fn steps(plan: &Plan) -> String {
         .collect()
 }
 
+fn fail(message: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(message.to_string())
+}
+
+/// How a case reaches the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    /// `deploy::deploy` and `deploy::make_plan` on the harness's connection.
+    Library,
+    /// The built binary on the file written as `appctl.yaml`: `appctl deploy --yes
+    /// --allow-destructive --json` and `appctl plan` (exit 0: no changes, 2: changes).
+    Cli,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Checks {
+    via: Via,
+    /// After each deploy, the inspected state is the normalised file (not only an empty plan).
+    compare: bool,
+    /// Before each change, rows go into every table (see [`fill`]), and the change must keep them
+    /// (see [`rows_kept`]) or fail because of them with the database as it was (see
+    /// [`Target::data_failure`]), and then succeed once the tables are emptied.
+    rows: bool,
+}
+
+/// A deploy that failed.
+#[derive(Debug)]
+struct Failure {
+    /// The error as the user sees it.
+    message: String,
+    /// The statement that failed, when one did.
+    sql: Option<String>,
+    /// A precheck refused the plan: NULLs for a NOT NULL, rows for a NOT NULL column without default.
+    precheck: bool,
+}
+
+impl Failure {
+    fn of(error: &deploy::DeployError) -> Failure {
+        Failure {
+            message: error.to_string(),
+            sql: match error {
+                deploy::DeployError::Statement { sql, .. } => Some(sql.clone()),
+                _ => None,
+            },
+            precheck: matches!(error, deploy::DeployError::Precheck(_)),
+        }
+    }
+
+    /// From the binary's stderr: `error: OBJECT: MESSAGE\n  in: SQL\nthe transaction was rolled
+    /// back; ...` for a statement, `error: cannot ...\nnothing was changed` for a precheck.
+    fn of_stderr(stderr: &str) -> Failure {
+        let message = stderr.trim().trim_start_matches("error: ").to_string();
+        let sql = message.split_once("\n  in: ").and_then(|(_, rest)| {
+            rest.split_once("\nthe transaction was rolled back")
+                .map(|(sql, _)| sql.to_string())
+        });
+        let precheck = sql.is_none()
+            && message.starts_with("cannot ")
+            && message.ends_with("\nnothing was changed");
+        Failure {
+            message,
+            sql,
+            precheck,
+        }
+    }
+}
+
+/// The one failure the properties still accept, as a rejected case (known limitation, see
+/// `bug_type_change_without_a_cast_of_a_column_a_check_names`): a type change Postgres has no cast
+/// for is planned as a drop and add of the column only when nothing of the new file names the
+/// column; otherwise it stays `ALTER COLUMN ... TYPE` and fails ("cannot cast type boolean to
+/// jsonb"), rolled back, even with --allow-destructive.
+fn no_cast_of_a_named_column(failure: &Failure, desired: &Database) -> bool {
+    let Some(sql) = &failure.sql else {
+        return false;
+    };
+    if !failure.message.contains("cannot cast type") {
+        return false;
+    }
+    desired.tables.values().any(|t| {
+        t.columns.iter().any(|c| {
+            sql.starts_with(&format!(
+                "ALTER TABLE {} ALTER COLUMN {} TYPE ",
+                appctl::quote::qualified(&desired.schema, &t.name),
+                appctl::quote::ident(&c.name)
+            )) && named(desired, &t.name, &c.name)
+        })
+    })
+}
+
+/// Whether a key, index, foreign key or check of `desired` names `table.column` (appctl-pg's
+/// `independent`, negated).
+fn named(desired: &Database, table: &str, column: &str) -> bool {
+    let Some(t) = desired.tables.get(table) else {
+        return false;
+    };
+    let names = |columns: &[String]| columns.iter().any(|c| c == column);
+    let quoted = appctl::quote::ident(column);
+    let mentions = |text: &str| text.contains(column) || text.contains(&quoted);
+    t.primary_key.as_ref().is_some_and(|k| names(&k.columns))
+        || t.uniques.iter().any(|k| names(&k.columns))
+        || t.foreign_keys.iter().any(|f| names(&f.columns))
+        || t.indexes.iter().any(|i| {
+            i.columns.iter().any(|c| c.column == column)
+                || names(&i.include)
+                || i.predicate.as_deref().is_some_and(mentions)
+        })
+        || t.checks.iter().any(|c| mentions(&c.definition))
+        || desired.tables.values().any(|other| {
+            other
+                .foreign_keys
+                .iter()
+                .any(|f| f.ref_table == table && names(&f.ref_columns))
+        })
+}
+
+/// What values of a column are compared as: types of one family hold the same values after a
+/// lossless cast (see `canonical`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Family {
+    Number,
+    Text,
+    Boolean,
+    Uuid,
+    Time,
+    Jsonb,
+    TextArray,
+    Enum(String),
+}
+
+fn family(ty: &str) -> Family {
+    match ty {
+        "integer" | "bigint" => Family::Number,
+        t if t.starts_with("numeric") => Family::Number,
+        t if t == "text" || t.starts_with("varchar") => Family::Text,
+        "boolean" => Family::Boolean,
+        "uuid" => Family::Uuid,
+        "timestamptz" | "date" => Family::Time,
+        "jsonb" => Family::Jsonb,
+        "text[]" => Family::TextArray,
+        name => Family::Enum(name.to_string()),
+    }
+}
+
+/// A column's value as text that a lossless cast within its family keeps: numbers without
+/// trailing zeros (1.50 as numeric(10,2) is 1.5 as numeric(38,10)), times as timestamptz.
+fn canonical(column: &str, family: &Family) -> String {
+    let c = ident(column);
+    match family {
+        Family::Number => format!("trim_scale({c}::numeric)::text"),
+        Family::Time => format!("{c}::timestamptz::text"),
+        _ => format!("{c}::text"),
+    }
+}
+
+/// Rows [`fill`] inserts into each table.
+const ROWS: usize = 2;
+
+/// Row `i`'s value for a column of type `ty` (an SQL literal): distinct per row (but for an enum of
+/// one value), and passing every check the generator writes.
+fn row_value(ty: &str, i: usize, enums: &IndexMap<String, Vec<String>>) -> String {
+    let n = i + 1;
+    match ty {
+        "integer" | "bigint" => n.to_string(),
+        t if t.starts_with("numeric") => format!("{n}.25"),
+        "varchar(1)" => literal(["a", "b"][i % 2]),
+        t if t == "text" || t.starts_with("varchar") => literal(&format!("v{n}")),
+        "boolean" => i.is_multiple_of(2).to_string(),
+        "uuid" => literal(&format!("00000000-0000-4000-8000-{n:012}")),
+        "timestamptz" => literal(&format!("2021-01-0{n} 10:30:00+00")),
+        "date" => literal(&format!("2024-03-0{n}")),
+        "jsonb" => literal(&format!("{{\"k\": {n}}}")),
+        "text[]" => literal(&format!("{{a{n},\"b c\"}}")),
+        name => {
+            let values = &enums[name];
+            literal(&values[i % values.len()])
+        }
+    }
+}
+
+/// Whether `column` of `table` is a foreign key's.
+fn is_reference(table: &Table, column: &str) -> bool {
+    table.columns[column].references.is_some()
+        || table
+            .foreign_keys
+            .iter()
+            .any(|f| f.columns.iter().any(|c| c == column))
+}
+
+/// One table's rows: the canonical text of each column (see [`canonical`]), rows sorted.
+#[derive(Debug, PartialEq)]
+struct TableRows {
+    columns: Vec<(String, Family)>,
+    rows: Vec<Vec<Option<String>>>,
+}
+
+/// The database before a change: its state and its rows.
+struct Before {
+    state: Database,
+    rows: BTreeMap<String, TableRows>,
+}
+
+async fn read_rows(
+    conn: &mut PgConnection,
+    file: &ProjectFile,
+) -> Result<BTreeMap<String, TableRows>, TestCaseError> {
+    let mut all = BTreeMap::new();
+    for (name, table) in &file.tables {
+        let columns: Vec<(String, Family)> = table
+            .columns
+            .iter()
+            .map(|(c, column)| (c.clone(), family(&column.ty)))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            columns
+                .iter()
+                .map(|(c, f)| canonical(c, f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            appctl::quote::qualified(&file.schema, name)
+        );
+        let mut rows: Vec<Vec<Option<String>>> = sqlx::query(&sql)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| fail(format!("{sql}: {e}")))?
+            .iter()
+            .map(|row| (0..columns.len()).map(|i| row.get(i)).collect())
+            .collect();
+        rows.sort();
+        all.insert(name.clone(), TableRows { columns, rows });
+    }
+    Ok(all)
+}
+
+/// Inserts [`ROWS`] rows into each table of `file` (a row a constraint refuses, e.g. a second one
+/// in a unique column of an enum with one value, is left out; foreign keys stay NULL) and returns
+/// the database as it is then.
+async fn fill(conn: &mut PgConnection, file: &ProjectFile) -> Result<Before, TestCaseError> {
+    for (name, table) in &file.tables {
+        let columns: Vec<(&String, &Column)> = table
+            .columns
+            .iter()
+            .filter(|(c, _)| !is_reference(table, c))
+            .collect();
+        if columns.is_empty() {
+            continue;
+        }
+        for i in 0..ROWS {
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                appctl::quote::qualified(&file.schema, name),
+                columns
+                    .iter()
+                    .map(|(c, _)| ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                columns
+                    .iter()
+                    .map(|(_, column)| row_value(&column.ty, i, &file.enums))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let _ = sqlx::raw_sql(&sql).execute(&mut *conn).await;
+        }
+    }
+    let state = appctl::inspect::inspect(conn, &file.schema)
+        .await
+        .map_err(fail)?;
+    let rows = read_rows(conn, file).await?;
+    Ok(Before { state, rows })
+}
+
+/// After a change to `new` that succeeded: every table of both keeps its rows, and every column of
+/// both whose type stayed in its family and that no destructive step of the plan concerns keeps its
+/// values (a plan without destructive steps keeps them all). Returns how many tables' rows and how
+/// many columns' values were compared.
+async fn rows_kept(
+    conn: &mut PgConnection,
+    new: &ProjectFile,
+    plan: &Plan,
+    before: &Before,
+) -> Result<(u32, u32), TestCaseError> {
+    let after = read_rows(conn, new).await?;
+    // The columns each destructive step concerns (a dropped column, a lossy or impossible type
+    // change, the columns of a replaced enum), or its whole table.
+    let mut touched = BTreeSet::new();
+    for step in plan.destructive_steps() {
+        columns_named(&serde_json::to_value(&step.change).unwrap(), &mut touched);
+    }
+    let (mut tables, mut columns) = (0, 0);
+    for (table, then) in &before.rows {
+        let Some(now) = after.get(table) else {
+            continue;
+        };
+        if then.rows.len() != now.rows.len() {
+            return Err(fail(format!(
+                "table {table} held {} row(s) before the change and {} after; plan:\n{}",
+                then.rows.len(),
+                now.rows.len(),
+                steps(plan)
+            )));
+        }
+        tables += 1;
+        if touched.contains(&(table.clone(), None)) {
+            continue;
+        }
+        let common: Vec<(usize, usize)> = then
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, (name, _))| !touched.contains(&(table.clone(), Some(name.clone()))))
+            .filter_map(|(i, column)| now.columns.iter().position(|c| c == column).map(|j| (i, j)))
+            .collect();
+        let project = |rows: &TableRows, pick: &dyn Fn(&(usize, usize)) -> usize| {
+            let mut projected: Vec<Vec<Option<String>>> = rows
+                .rows
+                .iter()
+                .map(|row| common.iter().map(|p| row[pick(p)].clone()).collect())
+                .collect();
+            projected.sort();
+            projected
+        };
+        let (values_then, values_now) = (project(then, &|p| p.0), project(now, &|p| p.1));
+        columns += common.len() as u32;
+        if values_then != values_now {
+            let columns: Vec<&str> = common
+                .iter()
+                .map(|&(i, _)| then.columns[i].0.as_str())
+                .collect();
+            return Err(fail(format!(
+                "a change without destructive steps changed values of {table} ({}): {values_then:?} \
+                 before, {values_now:?} after; plan:\n{}",
+                columns.join(", "),
+                steps(plan)
+            )));
+        }
+    }
+    Ok((tables, columns))
+}
+
+/// What a change (as JSON) names: `(table, Some(column))` for each object with a `table` and a
+/// `column` name, `(table, None)` for one with a `table` only.
+fn columns_named(value: &serde_json::Value, out: &mut BTreeSet<(String, Option<String>)>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(table)) = map.get("table") {
+                let column = match map.get("column") {
+                    Some(Value::String(column)) => Some(column.clone()),
+                    _ => None,
+                };
+                out.insert((table.clone(), column));
+            }
+            map.values().for_each(|v| columns_named(v, out));
+        }
+        Value::Array(values) => values.iter().for_each(|v| columns_named(v, out)),
+        _ => {}
+    }
+}
+
+/// Empties every table of `schema`.
+async fn empty_tables(conn: &mut PgConnection, schema: &str) -> Result<(), TestCaseError> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1",
+    )
+    .bind(schema)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?;
+    if !tables.is_empty() {
+        sqlx::raw_sql(&format!("TRUNCATE {} CASCADE", tables.join(", ")))
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
 struct Harness {
     server: PgServer,
     runtime: tokio::runtime::Runtime,
     counter: AtomicU32,
+    stats: Stats,
+}
+
+/// What the properties exercised, printed at the end: a property over rows proves little if no
+/// change kept any.
+#[derive(Default)]
+struct Stats {
+    /// Changes over rows that succeeded, and in them the tables whose rows and the columns whose
+    /// values were compared.
+    changes_over_rows: AtomicU32,
+    tables_compared: AtomicU32,
+    columns_compared: AtomicU32,
+    /// Changes over rows that failed because of them, then went through on emptied tables.
+    failed_over_rows: AtomicU32,
+    /// Cases rejected as the known no-cast limitation.
+    rejected: AtomicU32,
+}
+
+impl Stats {
+    fn take(&self) -> String {
+        let take = |n: &AtomicU32| n.swap(0, Ordering::Relaxed);
+        format!(
+            "{} change(s) over rows kept them ({} table(s) of rows and {} column(s) of values \
+             compared), {} failed because of them and went through on emptied tables, {} case(s) \
+             rejected as the no-cast limitation",
+            take(&self.changes_over_rows),
+            take(&self.tables_compared),
+            take(&self.columns_compared),
+            take(&self.failed_over_rows),
+            take(&self.rejected),
+        )
+    }
 }
 
 impl Harness {
+    fn new() -> Harness {
+        Harness {
+            server: PgServer::start(),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            counter: AtomicU32::new(0),
+            stats: Stats::default(),
+        }
+    }
+
     fn fresh_database(&self, prefix: &str) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         self.server.create_database(&format!("{prefix}_{n}"))
     }
 
-    /// Deploys `files` one after the other into a fresh database, then checks that a plan against the
-    /// last is empty and (with `compare`) that the inspected state is its normalised form.
-    fn deploy_sequence(&self, files: &[&ProjectFile], compare: bool) -> Result<(), String> {
-        let desired: Vec<Database> = files.iter().map(|f| load(f)).collect::<Result<_, _>>()?;
+    /// Deploys `files` one after the other into a fresh database; after each, a plan against it is
+    /// empty and (with `compare`) the inspected state is its normalised form. With `rows`, see
+    /// [`Checks::rows`].
+    fn deploy_sequence(&self, files: &[&ProjectFile], checks: Checks) -> Result<(), TestCaseError> {
+        let desired: Vec<Database> = files
+            .iter()
+            .map(|f| load(f))
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
         let url = self.fresh_database("prop");
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target {
+            url: &url,
+            dir: dir.path(),
+            via: checks.via,
+        };
         self.runtime.block_on(async {
             let mut conn = deploy::connect(&url, "appctl properties")
                 .await
-                .map_err(|e| e.to_string())?;
-            let options = DeployOptions {
-                allow_destructive: true,
-                actor: "properties".into(),
-                ..DeployOptions::default()
-            };
-            for (i, desired) in desired.iter().enumerate() {
-                deploy::deploy(&mut conn, desired, None, &options, &mut Quiet)
-                    .await
-                    .map_err(|e| format!("deploy #{} failed: {e}", i + 1))?;
-            }
-            let last = desired.last().unwrap();
-            let again = deploy::make_plan(&mut conn, last, false)
-                .await
-                .map_err(|e| format!("plan after deploy failed: {e}"))?;
-            if !again.is_empty() {
-                return Err(format!(
-                    "plan after deploy is not empty:\n{}",
-                    steps(&again)
-                ));
-            }
-            if compare {
-                let mut actual = appctl::inspect::inspect(&mut conn, &last.schema)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let normalized = appctl::normalize::normalize(&mut conn, last)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                actual.managed.clear();
-                let mut normalized = normalized;
-                if files.len() > 1 {
-                    // Postgres appends added columns: after a change the table order may differ
-                    // from the file's, which the diff rightly ignores.
-                    for db in [&mut actual, &mut normalized] {
-                        for table in db.tables.values_mut() {
-                            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+                .map_err(fail)?;
+            for (i, (file, desired)) in files.iter().zip(&desired).enumerate() {
+                let n = i + 1;
+                let before = if checks.rows && i > 0 {
+                    Some(fill(&mut conn, files[i - 1]).await?)
+                } else {
+                    None
+                };
+                match target.deploy(&mut conn, file, desired).await {
+                    Ok(plan) => {
+                        if let Some(before) = &before {
+                            let (tables, columns) =
+                                rows_kept(&mut conn, file, &plan, before).await?;
+                            let stats = &self.stats;
+                            stats.changes_over_rows.fetch_add(1, Ordering::Relaxed);
+                            stats.tables_compared.fetch_add(tables, Ordering::Relaxed);
+                            stats.columns_compared.fetch_add(columns, Ordering::Relaxed);
+                        }
+                    }
+                    Err(failure) if no_cast_of_a_named_column(&failure, desired) => {
+                        self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                        return Err(TestCaseError::reject(failure.message));
+                    }
+                    Err(failure) => {
+                        let Some(before) = &before else {
+                            return Err(fail(format!("deploy #{n} failed: {}", failure.message)));
+                        };
+                        target
+                            .data_failure(&mut conn, files[i - 1], file, desired, &failure, before)
+                            .await
+                            .map_err(|e| fail(format!("deploy #{n} failed over rows: {e}")))?;
+                        // The change itself is sound: without the rows it goes through.
+                        empty_tables(&mut conn, &desired.schema).await?;
+                        match target.deploy(&mut conn, file, desired).await {
+                            Ok(_) => {
+                                self.stats.failed_over_rows.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(again) if no_cast_of_a_named_column(&again, desired) => {
+                                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                                return Err(TestCaseError::reject(again.message));
+                            }
+                            Err(again) => {
+                                return Err(fail(format!(
+                                    "deploy #{n} failed over rows ({}), and again once the \
+                                     tables were emptied: {}",
+                                    failure.message, again.message
+                                )));
+                            }
                         }
                     }
                 }
-                if actual != normalized {
-                    let mut differences = Vec::new();
-                    json_diff(
-                        "",
-                        &serde_json::to_value(&actual).unwrap(),
-                        &serde_json::to_value(&normalized).unwrap(),
-                        &mut differences,
-                    );
-                    return Err(format!(
-                        "inspected state differs from the normalised file (inspected vs normalised):\n{}",
-                        differences.join("\n")
-                    ));
-                }
+                target
+                    .converged(&mut conn, file, desired, checks.compare, i > 0)
+                    .await
+                    .map_err(|e| fail(format!("after deploy #{n}: {e}")))?;
             }
             Ok(())
         })
+    }
+}
+
+/// The database a sequence deploys to, and how.
+struct Target<'a> {
+    url: &'a str,
+    /// Where the binary finds `appctl.yaml`.
+    dir: &'a std::path::Path,
+    via: Via,
+}
+
+impl Target<'_> {
+    /// Deploys `file` (lowered: `desired`), destructive changes allowed; returns the plan applied.
+    async fn deploy(
+        &self,
+        conn: &mut PgConnection,
+        file: &ProjectFile,
+        desired: &Database,
+    ) -> Result<Plan, Failure> {
+        match self.via {
+            Via::Library => {
+                let options = DeployOptions {
+                    allow_destructive: true,
+                    actor: "properties".into(),
+                    ..DeployOptions::default()
+                };
+                deploy::deploy(conn, desired, None, &options, &mut Quiet)
+                    .await
+                    .map(|outcome| outcome.plan)
+                    .map_err(|e| Failure::of(&e))
+            }
+            Via::Cli => {
+                let output = self.run(file, &["deploy", "--yes", "--allow-destructive", "--json"]);
+                if output.status.success() {
+                    let json: serde_json::Value =
+                        serde_json::from_slice(&output.stdout).expect("deploy --json prints JSON");
+                    Ok(serde_json::from_value(json["plan"].clone())
+                        .expect("deploy --json prints the plan"))
+                } else {
+                    Err(Failure::of_stderr(&String::from_utf8_lossy(&output.stderr)))
+                }
+            }
+        }
+    }
+
+    /// The plan from the database to `file`.
+    async fn plan(
+        &self,
+        conn: &mut PgConnection,
+        file: &ProjectFile,
+        desired: &Database,
+    ) -> Result<Plan, String> {
+        match self.via {
+            Via::Library => deploy::make_plan(conn, desired, false)
+                .await
+                .map_err(|e| format!("plan failed: {e}")),
+            Via::Cli => {
+                let output = self.run(file, &["plan", "--json"]);
+                if !matches!(output.status.code(), Some(0 | 2)) {
+                    return Err(format!(
+                        "plan failed: {}",
+                        String::from_utf8_lossy(&output.stderr)
+                    ));
+                }
+                let json: serde_json::Value =
+                    serde_json::from_slice(&output.stdout).expect("plan --json prints JSON");
+                let plan: Plan = serde_json::from_value(json["plan"].clone())
+                    .expect("plan --json prints the plan");
+                // The exit code says the same as the plan.
+                if output.status.code() != Some(if plan.is_empty() { 0 } else { 2 }) {
+                    return Err(format!(
+                        "plan exited with {:?} for a plan of {} step(s)",
+                        output.status.code(),
+                        plan.steps.len()
+                    ));
+                }
+                Ok(plan)
+            }
+        }
+    }
+
+    fn run(&self, file: &ProjectFile, args: &[&str]) -> std::process::Output {
+        std::fs::write(self.dir.join("appctl.yaml"), yaml(file)).unwrap();
+        crate::support::cli::command(self.dir)
+            .args(args)
+            .args(["--database-url", self.url])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run appctl")
+    }
+
+    /// A plan against the database is empty and (with `compare`) the inspected state is the
+    /// normalised `desired`; `changed`: the database was deployed to before (its columns may be in
+    /// another order).
+    async fn converged(
+        &self,
+        conn: &mut PgConnection,
+        file: &ProjectFile,
+        desired: &Database,
+        compare: bool,
+        changed: bool,
+    ) -> Result<(), String> {
+        let again = self.plan(conn, file, desired).await?;
+        if !again.is_empty() {
+            return Err(format!(
+                "plan after deploy is not empty:\n{}",
+                steps(&again)
+            ));
+        }
+        if !compare {
+            return Ok(());
+        }
+        let mut actual = appctl::inspect::inspect(conn, &desired.schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut normalized = appctl::normalize::normalize(conn, desired)
+            .await
+            .map_err(|e| e.to_string())?;
+        actual.managed.clear();
+        if changed {
+            // Postgres appends added columns: after a change the table order may differ from the
+            // file's, which the diff rightly ignores.
+            for db in [&mut actual, &mut normalized] {
+                for table in db.tables.values_mut() {
+                    table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+                }
+            }
+        }
+        if actual != normalized {
+            let mut differences = Vec::new();
+            json_diff(
+                "",
+                &serde_json::to_value(&actual).unwrap(),
+                &serde_json::to_value(&normalized).unwrap(),
+                &mut differences,
+            );
+            return Err(format!(
+                "inspected state differs from the normalised file (inspected vs normalised):\n{}",
+                differences.join("\n")
+            ));
+        }
+        Ok(())
+    }
+
+    /// A deploy over rows may fail because of them, and then only so: a precheck refused it, or the
+    /// statement that failed is a step that says it checks existing rows or is destructive. Either
+    /// way nothing changed: the same state (but for enum values a first stage commits, which a
+    /// rerun resumes) and the same rows.
+    async fn data_failure(
+        &self,
+        conn: &mut PgConnection,
+        old: &ProjectFile,
+        new: &ProjectFile,
+        desired: &Database,
+        failure: &Failure,
+        before: &Before,
+    ) -> Result<(), String> {
+        let mut now = appctl::inspect::inspect(conn, &desired.schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (name, e) in &mut now.enums {
+            if let Some(then) = before.state.enums.get(name)
+                && then.values.iter().all(|v| e.values.contains(v))
+            {
+                e.values.clone_from(&then.values);
+            }
+        }
+        if now != before.state {
+            let mut differences = Vec::new();
+            json_diff(
+                "",
+                &serde_json::to_value(&before.state).unwrap(),
+                &serde_json::to_value(&now).unwrap(),
+                &mut differences,
+            );
+            return Err(format!(
+                "{}\nand the database changed (before vs after):\n{}",
+                failure.message,
+                differences.join("\n")
+            ));
+        }
+        let rows = read_rows(conn, old).await.map_err(|e| e.to_string())?;
+        if rows != before.rows {
+            return Err(format!(
+                "{}\nand the rows changed: {:?} before, {rows:?} after",
+                failure.message, before.rows
+            ));
+        }
+        if failure.precheck {
+            return Ok(());
+        }
+        let Some(sql) = &failure.sql else {
+            return Err(failure.message.clone());
+        };
+        let plan = self.plan(conn, new, desired).await?;
+        let step = plan
+            .steps
+            .iter()
+            .find(|s| s.sql.contains(sql))
+            .ok_or_else(|| {
+                format!(
+                    "{}\nno step of the plan runs it:\n{}",
+                    failure.message,
+                    steps(&plan)
+                )
+            })?;
+        let warned = step
+            .hazards
+            .iter()
+            .any(|h| h.is_destructive() || matches!(h, Hazard::ValidatesRows));
+        if warned {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}\nyet its step ({} {}) says neither that it checks rows nor that it is \
+                 destructive: {:?}",
+                failure.message, step.object, step.detail, step.hazards
+            ))
+        }
     }
 }
 
@@ -699,83 +1352,170 @@ fn report<T: std::fmt::Debug>(
 }
 
 /// Both properties share one server; both run even when the first fails.
+/// Known bug, skipped by property B: a column changing between `text[]` and a type that is not a
+/// string (numeric → text[], text[] → integer) is planned as `ALTER COLUMN ... TYPE ... USING
+/// col::type`, which Postgres refuses ("cannot cast type numeric to text[]"): the planner's cast
+/// check (appctl-pg `replace_impossible_casts`) compares the element type of the array side with the
+/// other side's type, finds a string type (text) and takes the change for castable, instead of
+/// dropping and adding the column. See `bug_type_change_between_text_array_and_a_scalar`.
+fn text_array_to_or_from_a_scalar(x: &ProjectFile, y: &ProjectFile) -> bool {
+    let string = |ty: &str| ty == "text" || ty.starts_with("varchar");
+    x.tables.iter().any(|(name, x_table)| {
+        let Some(y_table) = y.tables.get(name) else {
+            return false;
+        };
+        x_table.columns.iter().any(|(column, x_column)| {
+            y_table.columns.get(column).is_some_and(|y_column| {
+                let (from, to) = (x_column.ty.as_str(), y_column.ty.as_str());
+                (from == "text[]") != (to == "text[]") && !string(from) && !string(to)
+            })
+        })
+    })
+}
+
+/// Known bug, skipped by property B: a type change to an enum the same plan creates, from a type that
+/// is not a string (numeric → mood), is planned as `ALTER COLUMN ... TYPE mood USING col::mood`, which
+/// fails ("cannot cast type numeric to mood"): the planner's cast check leaves a type that does not
+/// exist yet to the server instead of dropping and adding the column. See
+/// `bug_type_change_to_a_new_enum`.
+fn change_to_a_new_enum(x: &ProjectFile, y: &ProjectFile) -> bool {
+    let string = |ty: &str| ty == "text" || ty.starts_with("varchar");
+    x.tables.iter().any(|(name, x_table)| {
+        let Some(y_table) = y.tables.get(name) else {
+            return false;
+        };
+        x_table.columns.iter().any(|(column, x_column)| {
+            y_table.columns.get(column).is_some_and(|y_column| {
+                y.enums.contains_key(&y_column.ty)
+                    && !x.enums.contains_key(&y_column.ty)
+                    && !string(&x_column.ty)
+            })
+        })
+    })
+}
+
+/// Known bug, skipped by property B: an enum replaced (a value removed) converts its columns and
+/// sets their defaults again as they were, before the plan's own default changes: a default naming
+/// a removed value (`'old'::mood`) fails ("invalid input value for enum mood"), even when the new
+/// file gives the column another default. See `bug_enum_value_removed_that_a_default_named`.
+fn enum_value_removed_under_its_default(x: &ProjectFile, y: &ProjectFile) -> bool {
+    x.enums.iter().any(|(name, values)| {
+        let Some(kept) = y.enums.get(name) else {
+            return false;
+        };
+        let removed: Vec<SqlValue> = values
+            .iter()
+            .filter(|v| !kept.contains(v))
+            .map(|v| SqlValue::Text(literal(v)))
+            .collect();
+        x.tables.iter().any(|(t, x_table)| {
+            y.tables.get(t).is_some_and(|y_table| {
+                x_table.columns.iter().any(|(c, column)| {
+                    &column.ty == name
+                        && y_table.columns.contains_key(c)
+                        && column.default.as_ref().is_some_and(|d| removed.contains(d))
+                })
+            })
+        })
+    })
+}
+
+/// Known bug, skipped by property B: an enum that loses a value (or whose values change
+/// order) is replaced, and the old type dropped, before the tables the plan drops; a table dropped
+/// in the same plan still has a column of the old type, so `DROP TYPE "mood__appctl_old"` fails. See
+/// `bug_enum_value_removed_with_a_dropped_table`.
+fn enum_replaced_with_a_dropped_table(x: &ProjectFile, y: &ProjectFile) -> bool {
+    x.enums.iter().any(|(name, values)| {
+        let Some(kept) = y.enums.get(name) else {
+            return false;
+        };
+        // Values are added in place when the old ones keep their order; otherwise it is replaced.
+        let mut rest = kept.iter();
+        let in_place = values.iter().all(|v| rest.any(|k| k == v));
+        !in_place
+            && x.tables.iter().any(|(t, table)| {
+                !y.tables.contains_key(t) && table.columns.values().any(|c| &c.ty == name)
+            })
+    })
+}
+
+/// Property B for one pair, through `via`: the pairs of the known bugs are skipped.
+fn property_b(harness: &Harness, (x, y): (Spec, Spec), via: Via) -> Result<(), TestCaseError> {
+    let (x, y) = (build(&x), build(&y));
+    prop_assume!(!enum_replaced_with_a_dropped_table(&x, &y));
+    prop_assume!(!enum_value_removed_under_its_default(&x, &y));
+    prop_assume!(!change_to_a_new_enum(&x, &y));
+    prop_assume!(!text_array_to_or_from_a_scalar(&x, &y));
+    let checks = Checks {
+        via,
+        compare: true,
+        rows: true,
+    };
+    harness.deploy_sequence(&[&x, &y], checks)
+}
+
+/// The properties share one server; each runs even when another fails.
 #[test]
 fn deploy_converges_for_random_projects() {
-    let harness = Harness {
-        server: PgServer::start(),
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-        counter: AtomicU32::new(0),
-    };
+    let harness = Harness::new();
     let mut failures = Vec::new();
 
+    let started = std::time::Instant::now();
     let a = runner(CASES_A).run(&spec(), |spec| {
-        let file = build(&spec, false);
-        harness
-            .deploy_sequence(&[&file], true)
-            .map_err(TestCaseError::fail)
+        let checks = Checks {
+            via: Via::Library,
+            compare: true,
+            rows: false,
+        };
+        harness.deploy_sequence(&[&build(&spec)], checks)
     });
     failures.extend(report("property A (deploy into empty)", a, |s| {
-        yaml(&build(s, false))
+        yaml(&build(s))
     }));
+    eprintln!("property A: {:.1?}", started.elapsed());
+    let started = std::time::Instant::now();
 
-    let b = runner(CASES_B).run(&(spec(), spec()), |(x, y)| {
-        let (x, y) = (build(&x, true), build(&y, true));
-        // Known bug: dropping a table and a table that references it fails, see
-        // `bug_dropping_a_referenced_table_with_its_referrer`; such pairs are skipped until fixed.
-        let gone = |t: &str| !y.tables.contains_key(t);
-        let referenced = |table: &Table| -> Vec<String> {
-            let mut targets: Vec<String> = table
-                .foreign_keys
-                .iter()
-                .map(|fk| fk.references.table.clone())
-                .collect();
-            targets.extend(table.columns.values().filter_map(|c| {
-                c.references
-                    .as_ref()
-                    .map(|r| r.rsplit_once('.').unwrap().0.to_string())
-            }));
-            targets
-        };
-        // The same for a referenced column dropped with the referring table
-        // (`bug_dropping_a_referenced_column_with_its_referrer`): no referring table is dropped.
-        prop_assume!(!x.tables.iter().any(|(name, table)| {
-            gone(name) && referenced(table).iter().any(|target| target != name)
-        }));
-        harness
-            .deploy_sequence(&[&x, &y], true)
-            .map_err(TestCaseError::fail)
-    });
-    failures.extend(report("property B (deploy X then Y)", b, |(x, y)| {
-        format!(
-            "# X\n{}\n# Y\n{}",
-            yaml(&build(x, true)),
-            yaml(&build(y, true))
-        )
-    }));
+    let render_pair =
+        |(x, y): &(Spec, Spec)| format!("# X\n{}\n# Y\n{}", yaml(&build(x)), yaml(&build(y)));
+    let b = runner(CASES_B).run(&pair(), |pair| property_b(&harness, pair, Via::Library));
+    failures.extend(report(
+        "property B (deploy X, rows, then Y)",
+        b,
+        render_pair,
+    ));
+    eprintln!(
+        "property B: {:.1?}; {}",
+        started.elapsed(),
+        harness.stats.take()
+    );
+    let started = std::time::Instant::now();
+
+    let c = runner(CASES_CLI).run(&pair(), |pair| property_b(&harness, pair, Via::Cli));
+    failures.extend(report("property B through the binary", c, render_pair));
+    eprintln!(
+        "property B through the binary: {:.1?}; {}",
+        started.elapsed(),
+        harness.stats.take()
+    );
 
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// Deploys `yaml` files one after the other into a fresh database of a new server and checks
-/// convergence (for the regression tests of bugs the properties found).
+/// convergence and the normalised state after each (for the regression tests of bugs the properties
+/// found).
 fn converges(files: &[&str]) {
-    let harness = Harness {
-        server: PgServer::start(),
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-        counter: AtomicU32::new(0),
-    };
     let files: Vec<ProjectFile> = files
         .iter()
         .map(|y| serde_yaml_ng::from_str(y).unwrap())
         .collect();
     let refs: Vec<&ProjectFile> = files.iter().collect();
-    if let Err(error) = harness.deploy_sequence(&refs, files.len() == 1) {
+    let checks = Checks {
+        via: Via::Library,
+        compare: true,
+        rows: false,
+    };
+    if let Err(error) = Harness::new().deploy_sequence(&refs, checks) {
         panic!("{error}");
     }
 }
@@ -916,6 +1656,168 @@ tables:
   a:
     columns:
       other: { type: integer }
+",
+    ]);
+}
+
+/// Found by property B with the exclusions of fixed bugs dropped: an enum losing a value while a
+/// table with a column of it is dropped. The enum is replaced (phase `ReplaceTypes`: renamed to
+/// `mood__appctl_old`, created again, the old one dropped) before whole tables are dropped (phase
+/// `DropObjects`), and `enum_uses_after_drops` leaves the dropped table's column out of the
+/// conversion, so `DROP TYPE "public"."mood__appctl_old"` fails: column m of table t depends on it.
+#[test]
+#[ignore = "bug: an enum replaced in the plan that drops a table using it fails (DROP TYPE before DROP TABLE)"]
+fn bug_enum_value_removed_with_a_dropped_table() {
+    converges(&[
+        "version: 1
+project: props
+enums:
+  mood: [a]
+tables:
+  t:
+    columns:
+      m: { type: mood }
+",
+        "version: 1
+project: props
+enums:
+  mood: [b]
+tables:
+  other:
+    columns:
+      x: { type: integer }
+",
+    ]);
+}
+
+/// Found by property B with the exclusions of fixed bugs dropped: boolean → jsonb has no cast, and
+/// the new check names the column, so the planner keeps `ALTER COLUMN "v" TYPE jsonb USING
+/// "v"::jsonb` (a drop and add would let the check be created on the new column) and the deploy
+/// fails: cannot cast type boolean to jsonb. A known limitation (appctl-pg `independent`): the
+/// properties reject such cases.
+#[test]
+#[ignore = "limitation: a type change without a cast of a column a key, index or check names fails"]
+fn bug_type_change_without_a_cast_of_a_column_a_check_names() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: boolean }
+",
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: jsonb, check: \"jsonb_typeof(v) <> 'array'\" }
+",
+    ]);
+}
+
+/// Found by property B with the exclusions of fixed bugs dropped: numeric → text[] is taken for a
+/// castable change (the cast check compares `text`, the array's element type, with numeric and
+/// finds a string type), so it is planned as `ALTER COLUMN "v" TYPE text[] USING "v"::text[]`,
+/// which fails: cannot cast type numeric to text[]. Nothing names the column, so a drop and add (as
+/// for integer → uuid) would do.
+#[test]
+#[ignore = "bug: a change between text[] and a non-string scalar is planned as a cast Postgres has not"]
+fn bug_type_change_between_text_array_and_a_scalar() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: 'numeric(10,2)' }
+",
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: 'text[]' }
+",
+    ]);
+}
+
+/// Found by property B with the exclusions of fixed bugs dropped: the enum's replacement sets the
+/// column's old default again (`SET DEFAULT 'old'::mood`) after converting it, though `old` is no
+/// longer a value and the file's new default is `'new'`: invalid input value for enum mood: "old".
+#[test]
+#[ignore = "bug: an enum replaced under a column default naming a removed value restores that default"]
+fn bug_enum_value_removed_that_a_default_named() {
+    converges(&[
+        "version: 1
+project: props
+enums:
+  mood: [old]
+tables:
+  t:
+    columns:
+      m: { type: mood, default: \"'old'\" }
+",
+        "version: 1
+project: props
+enums:
+  mood: [new]
+tables:
+  t:
+    columns:
+      m: { type: mood, default: \"'new'\" }
+",
+    ]);
+}
+
+/// Found by property B with the exclusions of fixed bugs dropped: numeric → an enum the same plan
+/// creates is planned as `ALTER COLUMN "v" TYPE mood USING "v"::mood` (the cast check leaves a type
+/// that does not exist yet to the server), which fails: cannot cast type numeric to mood. Nothing
+/// names the column, so a drop and add would do.
+#[test]
+#[ignore = "bug: a change to an enum the plan creates, from a non-string type, is planned as a cast"]
+fn bug_type_change_to_a_new_enum() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: 'numeric(10,2)' }
+",
+        "version: 1
+project: props
+enums:
+  mood: [a]
+tables:
+  t:
+    columns:
+      v: { type: mood }
+",
+    ]);
+}
+
+/// Found by property B through the binary: with a type change Postgres has no cast for in the plan
+/// (integer → uuid, a drop and add of `v`), the comment of a column the file adds (`b`) was dropped
+/// from the plan with the re-added column's own steps; the plan after the deploy still said
+/// `COMMENT ON COLUMN "public"."t"."b" IS 'plain'`.
+#[test]
+fn bug_comment_of_a_column_added_next_to_a_no_cast_type_change() {
+    converges(&[
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: integer }
+",
+        "version: 1
+project: props
+tables:
+  t:
+    columns:
+      v: { type: uuid }
+      b: { type: integer, nullable: true, comment: plain }
 ",
     ]);
 }

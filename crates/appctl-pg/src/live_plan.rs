@@ -251,6 +251,8 @@ async fn replace_impossible_casts(
         return Ok(());
     }
     let mut rewritten = Vec::with_capacity(changes.changes.len());
+    // (table, column) of each column dropped and added again.
+    let mut readded: Vec<(String, String)> = Vec::new();
     for change in changes.changes.drain(..) {
         match change {
             Change::AlterColumnType {
@@ -270,6 +272,7 @@ async fn replace_impossible_casts(
                 else {
                     continue;
                 };
+                readded.push((table.clone(), column.clone()));
                 rewritten.push(Change::DropColumn {
                     table: table.clone(),
                     column: column.clone(),
@@ -287,13 +290,30 @@ async fn replace_impossible_casts(
                 });
             }
             // The column is added again with its default, nullability and comment: no separate steps.
-            Change::SetDefault { ref table, ref column, .. }
-            | Change::DropDefault { ref table, ref column }
-            | Change::SetNotNull { ref table, ref column }
-            | Change::DropNotNull { ref table, ref column }
-            | Change::SetColumnComment { ref table, ref column, .. }
-                if rewritten.iter().any(|c| matches!(c, Change::AddColumn { table: t, column: c } if t == table && &c.name == column)) =>
-            {
+            // (Only for the columns dropped and added here: a column the file adds keeps its own
+            // comment step.)
+            Change::SetDefault {
+                ref table,
+                ref column,
+                ..
+            }
+            | Change::DropDefault {
+                ref table,
+                ref column,
+            }
+            | Change::SetNotNull {
+                ref table,
+                ref column,
+            }
+            | Change::DropNotNull {
+                ref table,
+                ref column,
+            }
+            | Change::SetColumnComment {
+                ref table,
+                ref column,
+                ..
+            } if readded.iter().any(|(t, c)| t == table && c == column) => {
                 continue;
             }
             other => rewritten.push(other),

@@ -216,6 +216,15 @@ impl PgServer {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Everything a deploy could change in database `db`, one line per object, sorted: the schemas
+    /// but the system's, and in them every relation (kind, RLS, grants, comment), column (type,
+    /// NOT NULL, default, identity, generated, comment), constraint, index, enum and domain,
+    /// policy, function, the extensions, and the row count of every table (the `appctl.*`
+    /// bookkeeping tables included). Two equal snapshots: nothing was changed.
+    pub fn catalog_snapshot(&self, db: &str) -> String {
+        self.psql(db, CATALOG_SNAPSHOT)
+    }
+
     /// Like `psql`, but returns a failure (with psql's stderr) as `Err`.
     pub fn try_psql(&self, db_url_or_name: &str, sql: &str) -> Result<String, String> {
         let url = if db_url_or_name.contains("://") {
@@ -381,6 +390,63 @@ impl PgServer {
         }
     }
 }
+
+/// The query of [`PgServer::catalog_snapshot`].
+const CATALOG_SNAPSHOT: &str = r#"
+with schemas as (
+    select oid, nspname from pg_namespace
+    where nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+      and nspname !~ '^pg_(toast_)?temp_'
+), lines(line) as (
+    select format('schema %I', nspname) from schemas
+    union all
+    select format('relation %I.%I kind=%s rls=%s acl=%s comment=%s', n.nspname, c.relname,
+                  c.relkind, c.relrowsecurity, c.relacl, obj_description(c.oid, 'pg_class'))
+    from pg_class c join schemas n on n.oid = c.relnamespace
+    union all
+    select format('column %I.%I.%I %s notnull=%s default=%s identity=%s generated=%s comment=%s',
+                  n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+                  col_description(c.oid, a.attnum))
+    from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    join schemas n on n.oid = c.relnamespace
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where a.attnum > 0 and not a.attisdropped
+    union all
+    select format('constraint %I.%I on %s: %s', n.nspname, r.conname, r.conrelid::regclass,
+                  pg_get_constraintdef(r.oid))
+    from pg_constraint r join schemas n on n.oid = r.connamespace
+    union all
+    select format('index %s', pg_get_indexdef(i.indexrelid))
+    from pg_index i join pg_class c on c.oid = i.indexrelid join schemas n on n.oid = c.relnamespace
+    union all
+    select format('type %I.%I %s %s', n.nspname, t.typname, t.typtype,
+                  (select string_agg(e.enumlabel, ',' order by e.enumsortorder)
+                   from pg_enum e where e.enumtypid = t.oid))
+    from pg_type t join schemas n on n.oid = t.typnamespace
+    where t.typtype in ('e', 'd')
+    union all
+    select format('policy %I on %s %s to %s using %s check %s', p.polname, p.polrelid::regclass,
+                  p.polcmd, p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid),
+                  pg_get_expr(p.polwithcheck, p.polrelid))
+    from pg_policy p
+    union all
+    select format('function %I.%I(%s) %s', n.nspname, p.proname,
+                  pg_get_function_identity_arguments(p.oid), md5(p.prosrc))
+    from pg_proc p join schemas n on n.oid = p.pronamespace
+    union all
+    select format('extension %I %s', extname, extversion) from pg_extension
+    union all
+    select format('rows %I.%I %s', n.nspname, c.relname,
+                  (xpath('/row/c/text()', query_to_xml(
+                      format('select count(*) as c from %I.%I', n.nspname, c.relname),
+                      false, true, '')))[1]::text)
+    from pg_class c join schemas n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p')
+)
+select string_agg(line, E'\n' order by line) from lines
+"#;
 
 impl Drop for PgServer {
     fn drop(&mut self) {

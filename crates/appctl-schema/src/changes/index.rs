@@ -22,11 +22,16 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
     use Action::{Create, Drop, Rename};
     match change {
         Change::CreateIndex { table, index } => {
-            let hazards = if actual.tables.contains_key(table) && !index.online {
-                vec![Hazard::BlocksWrites]
-            } else {
-                vec![]
-            };
+            // On an existing table: a unique index fails over duplicate rows (as a unique
+            // constraint does), and a plain build blocks writes.
+            let existing = actual.tables.contains_key(table);
+            let mut hazards = vec![];
+            if existing && index.unique {
+                hazards.push(Hazard::ValidatesRows);
+            }
+            if existing && !index.online {
+                hazards.push(Hazard::BlocksWrites);
+            }
             (
                 Phase::CreateIndexes,
                 Create,
@@ -112,4 +117,35 @@ fn index_summary(index: &crate::model::Index) -> String {
         text.push_str(&format!(" where {predicate}"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Index, Table};
+
+    fn hazards(unique: bool, online: bool, existing: bool) -> Vec<Hazard> {
+        let mut actual = Database::default();
+        if existing {
+            actual.tables.insert("t".into(), Table::default());
+        }
+        let change = Change::CreateIndex {
+            table: "t".into(),
+            index: Index {
+                unique,
+                online,
+                ..Index::default()
+            },
+        };
+        describe(&change, &actual).4
+    }
+
+    #[test]
+    fn a_unique_index_on_an_existing_table_checks_its_rows() {
+        use Hazard::{BlocksWrites, ValidatesRows};
+        assert_eq!(hazards(true, false, true), [ValidatesRows, BlocksWrites]);
+        assert_eq!(hazards(true, true, true), [ValidatesRows]);
+        assert_eq!(hazards(false, false, true), [BlocksWrites]);
+        assert_eq!(hazards(true, false, false), []);
+    }
 }
