@@ -332,6 +332,14 @@ impl PolicyCommand {
         *self == PolicyCommand::All
     }
 
+    /// The command SQL spells `sql` (`ALL` for anything else).
+    pub fn from_sql(sql: &str) -> Self {
+        [Self::Select, Self::Insert, Self::Update, Self::Delete]
+            .into_iter()
+            .find(|command| command.sql() == sql)
+            .unwrap_or(Self::All)
+    }
+
     /// As SQL spells it.
     pub fn sql(self) -> &'static str {
         match self {

@@ -154,21 +154,7 @@ fn add_written_access(table: &file::Table, lowered: &mut Table) {
     lowered.policies.sort_by(|a, b| a.name.cmp(&b.name));
     for (role, privileges) in &table.grants {
         let granted = lowered.grants.entry(role.clone()).or_default();
-        granted.extend(privileges.iter().map(|p| privilege(*p)));
-    }
-}
-
-fn privilege(privilege: file::TablePrivilege) -> crate::model::Privilege {
-    use crate::model::Privilege;
-    use file::TablePrivilege as P;
-    match privilege {
-        P::Select => Privilege::Select,
-        P::Insert => Privilege::Insert,
-        P::Update => Privilege::Update,
-        P::Delete => Privilege::Delete,
-        P::Truncate => Privilege::Truncate,
-        P::References => Privilege::References,
-        P::Trigger => Privilege::Trigger,
+        granted.extend(privileges.iter().map(|p| crate::model::Privilege::from(*p)));
     }
 }
 

@@ -150,21 +150,6 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         comment: table.comment.clone(),
         ..Table::default()
     };
-    for column in &table.columns {
-        // `other.mood`, `extensions.vector(384)`: a type of another schema, which the file does not
-        // create (a quoted name may hold a dot of its own).
-        if let Some((schema, _)) = column.data_type.split_once('.')
-            && !column.data_type.starts_with('"')
-        {
-            note(
-                format!("type {} of column {name}.{}", column.data_type, column.name),
-                &format!(
-                    "it lives in schema {schema}, which pull did not read: the file uses it but does not create it, so it must exist wherever the file is deployed (`pull --schema {schema}` shows that schema)"
-                ),
-            );
-        }
-    }
-
     if let Some(key) = &table.primary_key {
         if key.name != object_name(&[name], "pkey") {
             note(
@@ -277,8 +262,27 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
             "the project file cannot declare it: a deploy elsewhere leaves it out, and plan and deploy refuse to change this table",
         );
     }
+    note_other_schema_types(table, notes);
     out.columns = columns;
     out
+}
+
+/// `other.mood`, `extensions.vector(384)`: column types of another schema, which the file uses
+/// but does not create.
+fn note_other_schema_types(table: &model::Table, notes: &mut Vec<Unexpressed>) {
+    for column in &table.columns {
+        // A quoted name may hold a dot of its own.
+        if let Some((schema, _)) = column.data_type.split_once('.')
+            && !column.data_type.starts_with('"')
+        {
+            notes.push(Unexpressed {
+                what: format!("type {} of column {}.{}", column.data_type, table.name, column.name),
+                why: format!(
+                    "it lives in schema {schema}, which pull did not read: the file uses it but does not create it, so it must exist wherever the file is deployed (`pull --schema {schema}` shows that schema)"
+                ),
+            });
+        }
+    }
 }
 
 /// Row-level security, policies and grants as they are: adopting the pulled file changes none of
@@ -303,13 +307,7 @@ fn pull_access(table: &model::Table, record: Option<&serde_json::Value>, out: &m
         out.permissions = recorded.permissions;
     }
     for policy in policies {
-        let command = match policy.command.as_str() {
-            "SELECT" => file::PolicyCommand::Select,
-            "INSERT" => file::PolicyCommand::Insert,
-            "UPDATE" => file::PolicyCommand::Update,
-            "DELETE" => file::PolicyCommand::Delete,
-            _ => file::PolicyCommand::All,
-        };
+        let command = file::PolicyCommand::from_sql(&policy.command);
         let to = if policy.roles == ["public"] {
             Vec::new()
         } else {
@@ -332,15 +330,7 @@ fn pull_access(table: &model::Table, record: Option<&serde_json::Value>, out: &m
         }
         let privileges = privileges
             .iter()
-            .map(|p| match p {
-                model::Privilege::Select => file::TablePrivilege::Select,
-                model::Privilege::Insert => file::TablePrivilege::Insert,
-                model::Privilege::Update => file::TablePrivilege::Update,
-                model::Privilege::Delete => file::TablePrivilege::Delete,
-                model::Privilege::Truncate => file::TablePrivilege::Truncate,
-                model::Privilege::References => file::TablePrivilege::References,
-                model::Privilege::Trigger => file::TablePrivilege::Trigger,
-            })
+            .map(|p| file::TablePrivilege::from(*p))
             .collect();
         out.grants.insert(role.clone(), privileges);
     }

@@ -331,6 +331,37 @@ pub enum Privilege {
     Trigger,
 }
 
+/// The file spells privileges in lowercase (`grants:`), the model as SQL does.
+impl From<appctl_project::file::TablePrivilege> for Privilege {
+    fn from(privilege: appctl_project::file::TablePrivilege) -> Self {
+        use appctl_project::file::TablePrivilege as P;
+        match privilege {
+            P::Select => Privilege::Select,
+            P::Insert => Privilege::Insert,
+            P::Update => Privilege::Update,
+            P::Delete => Privilege::Delete,
+            P::Truncate => Privilege::Truncate,
+            P::References => Privilege::References,
+            P::Trigger => Privilege::Trigger,
+        }
+    }
+}
+
+impl From<Privilege> for appctl_project::file::TablePrivilege {
+    fn from(privilege: Privilege) -> Self {
+        use appctl_project::file::TablePrivilege as P;
+        match privilege {
+            Privilege::Select => P::Select,
+            Privilege::Insert => P::Insert,
+            Privilege::Update => P::Update,
+            Privilege::Delete => P::Delete,
+            Privilege::Truncate => P::Truncate,
+            Privilege::References => P::References,
+            Privilege::Trigger => P::Trigger,
+        }
+    }
+}
+
 impl Privilege {
     pub fn sql(self) -> &'static str {
         match self {
