@@ -639,3 +639,42 @@ fn permissions_pull_back_as_written_and_survive_an_export_and_import() {
     assert!(buckets.contains("appctl_uploads_read_owner"), "{buckets}");
     assert_eq!(server.psql("permissions_copy", storage), buckets);
 }
+
+#[test]
+fn columns_in_another_order_than_the_files_are_reported_not_hidden() {
+    let server = server();
+    let url = database(
+        &server,
+        "column_order",
+        "create table t (id int primary key, a text, b text);",
+    );
+    let dir = project(
+        "version: 1
+project: order
+tables:
+  t:
+    columns:
+      id: { type: integer, primary_key: true }
+      b: { type: text, nullable: true }
+      a: { type: text, nullable: true }
+    row_level_security: false
+",
+    );
+    let out = appctl(dir.path(), &["plan", "--database-url", &url]);
+    // Nothing to change (Postgres cannot reorder columns), but the plan says the order differs.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "Note: columns of table t stay in the database's order (id, a, b), not the file's (id, b, a)"
+        ),
+        "{stdout}"
+    );
+    let json = appctl(dir.path(), &["plan", "--json", "--database-url", &url]);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).expect("plan JSON");
+    assert_eq!(
+        plan["plan"]["notes"].as_array().map(Vec::len),
+        Some(1),
+        "{plan}"
+    );
+}

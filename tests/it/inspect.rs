@@ -153,6 +153,7 @@ fn key(name: &str, columns: &[&str]) -> KeyConstraint {
     KeyConstraint {
         name: name.into(),
         columns: columns.iter().map(|c| c.to_string()).collect(),
+        ..KeyConstraint::default()
     }
 }
 
@@ -367,7 +368,7 @@ async fn check_full_fixture(pg: &PgServer) {
     created_nulls_first.with = BTreeMap::from([("fillfactor".into(), "70".into())]);
     let mut lower_slug = index(
         "threads_lower_slug",
-        vec![index_column("lower((slug)::text)")],
+        vec![index_column("(lower((slug)::text))")],
         "CREATE UNIQUE INDEX ON threads USING btree (lower((slug)::text))",
     );
     lower_slug.unique = true;

@@ -15,6 +15,7 @@ mod cli_database;
 mod deploy_safety;
 mod diagnostics;
 mod engine;
+mod fidelity;
 mod functions_package;
 mod functions_plan;
 mod fuzz_regressions;

@@ -405,11 +405,19 @@ fn build(spec: &Spec) -> ProjectFile {
                 let ty = table.columns[0].ty.clone();
                 pk = Some((names[0].clone(), ty));
             }
-            2 if names.len() >= 2 => table.primary_key = vec![names[0].clone(), names[1].clone()],
+            2 if names.len() >= 2 => {
+                table.primary_key = Some(appctl::project::file::Key::Columns(vec![
+                    names[0].clone(),
+                    names[1].clone(),
+                ]))
+            }
             _ => {}
         }
         if t.unique_pair && names.len() >= 2 {
-            table.unique.push(vec![names[1].clone(), names[0].clone()]);
+            table.unique.push(appctl::project::file::Key::Columns(vec![
+                names[1].clone(),
+                names[0].clone(),
+            ]));
         }
         if let Some((check_name, column)) = t.check {
             let column = column % names.len();

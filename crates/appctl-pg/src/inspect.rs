@@ -320,9 +320,12 @@ select con.conrelid as table_oid, con.conname::text as name, con.contype::text a
        con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
        con.confrelid = 0 or fc.relnamespace = $1 as ref_same_schema,
        case when con.contype = 'c' then pg_catalog.pg_get_constraintdef(con.oid) end as definition,
-       con.condeferrable as deferrable, con.condeferred as deferred
+       con.condeferrable as deferrable, con.condeferred as deferred,
+       -- The column is new in Postgres 15; read through jsonb so older servers answer false.
+       coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::bool, false) as nulls_not_distinct
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
+left join pg_catalog.pg_index ix on ix.indexrelid = con.conindid and con.contype = 'u'
 left join pg_catalog.pg_class fc on fc.oid = con.confrelid
 left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
 where c.relnamespace = $1 and c.relkind in ('r', 'p') and con.contype in ('p', 'u', 'c', 'f', 'x')
@@ -331,7 +334,8 @@ where c.relnamespace = $1 and c.relkind in ('r', 'p') and con.contype in ('p', '
 /// Indexes that do not implement a primary key, unique or exclusion constraint of their table
 /// (`conindid` of a foreign key names the *referenced* index, hence the `conrelid` match).
 ///
-/// Columns come as numbers, named from the columns query; only expression indexes name theirs here.
+/// Columns come as numbers, named from the columns query; only expression indexes name theirs here,
+/// each expression in parentheses as CREATE INDEX and the project file write it.
 /// (`[:]` turns the zero-based `int2vector` and `oidvector` into arrays that start at one.)
 /// The definition is not read here either: `pg_get_indexdef()` is the most expensive call of an
 /// inspection (it looks up every column's default operator class), and most indexes are plain
@@ -348,7 +352,7 @@ select i.indrelid as table_oid, i.indexrelid as index_oid, ic.relname::text as n
        (i.indkey::int2[])[:] as column_nums,
        case when i.indexprs is not null then
          array(select case when k.attnum = 0
-                           then pg_catalog.pg_get_indexdef(i.indexrelid, k.pos::int4, false)
+                           then '(' || pg_catalog.pg_get_indexdef(i.indexrelid, k.pos::int4, false) || ')'
                            else (select a.attname::text from pg_catalog.pg_attribute a
                                  where a.attrelid = i.indrelid and a.attnum = k.attnum) end
                from unnest(i.indkey::int2[]) with ordinality k(attnum, pos)
@@ -855,11 +859,13 @@ async fn read_constraints(
                 table.primary_key = Some(KeyConstraint {
                     name,
                     columns: names("column_nums")?,
+                    nulls_not_distinct: false,
                 });
             }
             "u" => table.uniques.push(KeyConstraint {
                 name,
                 columns: names("column_nums")?,
+                nulls_not_distinct: get(&row, "nulls_not_distinct", ctx, Q)?,
             }),
             "c" => table.checks.push(Check {
                 name,

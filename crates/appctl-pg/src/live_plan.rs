@@ -300,6 +300,7 @@ async fn replace_impossible_casts(
             | Change::DropDefault {
                 ref table,
                 ref column,
+                ..
             }
             | Change::SetNotNull {
                 ref table,

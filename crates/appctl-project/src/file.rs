@@ -64,12 +64,15 @@ fn is_default_schema(schema: &str) -> bool {
 pub struct Table {
     /// Columns: name → definition, in table order.
     pub columns: IndexMap<String, Column>,
-    /// A composite primary key. For a single column, use `primary_key: true` on the column.
+    /// A composite primary key: `[a, b]`, or `{ columns: [a, b], name: k }` to keep a name other
+    /// than `<table>_pkey`. For a single column, `primary_key: true` on the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<Key>,
+    /// Unique constraints: `[a, b]`, or `{ columns: [a], name: k, nulls_not_distinct: true }` to keep
+    /// another name than `<table>_<columns>_key` or to count NULLs as equal. For one column,
+    /// `unique: true` on the column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub primary_key: Vec<String>,
-    /// Unique constraints over several columns. For one column, use `unique: true` on the column.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unique: Vec<Vec<String>>,
+    pub unique: Vec<Key>,
     /// Named check constraints: name → SQL boolean expression.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub checks: IndexMap<String, String>,
@@ -175,6 +178,60 @@ impl SqlValue {
             SqlValue::Integer(n) => n.to_string(),
             SqlValue::Float(x) => x.to_string(),
             SqlValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// The columns of a primary key or a unique constraint, with its name and options when they are
+/// not appctl's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Key {
+    Columns(Vec<String>),
+    Named(NamedKey),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedKey {
+    pub columns: Vec<String>,
+    /// The constraint's name; derived from the table and columns when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// NULLs count as equal (Postgres 15+), so at most one row may have NULL there.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+}
+
+impl Key {
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Key::Columns(columns) => columns,
+            Key::Named(key) => &key.columns,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Key::Columns(_) => None,
+            Key::Named(key) => key.name.as_deref(),
+        }
+    }
+
+    pub fn nulls_not_distinct(&self) -> bool {
+        matches!(self, Key::Named(key) if key.nulls_not_distinct)
+    }
+
+    /// The short form when nothing but the columns is said.
+    pub fn new(columns: Vec<String>, name: Option<String>, nulls_not_distinct: bool) -> Self {
+        if name.is_none() && !nulls_not_distinct {
+            Key::Columns(columns)
+        } else {
+            Key::Named(NamedKey {
+                columns,
+                name,
+                nulls_not_distinct,
+            })
         }
     }
 }

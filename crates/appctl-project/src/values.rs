@@ -17,11 +17,8 @@ pub const MANAGED_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
 
 /// `created_at desc nulls last` → `created_at`.
 pub fn parse_index_column(entry: &str) -> Result<&str, String> {
-    let mut words = entry.split_whitespace();
-    let column = words
-        .next()
-        .ok_or_else(|| "an index column is empty".to_string())?;
-    let rest: Vec<String> = words.map(str::to_lowercase).collect();
+    let (column, rest) = split_index_column(entry)?;
+    let rest: Vec<String> = rest.split_whitespace().map(str::to_lowercase).collect();
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let valid = matches!(
         rest.as_slice(),
@@ -35,6 +32,41 @@ pub fn parse_index_column(entry: &str) -> Result<&str, String> {
     } else {
         Err(format!("`{entry}` is not a column with an optional order"))
     }
+}
+
+/// An index entry's column (or parenthesised expression, `(lower(email))`) and what follows it.
+fn split_index_column(entry: &str) -> Result<(&str, &str), String> {
+    let entry = entry.trim_start();
+    if !entry.starts_with('(') {
+        let end = entry.find(char::is_whitespace).unwrap_or(entry.len());
+        if end == 0 {
+            return Err("an index column is empty".to_string());
+        }
+        return Ok(entry.split_at(end));
+    }
+    // The matching parenthesis, outside quoted strings and identifiers.
+    let (mut depth, mut quote) = (0usize, None::<char>);
+    for (i, ch) in entry.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(entry.split_at(i + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(format!("`{entry}` opens a parenthesis it does not close"))
+}
+
+/// An index entry that is an expression in parentheses rather than a column name.
+pub fn is_index_expression(column: &str) -> bool {
+    column.starts_with('(')
 }
 
 /// `10MiB`, `512 KB`, `1GiB`, `100` (bytes).
@@ -107,6 +139,15 @@ mod tests {
         assert_eq!(parse_index_column("created_at desc"), Ok("created_at"));
         assert_eq!(parse_index_column("a ASC NULLS LAST"), Ok("a"));
         assert!(parse_index_column("a sideways").is_err());
+        assert_eq!(
+            parse_index_column("(lower(email)) desc nulls last"),
+            Ok("(lower(email))")
+        );
+        assert_eq!(
+            parse_index_column("((data ->> 'a)b'))"),
+            Ok("((data ->> 'a)b'))")
+        );
+        assert!(parse_index_column("(lower(email)").is_err());
     }
 
     #[test]

@@ -168,7 +168,11 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
         rls_enabled: table.row_level_security.unwrap_or(true),
         ..Table::default()
     };
-    let mut primary_key = table.primary_key.clone();
+    let mut primary_key: Vec<String> = table
+        .primary_key
+        .as_ref()
+        .map(|k| k.columns().to_vec())
+        .unwrap_or_default();
     for (column_name, column) in &table.columns {
         if column.primary_key {
             primary_key.push(column_name.clone());
@@ -205,6 +209,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
             lowered.uniques.push(KeyConstraint {
                 name: object_name(&[name, column_name], "key"),
                 columns: vec![column_name.clone()],
+                nulls_not_distinct: false,
             });
         }
         if let Some(check) = &column.check {
@@ -228,16 +233,24 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
     }
     if !primary_key.is_empty() {
         lowered.primary_key = Some(KeyConstraint {
-            name: object_name(&[name], "pkey"),
+            name: table
+                .primary_key
+                .as_ref()
+                .and_then(file::Key::name)
+                .map_or_else(|| object_name(&[name], "pkey"), str::to_string),
             columns: primary_key,
+            nulls_not_distinct: false,
         });
     }
-    for columns in &table.unique {
+    for key in &table.unique {
         let mut parts = vec![name];
-        parts.extend(columns.iter().map(String::as_str));
+        parts.extend(key.columns().iter().map(String::as_str));
         lowered.uniques.push(KeyConstraint {
-            name: object_name(&parts, "key"),
-            columns: columns.clone(),
+            name: key
+                .name()
+                .map_or_else(|| object_name(&parts, "key"), str::to_string),
+            columns: key.columns().to_vec(),
+            nulls_not_distinct: key.nulls_not_distinct(),
         });
     }
     for (check_name, expression) in &table.checks {
@@ -296,15 +309,27 @@ fn enum_type(ty: &str, is_enum: impl Fn(&str) -> bool) -> Option<String> {
     is_enum(base).then(|| format!("{}{}", crate::quote::ident(base), "[]".repeat(arrays)))
 }
 
+/// What an index column adds to a derived index name: its name, or for an expression the first
+/// word in it, as Postgres does (`(lower(email))` gives `lower`).
+pub(crate) fn index_name_part(column: &str) -> &str {
+    if !appctl_project::values::is_index_expression(column) {
+        return column;
+    }
+    let word = column.trim_start_matches(['(', ' ']);
+    let end = word
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(word.len());
+    if end == 0 { "expr" } else { &word[..end] }
+}
+
 fn lower_index(table: &str, index: &file::Index) -> Index {
     let columns: Vec<IndexColumn> = index
         .columns
         .iter()
         .map(|entry| {
             let column = parse_index_column(entry).unwrap_or(entry).to_string();
-            let words: Vec<String> = entry
+            let words: Vec<String> = entry.trim_start()[column.len()..]
                 .split_whitespace()
-                .skip(1)
                 .map(str::to_lowercase)
                 .collect();
             let descending = words.first().is_some_and(|w| w == "desc");
@@ -325,7 +350,7 @@ fn lower_index(table: &str, index: &file::Index) -> Index {
         .collect();
     let name = index.name.clone().unwrap_or_else(|| {
         let mut parts = vec![table];
-        parts.extend(columns.iter().map(|c| c.column.as_str()));
+        parts.extend(columns.iter().map(|c| index_name_part(&c.column)));
         object_name(&parts, "idx")
     });
     Index {

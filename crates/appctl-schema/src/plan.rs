@@ -75,6 +75,10 @@ pub struct Plan {
     /// the policy and grant steps carry the SQL.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<crate::access::PermissionChange>,
+    /// Differences the plan does not change, said so the review sees them (columns in another order
+    /// than the file's: Postgres cannot reorder columns in place).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,7 +248,37 @@ pub fn plan(diff: Diff, desired: &Database, actual: &Database, online: bool) -> 
         managed_after: Vec::new(),
         adopted: Vec::new(),
         permissions: crate::access::permission_changes(desired, actual),
+        notes: column_order_notes(desired, actual),
     }
+}
+
+/// Tables whose shared columns stand in another order in the database than in the file. Postgres
+/// only appends columns, so a deploy keeps the database's order; the plan says so rather than
+/// pretending the two match.
+fn column_order_notes(desired: &Database, actual: &Database) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (name, wanted) in &desired.tables {
+        let Some(existing) = actual.tables.get(name) else {
+            continue;
+        };
+        let shared = |of: &crate::model::Table, other: &crate::model::Table| -> Vec<String> {
+            of.columns
+                .iter()
+                .filter(|c| other.columns.iter().any(|o| o.name == c.name))
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        let (in_file, in_database) = (shared(wanted, existing), shared(existing, wanted));
+        if in_file != in_database {
+            notes.push(format!(
+                "columns of table {} stay in the database's order ({}), not the file's ({}): Postgres cannot reorder columns in place",
+                wanted.name,
+                in_database.join(", "),
+                in_file.join(", ")
+            ));
+        }
+    }
+    notes
 }
 
 /// Postgres cannot use an enum value in the transaction that added it. When a later statement

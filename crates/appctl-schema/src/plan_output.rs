@@ -109,6 +109,9 @@ pub fn render_text(plan: &Plan, target: &str, options: TextOptions) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}", summary_line(plan));
+    for note in &plan.notes {
+        let _ = writeln!(out, "Note: {note}.");
+    }
     if !plan.adopted.is_empty() {
         let names: Vec<String> = plan
             .adopted
@@ -181,6 +184,9 @@ pub fn render_markdown(plan: &Plan) -> String {
             }
         }
         let _ = writeln!(out, "```\n\n</details>");
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "\nNote: {note}.");
     }
     if !plan.adopted.is_empty() {
         let names: Vec<String> = plan

@@ -151,39 +151,36 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         ..Table::default()
     };
     if let Some(key) = &table.primary_key {
-        if key.name != object_name(&[name], "pkey") {
-            note(
-                format!("name of primary key {} on {name}", key.name),
-                "appctl names it <table>_pkey; a deploy would rename it",
-            );
-        }
+        let derived = key.name == object_name(&[name], "pkey");
         match key.columns.as_slice() {
-            [single] => {
-                if let Some(column) = columns.get_mut(single) {
-                    column.primary_key = true;
-                    // Primary key columns are NOT NULL anyway; the file does not say it twice.
-                    column.nullable = false;
-                }
+            [single] if derived && columns.contains_key(single) => {
+                let column = &mut columns[single.as_str()];
+                column.primary_key = true;
+                // Primary key columns are NOT NULL anyway; the file does not say it twice.
+                column.nullable = false;
             }
-            many => out.primary_key = many.to_vec(),
+            many => {
+                out.primary_key = Some(file::Key::new(
+                    many.to_vec(),
+                    (!derived).then(|| key.name.clone()),
+                    false,
+                ))
+            }
         }
     }
     for key in &table.uniques {
         let mut parts = vec![name];
         parts.extend(key.columns.iter().map(String::as_str));
-        if key.name != object_name(&parts, "key") {
-            note(
-                format!("name of unique constraint {} on {name}", key.name),
-                "appctl derives unique constraint names from the columns",
-            );
-        }
+        let derived = key.name == object_name(&parts, "key");
         match key.columns.as_slice() {
-            [single] => {
-                if let Some(column) = columns.get_mut(single) {
-                    column.unique = true;
-                }
+            [single] if derived && !key.nulls_not_distinct && columns.contains_key(single) => {
+                columns[single.as_str()].unique = true;
             }
-            many => out.unique.push(many.to_vec()),
+            many => out.unique.push(file::Key::new(
+                many.to_vec(),
+                (!derived).then(|| key.name.clone()),
+                key.nulls_not_distinct,
+            )),
         }
     }
     for check in &table.checks {
@@ -463,12 +460,13 @@ fn pull_index(table: &str, index: &model::Index) -> Result<Index, &'static str> 
         return Err("its columns use different operator classes; the file has one per index");
     }
     if index.columns.iter().any(|c| c.column.is_empty()) {
-        return Err("it indexes an expression; the file indexes columns");
+        return Err("it indexes an expression the catalog does not spell");
     }
     let columns: Vec<String> = index
         .columns
         .iter()
         .map(|c| {
+            // Inspection writes an expression in parentheses, as the file does.
             let mut entry = c.column.clone();
             if c.descending {
                 entry.push_str(" desc");
@@ -482,7 +480,12 @@ fn pull_index(table: &str, index: &model::Index) -> Result<Index, &'static str> 
         })
         .collect();
     let mut parts = vec![table];
-    parts.extend(index.columns.iter().map(|c| c.column.as_str()));
+    parts.extend(
+        index
+            .columns
+            .iter()
+            .map(|c| crate::lower::index_name_part(&c.column)),
+    );
     let derived = object_name(&parts, "idx");
     Ok(Index {
         name: (index.name != derived).then(|| index.name.clone()),

@@ -78,7 +78,7 @@ pub fn nextval_sequence(default: &str) -> Option<&str> {
 
 /// The sequence as an SQL name: one written with its schema is kept, any other is put in `schema`
 /// (quoted as written, or quoted here when bare).
-fn sequence_ref(schema: &str, name: &str) -> String {
+pub(crate) fn sequence_ref(schema: &str, name: &str) -> String {
     let mut quoted = false;
     let has_schema = name.chars().any(|c| {
         if c == '"' {
@@ -120,20 +120,33 @@ pub fn own_sequence(schema: &str, sequence: &str, table: &str, column: &str) -> 
 
 pub(crate) fn key_clause(key: &KeyConstraint, kind: &str) -> String {
     format!(
-        "CONSTRAINT {} {kind} ({})",
+        "CONSTRAINT {} {kind}{} ({})",
         ident(&key.name),
+        if key.nulls_not_distinct {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
         ident_list(&key.columns)
     )
 }
 
 /// CREATE TABLE with columns, primary key, unique and check constraints (foreign keys come later, so
 /// tables can reference each other in any order, cycles included).
-pub fn create_table(schema: &str, table: &Table) -> String {
+///
+/// A unique constraint over exactly the primary key's columns is added by its own ALTER TABLE:
+/// inside CREATE TABLE, Postgres silently drops it as redundant.
+pub fn create_table(schema: &str, table: &Table) -> Vec<String> {
     let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
+    let key_columns = table.primary_key.as_ref().map(|k| &k.columns);
     if let Some(key) = &table.primary_key {
         parts.push(key_clause(key, "PRIMARY KEY"));
     }
-    for key in &table.uniques {
+    let (shadowed, uniques): (Vec<&KeyConstraint>, Vec<&KeyConstraint>) = table
+        .uniques
+        .iter()
+        .partition(|k| Some(&k.columns) == key_columns);
+    for key in uniques {
         parts.push(key_clause(key, "UNIQUE"));
     }
     for check in &table.checks {
@@ -143,11 +156,19 @@ pub fn create_table(schema: &str, table: &Table) -> String {
             check.definition
         ));
     }
-    format!(
+    let mut sql = vec![format!(
         "CREATE TABLE {} (\n  {}\n)",
         qualified(schema, &table.name),
         parts.join(",\n  ")
-    )
+    )];
+    sql.extend(shadowed.into_iter().map(|key| {
+        format!(
+            "ALTER TABLE {} ADD {}",
+            qualified(schema, &table.name),
+            key_clause(key, "UNIQUE")
+        )
+    }));
+    sql
 }
 
 pub fn create_index(schema: &str, table: &str, index: &Index, concurrently: bool) -> String {
@@ -155,7 +176,12 @@ pub fn create_index(schema: &str, table: &str, index: &Index, concurrently: bool
         .columns
         .iter()
         .map(|c| {
-            let mut part = ident(&c.column);
+            // An expression is written in parentheses and checked by Postgres; a name is quoted.
+            let mut part = if appctl_project::values::is_index_expression(&c.column) {
+                c.column.clone()
+            } else {
+                ident(&c.column)
+            };
             if let Some(opclass) = &c.opclass {
                 part.push(' ');
                 part.push_str(opclass);

@@ -225,6 +225,36 @@ impl PgServer {
         self.psql(db, CATALOG_SNAPSHOT)
     }
 
+    /// `pg_dump --schema-only` of `schemas` in database `db`, as an independent comparison of two
+    /// databases: comments, blank lines and the per-dump `\restrict` key left out.
+    pub fn schema_dump(&self, db: &str, schemas: &[&str]) -> String {
+        let pg_dump = self.bin_dir.join("pg_dump");
+        let mut cmd = Command::new(if pg_dump.is_file() {
+            pg_dump
+        } else {
+            PathBuf::from("pg_dump")
+        });
+        cmd.args(["--schema-only", "--no-owner", "-d"])
+            .arg(self.db_url(db));
+        for schema in schemas {
+            cmd.arg("-n").arg(schema);
+        }
+        clean_env(&mut cmd);
+        let out = run_bounded(&mut cmd, None, PSQL_TIMEOUT)
+            .unwrap_or_else(|e| panic!("cannot run pg_dump: {e}"));
+        assert!(out.success(), "pg_dump failed: {}", out.stderr.trim_end());
+        out.stdout
+            .lines()
+            .filter(|l| {
+                !l.is_empty()
+                    && !l.starts_with("--")
+                    && !l.starts_with("\\restrict")
+                    && !l.starts_with("\\unrestrict")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Like `psql`, but returns a failure (with psql's stderr) as `Err`.
     pub fn try_psql(&self, db_url_or_name: &str, sql: &str) -> Result<String, String> {
         let url = if db_url_or_name.contains("://") {

@@ -1,7 +1,7 @@
 //! Tables, their columns, keys, references and indexes; extensions and enums.
 
 use super::*;
-use crate::file::{ForeignKey, Index};
+use crate::file::{ForeignKey, Index, Key};
 
 impl Checker<'_> {
     pub(super) fn check_extensions(&mut self) {
@@ -87,8 +87,14 @@ impl Checker<'_> {
         }
         let primary_key_columns = self.check_columns(name, table, &path);
         self.check_primary_key(name, table, &path, &primary_key_columns);
-        for (i, columns) in table.unique.iter().enumerate() {
-            self.check_column_list(name, table, &path.key("unique").index(i), columns);
+        for (i, key) in table.unique.iter().enumerate() {
+            self.check_key(
+                name,
+                table,
+                &path.key("unique").index(i),
+                key,
+                "unique constraint",
+            );
         }
         for (check_name, expression) in &table.checks {
             let check_path = path.key("checks").key(check_name.clone());
@@ -150,7 +156,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if !table.primary_key.is_empty() && !primary_key_columns.is_empty() {
+        if table.primary_key.is_some() && !primary_key_columns.is_empty() {
             self.push(
                 Finding::error(
                     "primary-key",
@@ -161,7 +167,43 @@ impl Checker<'_> {
                 .hint("keep one of them"),
             );
         }
-        self.check_column_list(name, table, &path.key("primary_key"), &table.primary_key);
+        if let Some(key) = &table.primary_key {
+            self.check_key(name, table, &path.key("primary_key"), key, "primary key");
+            if key.nulls_not_distinct() {
+                self.push(
+                    Finding::error(
+                        "primary-key",
+                        path.key("primary_key").key("nulls_not_distinct"),
+                        "a primary key has no NULLs to compare",
+                    )
+                    .at_key()
+                    .hint("remove `nulls_not_distinct`; it is for unique constraints"),
+                );
+            }
+        }
+    }
+
+    /// The columns of a key, in the short (`[a, b]`) or the long form (`{ columns: [a, b], name: k }`).
+    fn check_key(&mut self, name: &str, table: &Table, path: &DocPath, key: &Key, what: &str) {
+        match key {
+            Key::Columns(columns) => self.check_column_list(name, table, path, columns),
+            Key::Named(named) => {
+                self.check_column_list(name, table, &path.key("columns"), &named.columns);
+                if named.columns.is_empty() {
+                    self.push(
+                        Finding::error(
+                            "no-columns",
+                            path.key("columns"),
+                            format!("a {what} needs at least one column"),
+                        )
+                        .hint("list the columns, e.g. `columns: [id]`"),
+                    );
+                }
+                if let Some(key_name) = &named.name {
+                    self.check_identifier(&path.key("name"), key_name, what);
+                }
+            }
+        }
     }
 
     fn check_foreign_key(&mut self, name: &str, table: &Table, fk: &ForeignKey, fk_path: &DocPath) {
@@ -222,6 +264,9 @@ impl Checker<'_> {
         for (j, entry) in index.columns.iter().enumerate() {
             let entry_path = index_path.key("columns").index(j);
             match parse_index_column(entry) {
+                Ok(column) if crate::values::is_index_expression(column) => {
+                    self.check_sql(&entry_path, column);
+                }
                 Ok(column) => {
                     if !table.columns.contains_key(column) {
                         self.missing_column(&entry_path, name, column, table);
@@ -229,7 +274,7 @@ impl Checker<'_> {
                 }
                 Err(message) => self.push(
                     Finding::error("index", entry_path, message)
-                        .hint("write a column name optionally followed by `asc`/`desc` and `nulls first`/`nulls last`"),
+                        .hint("write a column name or an expression in parentheses, optionally followed by `asc`/`desc` and `nulls first`/`nulls last`"),
                 ),
             }
         }

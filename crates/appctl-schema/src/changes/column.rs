@@ -78,11 +78,15 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
         Change::DropDefault {
             table,
             column: name,
+            sequence,
         } => (
             Phase::AlterColumns,
             Action::Change,
             column_subject(table, name),
-            "drop default".into(),
+            match sequence {
+                Some(sequence) => format!("drop default and its sequence {sequence}"),
+                None => "drop default".into(),
+            },
             vec![],
         ),
         Change::AddIdentity {
@@ -268,11 +272,24 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
             ));
             sql
         }
-        Change::DropDefault { table, column } => vec![format!(
-            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-            table_ref(table),
-            ident(column)
-        )],
+        Change::DropDefault {
+            table,
+            column,
+            sequence,
+        } => {
+            let mut sql = vec![format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                table_ref(table),
+                ident(column)
+            )];
+            if let Some(sequence) = sequence {
+                sql.push(format!(
+                    "DROP SEQUENCE IF EXISTS {}",
+                    crate::render::sequence_ref(schema, sequence)
+                ));
+            }
+            sql
+        }
         Change::AddIdentity {
             table,
             column,

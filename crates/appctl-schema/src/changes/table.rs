@@ -64,7 +64,7 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
                     crate::render::create_owned_sequence(schema, sequence, &c.data_type)
                 })
                 .collect();
-            sql.push(create_table(schema, table));
+            sql.extend(create_table(schema, table));
             sql.extend(owned.iter().map(|(sequence, c)| {
                 crate::render::own_sequence(schema, sequence, &table.name, &c.name)
             }));

@@ -167,6 +167,7 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
                 out.changes.push(Change::DropDefault {
                     table: table.clone(),
                     column: column.clone(),
+                    sequence: existing.sequence.clone(),
                 });
             }
             out.changes.push(Change::AddIdentity {
@@ -205,6 +206,7 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
                 out.changes.push(Change::DropDefault {
                     table: table.clone(),
                     column: column.clone(),
+                    sequence: existing.sequence.clone(),
                 })
             }
             _ => {}

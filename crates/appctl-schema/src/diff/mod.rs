@@ -118,6 +118,10 @@ pub enum Change {
     DropDefault {
         table: String,
         column: String,
+        /// The sequence the column owned (a serial's): dropped with the default, as Postgres drops
+        /// it with the column.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sequence: Option<String>,
     },
     AddIdentity {
         table: String,
@@ -361,6 +365,7 @@ mod tests {
         let key = |name: &str| KeyConstraint {
             name: name.into(),
             columns: vec!["id".into()],
+            ..KeyConstraint::default()
         };
         let index = |name: &str, table: &str| Index {
             name: name.into(),

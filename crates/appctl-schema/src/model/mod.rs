@@ -220,6 +220,9 @@ pub enum Identity {
 pub struct KeyConstraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `UNIQUE NULLS NOT DISTINCT` (Postgres 15+): NULLs count as equal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
