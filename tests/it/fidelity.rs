@@ -120,6 +120,32 @@ const CASES: &[Case] = &[
         "create type mood as enum ('sad', 'ok', 'happy');
          create table t (m mood default 'ok', ms mood[]);",
     ),
+    case(
+        "grants_to_another_role",
+        "create table t (id int primary key);",
+        "create table t (id int primary key);
+         grant select on t to reporting;",
+    ),
+    case(
+        "extension_version",
+        "",
+        "create extension hstore version '1.4';
+         create table t (h hstore);",
+    ),
+    case(
+        "types",
+        "create table t (id int primary key);",
+        "create table t (id int primary key, v varchar(80), n numeric(12,2), ts timestamp(3) with time zone,
+           arr text[], b bytea, j json, iv interval, ip inet, r int4range, bits bit varying(8), ch char(2), x xml);",
+    ),
+    case(
+        "composite_keys",
+        "",
+        "create table p (a int, b int, primary key (a, b));
+         create table c (id int primary key, a int, b int,
+           constraint c_p foreign key (a, b) references p (a, b) on update cascade on delete set null);
+         alter table c add constraint positive check (id > 0);",
+    ),
     Case {
         name: "another_schema",
         schema: "app",

@@ -21,8 +21,8 @@
 //!    spelled from their fields (expressions, predicates, storage options, non-default operator
 //!    classes or collations);
 //! 6. policies (`pg_policy`);
-//! 7. grants (`aclexplode(relacl)`, for [`MANAGED_ROLES`] only; a NULL `relacl` is read as the
-//!    owner's defaults, `acldefault('r', relowner)`: nothing for those roles unless one owns the table);
+//! 7. grants (`aclexplode(relacl)`, every role's but the owner's, and [`MANAGED_ROLES`]' even when
+//!    one owns the table; a NULL `relacl` is read as the owner's defaults, `acldefault('r', relowner)`);
 //! 8. enums (`pg_type`, `pg_enum`);
 //! 9. other objects the model cannot express (functions, triggers, rules, types);
 //! 10. `appctl.managed` (only when it exists).
@@ -58,7 +58,7 @@
 //!   constraints, virtual generated columns (PostgreSQL 18), and types other than enums (composite,
 //!   domain, range, base): listed in [`Inspection::unsupported`] so `appctl pull` can say what the
 //!   project file will not hold.
-//! * Grants to roles other than [`MANAGED_ROLES`], column-level grants, and the `MAINTAIN` privilege
+//! * Grants to `PUBLIC` and to the table's owner, column-level grants, and the `MAINTAIN` privilege
 //!   (PostgreSQL 17+), which the model has no name for.
 
 pub use appctl_schema::model::unsupported::{UnsupportedKind, UnsupportedObject};
@@ -400,13 +400,15 @@ join pg_catalog.pg_class c on c.oid = p.polrelid
 where c.relnamespace = $1 and c.relkind in ('r', 'p')";
 
 /// A NULL `relacl` means the owner's default privileges (`acldefault`), which grant nothing to
-/// anyone but the owner.
+/// anyone but the owner. Every role's grants are read but the owner's own (implicit in owning);
+/// the diff manages those of a role other than the API roles only where the file names it.
 const GRANTS_SQL: &str = "
 select c.oid as table_oid, r.rolname::text as role, a.privilege_type as privilege
 from pg_catalog.pg_class c
 cross join lateral pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
 join pg_catalog.pg_roles r on r.oid = a.grantee
-where c.relnamespace = $1 and c.relkind in ('r', 'p') and r.rolname::text = any($2::text[])";
+where c.relnamespace = $1 and c.relkind in ('r', 'p')
+  and (r.rolname::text = any($2::text[]) or a.grantee <> c.relowner)";
 
 const ENUMS_SQL: &str = "
 select t.typname::text as name,

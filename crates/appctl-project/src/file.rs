@@ -98,8 +98,9 @@ pub struct Table {
     /// roles); `pull` writes the policies it finds here.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub policies: IndexMap<String, Policy>,
-    /// Table privileges granted to `anon`, `authenticated` or `service_role` beyond those
-    /// `permissions` grant: role → privileges. `pull` writes the grants it finds here.
+    /// Table privileges beyond those `permissions` grant: role → privileges. The API roles (`anon`,
+    /// `authenticated`, `service_role`) are always managed; another role only where named here (an
+    /// empty list revokes what it has). `pull` writes the grants it finds here.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub grants: IndexMap<String, Vec<TablePrivilege>>,
     /// A comment stored on the table.

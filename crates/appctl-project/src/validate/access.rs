@@ -34,18 +34,10 @@ impl Checker<'_> {
         }
         for (role, privileges) in &table.grants {
             let role_path = path.key("grants").key(role);
-            if !MANAGED_ROLES.contains(&role.as_str()) {
-                self.push(
-                    Finding::error(
-                        "grants",
-                        role_path.clone(),
-                        format!("grants to `{role}` are not kept by appctl: it manages the grants of {} only", MANAGED_ROLES.join(", ")),
-                    )
-                    .at_key()
-                    .hint("grant to other roles outside appctl (they are left alone), or use one of those roles"),
-                );
-            }
-            if privileges.is_empty() {
+            self.check_key_identifier(&role_path, role, "role");
+            // For another role, an empty list says "revoke what it has"; for an API role it is
+            // the same as no entry.
+            if privileges.is_empty() && MANAGED_ROLES.contains(&role.as_str()) {
                 self.push(
                     Finding::warning("grants", role_path, format!("no privilege listed for `{role}`"))
                         .hint("list privileges (select, insert, update, delete, truncate, references, trigger) or remove the entry"),

@@ -1,6 +1,7 @@
 //! Privileges granted on a table.
 
 use super::*;
+use crate::model::MANAGED_ROLES;
 
 pub(super) fn diff_grants(
     table: &str,
@@ -9,7 +10,16 @@ pub(super) fn diff_grants(
     out: &mut Diff,
 ) {
     let empty = BTreeSet::new();
-    let roles: BTreeSet<&String> = wanted.keys().chain(existing.keys()).collect();
+    // The API roles are always appctl's; another role's grants only where the file names the role
+    // (`grants: { reporting: [] }` revokes them), so a DBA's grants are left alone.
+    let roles: BTreeSet<&String> = wanted
+        .keys()
+        .chain(
+            existing
+                .keys()
+                .filter(|role| MANAGED_ROLES.contains(&role.as_str())),
+        )
+        .collect();
     for role in roles {
         let want = wanted.get(role).unwrap_or(&empty);
         let have = existing.get(role).unwrap_or(&empty);
