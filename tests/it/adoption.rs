@@ -678,3 +678,85 @@ tables:
         "{plan}"
     );
 }
+
+#[test]
+fn pull_writes_the_extensions_the_tables_use_where_they_live_and_names_the_others() {
+    let server = server();
+    let url = database(
+        &server,
+        "extension_schemas",
+        "create schema extensions;
+         create extension \"uuid-ossp\" schema extensions;
+         create extension hstore schema extensions version '1.5';
+         create extension citext;
+         create table t (id uuid primary key default extensions.uuid_generate_v4(), name citext);",
+    );
+    let dir = pull(&url);
+    let file = std::fs::read_to_string(dir.path().join("appctl.yaml")).unwrap();
+    let file: serde_yaml_ng::Value = serde_yaml_ng::from_str(&file).unwrap();
+    let extensions = serde_json::to_value(&file["extensions"]).unwrap();
+    let citext_version = server.psql(
+        "extension_schemas",
+        "select extversion from pg_extension where extname = 'citext'",
+    );
+    let uuid_version = server.psql(
+        "extension_schemas",
+        "select extversion from pg_extension where extname = 'uuid-ossp'",
+    );
+    // citext in the project's schema; uuid-ossp where it lives, because a default names it there;
+    // hstore is used by no table: not adopted.
+    assert_eq!(
+        extensions,
+        serde_json::json!([
+            { "name": "citext", "version": citext_version },
+            { "name": "uuid-ossp", "schema": "extensions", "version": uuid_version },
+        ])
+    );
+    let out = appctl(
+        dir.path(),
+        &[
+            "pull",
+            "--database-url",
+            &url,
+            "-o",
+            "again.yaml",
+            "--name",
+            "adoption",
+        ],
+    );
+    assert!(
+        text(&out).contains("extension hstore (schema extensions)"),
+        "{}",
+        text(&out)
+    );
+    let plan = appctl(dir.path(), &["plan", "--database-url", &url]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
+
+/// Supabase's shape: pgvector in schema `extensions`, a vector column and an hnsw index with its
+/// operator class. The pulled file plans nothing on its source and rebuilds it in an empty database.
+#[test]
+fn pgvector_in_the_extensions_schema_pulls_plans_and_deploys() {
+    let Some(server) = PgServer::pg18() else {
+        eprintln!("PostgreSQL 18 not installed: skipped");
+        return;
+    };
+    let url = database(
+        &server,
+        "vector_source",
+        "create schema extensions;
+         create extension vector schema extensions;
+         create table documents (id bigint generated always as identity primary key,
+           body text, embedding extensions.vector(3));
+         create index documents_embedding on documents using hnsw (embedding extensions.vector_cosine_ops);",
+    );
+    let dir = pull(&url);
+    let plan = appctl(dir.path(), &["plan", "--sql", "--database-url", &url]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let copy = server.create_database("vector_copy");
+    deploy_and_converge(dir.path(), &copy, &[]);
+    assert_eq!(
+        server.schema_dump("vector_copy", &["public", "extensions"]),
+        server.schema_dump("vector_source", &["public", "extensions"])
+    );
+}

@@ -1,6 +1,7 @@
 //! The adoption goal, measured: for each case, a database B written by hand is pulled; the pulled
 //! file plans nothing against B; deployed into A (B's "before"), it converges in one deploy; and A
-//! then equals B by an independent comparison, `pg_dump --schema-only` of the project schema.
+//! then equals B by an independent comparison, `pg_dump --schema-only` of the project schema, and
+//! the same extensions in the same schemas at the same versions.
 //!
 //! Kinds the file cannot say (partitions, inheritance, collations, deferrable and exclusion
 //! constraints, unlogged tables) are refused with their reason instead: see
@@ -133,6 +134,19 @@ const CASES: &[Case] = &[
          create table t (h hstore);",
     ),
     case(
+        "extension_in_another_schema",
+        "",
+        "create schema extensions;
+         create extension hstore schema extensions version '1.5';
+         create table t (id int primary key, h extensions.hstore);",
+    ),
+    case(
+        "extension_updated",
+        "create extension hstore version '1.4';",
+        "create extension hstore version '1.6';
+         create table t (h hstore);",
+    ),
+    case(
         "types",
         "create table t (id int primary key);",
         "create table t (id int primary key, v varchar(80), n numeric(12,2), ts timestamp(3) with time zone,
@@ -228,6 +242,15 @@ fn check(server: &PgServer, case: &Case) -> Result<(), String> {
         server.schema_dump(&a, &[case.schema]),
         server.schema_dump(&b, &[case.schema]),
     );
+    let extensions = "select coalesce(string_agg(format('%s %s %s', e.extname, n.nspname, e.extversion), ', ' \
+                      order by e.extname), '') from pg_extension e join pg_namespace n on n.oid = e.extnamespace";
+    let (extensions_a, extensions_b) = (server.psql(&a, extensions), server.psql(&b, extensions));
+    if extensions_a != extensions_b {
+        return Err(format!(
+            "extensions differ: A has {extensions_a}, B has {extensions_b}\nthe file:\n{}",
+            std::fs::read_to_string(dir.join("appctl.yaml")).unwrap_or_default()
+        ));
+    }
     if dump_a != dump_b {
         let only = |x: &str, y: &str| -> Vec<String> {
             x.lines()

@@ -261,7 +261,21 @@ async fn check_full_fixture(pg: &PgServer) {
     assert!(found.schema_exists);
     assert_eq!(db.schema, "app");
     // Database-wide, plpgsql left out.
-    assert_eq!(db.extensions, BTreeSet::from(["citext".to_string()]));
+    // Database-wide, with the schema each lives in and its version.
+    assert_eq!(
+        db.extensions.keys().collect::<Vec<_>>(),
+        vec!["citext"],
+        "{:?}",
+        db.extensions
+    );
+    let citext = &db.extensions["citext"];
+    assert_eq!(citext.schema.as_deref(), Some("app"));
+    assert!(
+        citext
+            .version
+            .as_deref()
+            .is_some_and(|v| v.starts_with('1'))
+    );
     assert_eq!(
         db.managed,
         BTreeSet::from([
@@ -511,15 +525,19 @@ async fn check_full_fixture(pg: &PgServer) {
     );
     assert!(!messages.rls_enabled && messages.policies.is_empty());
     assert_eq!(messages.comment, None);
-    // other_role is not managed; anon's grant was revoked.
+    // Every role's grants but the owner's (other_role's too: the diff decides whether it is
+    // managed); anon's grant was revoked.
     assert_eq!(
         messages.grants,
-        BTreeMap::from([(
-            "service_role".to_string(),
-            privileges(&[
-                Select, Insert, Update, Delete, Truncate, References, Trigger
-            ])
-        )])
+        BTreeMap::from([
+            ("other_role".to_string(), privileges(&[Select])),
+            (
+                "service_role".to_string(),
+                privileges(&[
+                    Select, Insert, Update, Delete, Truncate, References, Trigger
+                ])
+            )
+        ])
     );
 
     // Hostile identifiers.
@@ -816,8 +834,8 @@ async fn pg18_vector_column_and_hnsw_index() {
     let mut conn = connect(&url).await;
     let found = inspection(&mut conn, "public").await.unwrap();
     assert_eq!(
-        found.database.extensions,
-        BTreeSet::from(["vector".to_string()])
+        found.database.extensions.keys().collect::<Vec<_>>(),
+        vec!["vector"]
     );
     let docs = table(&found, "docs");
     assert_eq!(docs.column("embedding").unwrap().data_type, "vector(3)");

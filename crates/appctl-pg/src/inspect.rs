@@ -70,8 +70,8 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Connection, Row};
 
 use appctl_schema::model::{
-    Check, Column, Database, Enum, ForeignKey, Identity, Index, IndexColumn, KeyConstraint,
-    MANAGED_ROLES, ObjectRef, Policy, Privilege, ReferentialAction, Table,
+    Check, Column, Database, Enum, Extension, ForeignKey, Identity, Index, IndexColumn,
+    KeyConstraint, MANAGED_ROLES, ObjectRef, Policy, Privilege, ReferentialAction, Table,
 };
 
 use crate::bookkeeping::Bookkeeping;
@@ -235,14 +235,35 @@ const PREAMBLE_SQL: &str = "
 select (select n.oid from pg_catalog.pg_namespace n where n.nspname = $1) as schema_oid,
        array(select e.extname::text from pg_catalog.pg_extension e
              where e.extname <> 'plpgsql' order by 1) as extensions,
+       array(select n.nspname::text from pg_catalog.pg_extension e
+             join pg_catalog.pg_namespace n on n.oid = e.extnamespace
+             where e.extname <> 'plpgsql' order by e.extname) as extension_schemas,
+       array(select e.extversion from pg_catalog.pg_extension e
+             where e.extname <> 'plpgsql' order by e.extname) as extension_versions,
+       array(select e.extname || ' ' || coalesce(
+                      (select format('%s.%s', tn.nspname, t.typname) from pg_catalog.pg_type t
+                       join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
+                       where d.classid = 'pg_catalog.pg_type'::regclass and t.oid = d.objid),
+                      (select format('%s.%s', pn.nspname, p.proname) from pg_catalog.pg_proc p
+                       join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
+                       where d.classid = 'pg_catalog.pg_proc'::regclass and p.oid = d.objid))
+             from pg_catalog.pg_depend d
+             join pg_catalog.pg_extension e on e.oid = d.refobjid
+             where d.refclassid = 'pg_catalog.pg_extension'::regclass and d.deptype = 'e'
+               and d.classid in ('pg_catalog.pg_type'::regclass, 'pg_catalog.pg_proc'::regclass)
+               and e.extname <> 'plpgsql') as extension_members,
        exists (select 1 from pg_catalog.pg_class c
                join pg_catalog.pg_namespace n on n.oid = c.relnamespace
                where n.nspname = 'appctl' and c.relname = 'managed'
                  and c.relkind in ('r', 'p')) as has_managed,
        array(select opc.oid from pg_catalog.pg_opclass opc where not opc.opcdefault
              order by opc.oid) as opclass_oids,
-       array(select opc.opcname::text from pg_catalog.pg_opclass opc where not opc.opcdefault
-             order by opc.oid) as opclass_names,
+       -- Qualified when the search path does not find it (pgvector's in Supabase's `extensions`).
+       array(select case when pg_catalog.pg_opclass_is_visible(opc.oid) then opc.opcname::text
+                         else format('%I.%I', opn.nspname, opc.opcname) end
+             from pg_catalog.pg_opclass opc
+             join pg_catalog.pg_namespace opn on opn.oid = opc.opcnamespace
+             where not opc.opcdefault order by opc.oid) as opclass_names,
        array(select r.rolname::text from pg_catalog.pg_roles r
              where r.rolname in ('anon', 'authenticated', 'service_role') order by 1) as roles,
        array(select opc.oid from pg_catalog.pg_opclass opc where opc.opcdefault
@@ -477,6 +498,30 @@ async fn run(
         .map_err(ctx.err(PREAMBLE))?;
     let schema_oid: Option<Oid> = get(&row, "schema_oid", ctx, PREAMBLE)?;
     let extensions: Vec<String> = get(&row, "extensions", ctx, PREAMBLE)?;
+    let extension_schemas: Vec<String> = get(&row, "extension_schemas", ctx, PREAMBLE)?;
+    let extension_versions: Vec<String> = get(&row, "extension_versions", ctx, PREAMBLE)?;
+    let extension_members: Vec<Option<String>> = get(&row, "extension_members", ctx, PREAMBLE)?;
+    let mut members: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    for entry in extension_members.iter().flatten() {
+        if let Some((extension, member)) = entry.split_once(' ') {
+            members
+                .entry(extension)
+                .or_default()
+                .insert(member.to_string());
+        }
+    }
+    let extensions: BTreeMap<String, Extension> = extensions
+        .into_iter()
+        .zip(extension_schemas.into_iter().zip(extension_versions))
+        .map(|(name, (schema, version))| {
+            let extension = Extension {
+                schema: Some(schema),
+                version: Some(version),
+                members: members.remove(name.as_str()).unwrap_or_default(),
+            };
+            (name, extension)
+        })
+        .collect();
     let has_managed: bool = get(&row, "has_managed", ctx, PREAMBLE)?;
     let opclass_oids: Vec<Oid> = get(&row, "opclass_oids", ctx, PREAMBLE)?;
     let opclass_names: Vec<String> = get(&row, "opclass_names", ctx, PREAMBLE)?;

@@ -190,7 +190,7 @@ async fn plan_between(
 
 fn exists(actual: &Database, object: &ObjectRef) -> bool {
     match object {
-        ObjectRef::Extension(name) => actual.extensions.contains(name),
+        ObjectRef::Extension(name) => actual.extensions.contains_key(name),
         ObjectRef::Enum(name) => actual.enums.contains_key(name),
         ObjectRef::Table(name) => actual.tables.contains_key(name),
         ObjectRef::Bucket(name) => actual.buckets.contains_key(name),
@@ -361,7 +361,7 @@ fn independent(desired: &Database, table: &str, column: &str) -> bool {
 fn managed_after(desired: &Database) -> Vec<ObjectRef> {
     desired
         .extensions
-        .iter()
+        .keys()
         .map(|e| ObjectRef::Extension(e.clone()))
         .chain(desired.enums.keys().map(|e| ObjectRef::Enum(e.clone())))
         .chain(desired.tables.keys().map(|t| ObjectRef::Table(t.clone())))

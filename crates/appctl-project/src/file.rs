@@ -27,9 +27,10 @@ pub struct ProjectFile {
     /// The Postgres schema that holds the project's tables, enums and indexes.
     #[serde(default = "default_schema", skip_serializing_if = "is_default_schema")]
     pub schema: String,
-    /// Postgres extensions the project needs, e.g. `vector`, `pgcrypto`.
+    /// Postgres extensions the project needs: `vector`, or `{ name: vector, schema: extensions,
+    /// version: "0.8.0" }` to create it in another schema or at a version.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extensions: Vec<String>,
+    pub extensions: Vec<Extension>,
     /// Enum types: name → ordered list of values.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub enums: IndexMap<String, Vec<String>>,
@@ -179,6 +180,63 @@ impl SqlValue {
             SqlValue::Integer(n) => n.to_string(),
             SqlValue::Float(x) => x.to_string(),
             SqlValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// An extension: its name, or its name with the schema it lives in and its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Extension {
+    Name(String),
+    Detailed(DetailedExtension),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetailedExtension {
+    pub name: String,
+    /// The schema its objects go in (`CREATE EXTENSION ... SCHEMA`); the project's schema when
+    /// absent. Supabase keeps most extensions in `extensions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The version to create or update to; the server's default version when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl Extension {
+    pub fn name(&self) -> &str {
+        match self {
+            Extension::Name(name) => name,
+            Extension::Detailed(extension) => &extension.name,
+        }
+    }
+
+    pub fn schema(&self) -> Option<&str> {
+        match self {
+            Extension::Name(_) => None,
+            Extension::Detailed(extension) => extension.schema.as_deref(),
+        }
+    }
+
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            Extension::Name(_) => None,
+            Extension::Detailed(extension) => extension.version.as_deref(),
+        }
+    }
+
+    /// The short form when only the name is said.
+    pub fn new(name: String, schema: Option<String>, version: Option<String>) -> Self {
+        if schema.is_none() && version.is_none() {
+            Extension::Name(name)
+        } else {
+            Extension::Detailed(DetailedExtension {
+                name,
+                schema,
+                version,
+            })
         }
     }
 }

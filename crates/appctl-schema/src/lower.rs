@@ -18,7 +18,18 @@ pub fn lower(project: &ProjectFile) -> Database {
     let schema = project.schema.clone();
     let mut database = Database {
         schema: schema.clone(),
-        extensions: project.extensions.iter().cloned().collect(),
+        extensions: project
+            .extensions
+            .iter()
+            .map(|e| {
+                let extension = crate::model::Extension {
+                    schema: e.schema().map(str::to_string),
+                    version: e.version().map(str::to_string),
+                    ..crate::model::Extension::default()
+                };
+                (e.name().to_string(), extension)
+            })
+            .collect(),
         ..Database::default()
     };
     for (name, values) in &project.enums {

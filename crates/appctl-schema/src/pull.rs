@@ -43,7 +43,7 @@ pub fn pull(database: &Database, project: &str, unsupported: &[UnsupportedObject
         version: file::FORMAT_VERSION,
         project: project.to_string(),
         schema: database.schema.clone(),
-        extensions: database.extensions.iter().cloned().collect(),
+        extensions: pull_extensions(database, &mut unexpressed),
         enums: database
             .enums
             .values()
@@ -75,6 +75,54 @@ pub fn pull(database: &Database, project: &str, unsupported: &[UnsupportedObject
         }
     }
     Pulled { file, unexpressed }
+}
+
+/// The extensions the project's tables live with: those in the project's schema, and those whose
+/// schema the tables name (`extensions.vector(384)`, `extensions.uuid_generate_v4()`), each with
+/// its schema when another and its version. Others are the platform's or another project's: named,
+/// not adopted (a platform's extension in the file would be dropped once removed from it).
+fn pull_extensions(database: &Database, notes: &mut Vec<Unexpressed>) -> Vec<file::Extension> {
+    let mut out = Vec::new();
+    for (name, extension) in &database.extensions {
+        let schema = extension.schema.clone().unwrap_or_default();
+        let in_project = schema == database.schema;
+        if in_project || is_used(database, extension) {
+            out.push(file::Extension::new(
+                name.clone(),
+                (!in_project).then_some(schema),
+                extension.version.clone(),
+            ));
+        } else {
+            notes.push(Unexpressed {
+                what: format!("extension {name} (schema {schema})"),
+                why: format!(
+                    "no table of {} uses it: left to whoever installed it (on Supabase, the platform); list it under `extensions:` to manage it",
+                    database.schema
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Whether a column type, default or generated expression of the project's tables names one of the
+/// extension's types or functions, qualified as the catalog prints what is outside the schema.
+fn is_used(database: &Database, extension: &model::Extension) -> bool {
+    let names = |text: &str| {
+        extension.members.iter().any(|member| {
+            text.match_indices(member.as_str()).any(|(at, _)| {
+                let next = text[at + member.len()..].chars().next();
+                !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+    };
+    database.tables.values().any(|table| {
+        table.columns.iter().any(|c| {
+            names(&c.data_type)
+                || c.default.as_deref().is_some_and(names)
+                || c.generated.as_deref().is_some_and(names)
+        })
+    })
 }
 
 /// A function as its last deploy recorded it, its sources in `functions/<name>` (where `appctl
@@ -259,18 +307,29 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
             "the project file cannot declare it: a deploy elsewhere leaves it out, and plan and deploy refuse to change this table",
         );
     }
-    note_other_schema_types(table, notes);
+    note_other_schema_types(database, table, notes);
     out.columns = columns;
     out
 }
 
 /// `other.mood`, `extensions.vector(384)`: column types of another schema, which the file uses
 /// but does not create.
-fn note_other_schema_types(table: &model::Table, notes: &mut Vec<Unexpressed>) {
+fn note_other_schema_types(
+    database: &Database,
+    table: &model::Table,
+    notes: &mut Vec<Unexpressed>,
+) {
+    let of_extension = |schema: &str| {
+        database
+            .extensions
+            .values()
+            .any(|e| e.schema.as_deref() == Some(schema))
+    };
     for column in &table.columns {
-        // A quoted name may hold a dot of its own.
+        // A quoted name may hold a dot of its own. An extension's schema is written with it.
         if let Some((schema, _)) = column.data_type.split_once('.')
             && !column.data_type.starts_with('"')
+            && !of_extension(schema)
         {
             notes.push(Unexpressed {
                 what: format!("type {} of column {}.{}", column.data_type, table.name, column.name),

@@ -7,9 +7,26 @@ impl Checker<'_> {
     pub(super) fn check_extensions(&mut self) {
         let mut seen = HashSet::new();
         for (i, extension) in self.file.extensions.iter().enumerate() {
-            let path = root().key("extensions").index(i);
+            let mut path = root().key("extensions").index(i);
+            if let crate::file::Extension::Detailed(detailed) = extension {
+                if let Some(schema) = &detailed.schema {
+                    self.check_identifier(&path.key("schema"), schema, "schema");
+                }
+                if detailed
+                    .version
+                    .as_deref()
+                    .is_some_and(|v| v.trim().is_empty())
+                {
+                    self.push(
+                        Finding::error("extension", path.key("version"), "the version is empty")
+                            .hint("write the version as `SELECT extversion FROM pg_extension` shows it, or remove the key"),
+                    );
+                }
+                path = path.key("name");
+            }
+            let extension = extension.name();
             self.check_identifier(&path, extension, "extension");
-            if !seen.insert(extension.as_str()) {
+            if !seen.insert(extension) {
                 self.push(
                     Finding::error(
                         "duplicate",
@@ -412,7 +429,7 @@ impl Checker<'_> {
         };
         if let Some(ty) = &ty
             && let Some(extension) = ty.extension()
-            && !self.file.extensions.iter().any(|e| e == extension)
+            && !self.file.extensions.iter().any(|e| e.name() == extension)
         {
             self.push(
                 Finding::error(

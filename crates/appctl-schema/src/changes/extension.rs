@@ -1,9 +1,9 @@
-//! Extensions: `CREATE EXTENSION` and `DROP EXTENSION`.
+//! Extensions: `CREATE EXTENSION`, `ALTER EXTENSION ... UPDATE TO | SET SCHEMA`, `DROP EXTENSION`.
 
 use crate::diff::Change;
 use crate::model::Database;
 use crate::plan::{Action, Hazard, Phase};
-use crate::quote::ident;
+use crate::quote::{ident, literal};
 
 use super::Described;
 
@@ -11,7 +11,7 @@ use super::Described;
 /// errors while the desired state is normalised through the server).
 pub(crate) fn subject(change: &Change) -> String {
     match change {
-        Change::CreateExtension { name } => format!("extension `{name}`"),
+        Change::CreateExtension { name, .. } => format!("extension `{name}`"),
         other => format!("{other:?}"),
     }
 }
@@ -20,11 +20,36 @@ pub(crate) fn subject(change: &Change) -> String {
 pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
     use Action::{Create, Drop};
     match change {
-        Change::CreateExtension { name } => (
+        Change::CreateExtension {
+            name,
+            schema,
+            version,
+        } => (
             Phase::CreateExtensions,
             Create,
             format!("extension {name}"),
-            String::new(),
+            [
+                schema.as_ref().map(|s| format!("in schema {s}")),
+                version.as_ref().map(|v| format!("version {v}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
+            vec![],
+        ),
+        Change::UpdateExtension { name, from, to } => (
+            Phase::CreateExtensions,
+            Action::Change,
+            format!("extension {name}"),
+            format!("version {to} (was {from})"),
+            vec![],
+        ),
+        Change::SetExtensionSchema { name, from, to } => (
+            Phase::CreateExtensions,
+            Action::Change,
+            format!("extension {name}"),
+            format!("schema {to} (was {from})"),
             vec![],
         ),
         Change::DropExtension { name } => (
@@ -43,9 +68,32 @@ pub(crate) fn describe(change: &Change, _actual: &Database) -> Described {
 /// The statements of a extension change, in order.
 pub(crate) fn statements(change: &Change, _schema: &str, _online: bool) -> Vec<String> {
     match change {
-        Change::CreateExtension { name } => {
-            vec![format!("CREATE EXTENSION IF NOT EXISTS {}", ident(name))]
+        Change::CreateExtension {
+            name,
+            schema,
+            version,
+        } => {
+            let mut sql = Vec::new();
+            let mut create = format!("CREATE EXTENSION IF NOT EXISTS {}", ident(name));
+            if let Some(schema) = schema {
+                sql.push(format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)));
+                create.push_str(&format!(" SCHEMA {}", ident(schema)));
+            }
+            if let Some(version) = version {
+                create.push_str(&format!(" VERSION {}", literal(version)));
+            }
+            sql.push(create);
+            sql
         }
+        Change::UpdateExtension { name, to, .. } => vec![format!(
+            "ALTER EXTENSION {} UPDATE TO {}",
+            ident(name),
+            literal(to)
+        )],
+        Change::SetExtensionSchema { name, to, .. } => vec![
+            format!("CREATE SCHEMA IF NOT EXISTS {}", ident(to)),
+            format!("ALTER EXTENSION {} SET SCHEMA {}", ident(name), ident(to)),
+        ],
         Change::DropExtension { name } => vec![format!("DROP EXTENSION IF EXISTS {}", ident(name))],
         other => unreachable!("{other:?} is not a extension change"),
     }

@@ -42,7 +42,10 @@ pub enum ChangeKind {
 /// The kind of a change. No `_` arm, on purpose.
 pub fn kind(change: &Change) -> ChangeKind {
     match change {
-        Change::CreateExtension { .. } | Change::DropExtension { .. } => ChangeKind::Extension,
+        Change::CreateExtension { .. }
+        | Change::UpdateExtension { .. }
+        | Change::SetExtensionSchema { .. }
+        | Change::DropExtension { .. } => ChangeKind::Extension,
         Change::CreateEnum { .. }
         | Change::AddEnumValue { .. }
         | Change::ReplaceEnum { .. }

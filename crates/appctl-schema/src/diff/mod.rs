@@ -37,6 +37,21 @@ use self::tables::diff_tables;
 pub enum Change {
     CreateExtension {
         name: String,
+        /// The schema to create it in (made first when missing); the search path's first when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        schema: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+    },
+    UpdateExtension {
+        name: String,
+        from: String,
+        to: String,
+    },
+    SetExtensionSchema {
+        name: String,
+        from: String,
+        to: String,
     },
     DropExtension {
         name: String,

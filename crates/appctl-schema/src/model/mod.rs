@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 pub struct Database {
     /// The schema holding the tables and enums, e.g. `public`.
     pub schema: String,
-    pub extensions: BTreeSet<String>,
+    /// Extensions by name.
+    pub extensions: BTreeMap<String, Extension>,
     pub enums: BTreeMap<String, Enum>,
     pub tables: BTreeMap<String, Table>,
     /// Storage buckets: rows of `storage.buckets`.
@@ -213,6 +214,20 @@ pub struct Column {
 pub enum Identity {
     Always,
     ByDefault,
+}
+
+/// An extension's schema and version: always known when inspected; when desired, `None` means
+/// "wherever" and "the server's default".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Inspected only: the names of its types and functions (`extensions.uuid_generate_v4`), so
+    /// `pull` can tell which extensions the tables use. Not compared, not serialised.
+    #[serde(skip)]
+    pub members: BTreeSet<String>,
 }
 
 /// A primary key or unique constraint.
