@@ -1730,7 +1730,6 @@ tables:
 /// which fails: cannot cast type numeric to text[]. Nothing names the column, so a drop and add (as
 /// for integer → uuid) would do.
 #[test]
-#[ignore = "bug: a change between text[] and a non-string scalar is planned as a cast Postgres has not"]
 fn bug_type_change_between_text_array_and_a_scalar() {
     converges(&[
         "version: 1
@@ -1754,7 +1753,6 @@ tables:
 /// column's old default again (`SET DEFAULT 'old'::mood`) after converting it, though `old` is no
 /// longer a value and the file's new default is `'new'`: invalid input value for enum mood: "old".
 #[test]
-#[ignore = "bug: an enum replaced under a column default naming a removed value restores that default"]
 fn bug_enum_value_removed_that_a_default_named() {
     converges(&[
         "version: 1
@@ -1783,7 +1781,6 @@ tables:
 /// that does not exist yet to the server), which fails: cannot cast type numeric to mood. Nothing
 /// names the column, so a drop and add would do.
 #[test]
-#[ignore = "bug: a change to an enum the plan creates, from a non-string type, is planned as a cast"]
 fn bug_type_change_to_a_new_enum() {
     converges(&[
         "version: 1

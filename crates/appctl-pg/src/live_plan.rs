@@ -201,7 +201,7 @@ fn exists(actual: &Database, object: &ObjectRef) -> bool {
 /// `USING col::type`: it becomes a drop and an add of the column, which the plan marks destructive.
 /// Castable: a cast in `pg_cast`, the same base type (a new length or precision), a string type on
 /// either side (I/O conversion), or arrays whose elements are castable. A type that does not exist
-/// yet (an enum this plan creates) is left to the server.
+/// yet (an enum this plan creates) is castable from a string or an enum only.
 async fn replace_impossible_casts(
     conn: &mut PgConnection,
     changes: &mut appctl_schema::diff::Diff,
@@ -224,16 +224,24 @@ async fn replace_impossible_casts(
     let castable: Vec<bool> = sqlx::query_scalar(
         "WITH p AS (
              SELECT ord, to_regtype(s) AS s, to_regtype(t) AS t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, t, ord)
-         ), e AS (
+         ), a AS (
              SELECT ord, s, t,
-                    coalesce(nullif((SELECT typelem FROM pg_type WHERE oid = s), 0), s) AS se,
-                    coalesce(nullif((SELECT typelem FROM pg_type WHERE oid = t), 0), t) AS te
+                    (SELECT typelem FROM pg_type WHERE oid = s AND typcategory = 'A') AS sa,
+                    (SELECT typelem FROM pg_type WHERE oid = t AND typcategory = 'A') AS ta
              FROM p
+         ), e AS (
+             -- Element types only when both sides are arrays: text[] -> numeric has no cast.
+             SELECT ord, s, t,
+                    CASE WHEN sa IS NOT NULL AND ta IS NOT NULL THEN sa ELSE s END AS se,
+                    CASE WHEN sa IS NOT NULL AND ta IS NOT NULL THEN ta ELSE t END AS te
+             FROM a
          )
-         SELECT s IS NULL OR t IS NULL OR s = t OR se = te
+         SELECT coalesce(s IS NULL OR s = t OR se = te
+                -- A type this plan creates (an enum): from a string or another enum only.
+                OR (t IS NULL AND (SELECT typcategory FROM pg_type WHERE oid = s) IN ('S', 'E'))
                 OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = se AND casttarget = te)
                 OR (SELECT typcategory FROM pg_type WHERE oid = se) = 'S'
-                OR (SELECT typcategory FROM pg_type WHERE oid = te) = 'S'
+                OR (SELECT typcategory FROM pg_type WHERE oid = te) = 'S', false)
          FROM e ORDER BY ord",
     )
     .bind(&from)

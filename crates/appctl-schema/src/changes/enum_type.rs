@@ -128,7 +128,7 @@ pub(crate) fn statements(change: &Change, schema: &str, online: bool) -> Vec<Str
             for usage in columns {
                 let column = ident(&usage.column);
                 let array = if usage.array { "[]" } else { "" };
-                if usage.default.is_some() {
+                if usage.drop_default || usage.default.is_some() {
                     sql.push(format!(
                         "ALTER TABLE {} ALTER COLUMN {column} DROP DEFAULT",
                         table_ref(&usage.table)

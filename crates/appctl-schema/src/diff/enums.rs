@@ -150,7 +150,7 @@ pub(super) fn diff_enums(desired: &Database, actual: &Database, out: &mut Diff) 
                 None => out.changes.push(Change::ReplaceEnum {
                     from: existing.clone(),
                     to: wanted.clone(),
-                    columns: enum_uses(actual, name),
+                    columns: enum_uses(desired, actual, name),
                 }),
             },
         }
@@ -195,7 +195,7 @@ pub(super) fn added_values(
     Some(additions)
 }
 
-pub(super) fn enum_uses(actual: &Database, enum_name: &str) -> Vec<EnumUse> {
+pub(super) fn enum_uses(desired: &Database, actual: &Database, enum_name: &str) -> Vec<EnumUse> {
     // `format_type` prints the name bare or quoted, as it needs.
     let quoted = crate::quote::ident(enum_name);
     let is_type = |ty: &str| ty == enum_name || ty == quoted;
@@ -208,11 +208,28 @@ pub(super) fn enum_uses(actual: &Database, enum_name: &str) -> Vec<EnumUse> {
                 .columns
                 .iter()
                 .filter(|&column| is_type(&column.data_type) || is_array(&column.data_type))
-                .map(|column| EnumUse {
-                    table: table.name.clone(),
-                    column: column.name.clone(),
-                    array: is_array(&column.data_type),
-                    default: column.default.clone(),
+                .map(|column| {
+                    // The desired column, under its new names when the file renames them.
+                    let kept = desired
+                        .tables
+                        .values()
+                        .find(|t| {
+                            t.name == table.name || t.renamed_from.as_ref() == Some(&table.name)
+                        })
+                        .and_then(|t| {
+                            t.columns.iter().find(|c| {
+                                c.name == column.name
+                                    || c.renamed_from.as_ref() == Some(&column.name)
+                            })
+                        })
+                        .is_some_and(|wanted| wanted.default == column.default);
+                    EnumUse {
+                        table: table.name.clone(),
+                        column: column.name.clone(),
+                        array: is_array(&column.data_type),
+                        default: column.default.clone().filter(|_| kept),
+                        drop_default: column.default.is_some(),
+                    }
                 })
         })
         .collect()

@@ -312,7 +312,12 @@ pub struct EnumUse {
     pub column: String,
     /// The column is an array of the enum.
     pub array: bool,
+    /// The default set again after the conversion: the column's, when the file keeps it (a new
+    /// default is the column diff's step; the old one may name a removed value).
     pub default: Option<String>,
+    /// The column has a default, dropped before the conversion.
+    #[serde(default)]
+    pub drop_default: bool,
 }
 
 /// The changes, plus the objects that exist but are neither desired nor managed (left alone).
