@@ -70,8 +70,9 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Connection, Row};
 
 use appctl_schema::model::{
-    Check, Column, Database, Enum, Extension, ForeignKey, Identity, Index, IndexColumn,
-    KeyConstraint, MANAGED_ROLES, ObjectRef, Policy, Privilege, ReferentialAction, Table,
+    Check, Column, Database, Enum, Extension, ForeignKey, Identity, IdentityOptions, Index,
+    IndexColumn, KeyConstraint, MANAGED_ROLES, ObjectRef, Policy, Privilege, ReferentialAction,
+    Table,
 };
 
 use crate::bookkeeping::Bookkeeping;
@@ -312,6 +313,12 @@ select a.attrelid as table_oid, a.attname::text as name, a.attnum as num,
          (select quote_ident(co.collname) from pg_catalog.pg_collation co where co.oid = a.attcollation)
        end as own_collation,
        a.attgenerated::text as generated,
+       case when a.attidentity <> '' then
+         (select array[s.seqstart, s.seqincrement] from pg_catalog.pg_depend dep
+          join pg_catalog.pg_sequence s on s.seqrelid = dep.objid
+          where dep.classid = 'pg_catalog.pg_class'::regclass and dep.refobjid = a.attrelid
+            and dep.refobjsubid = a.attnum and dep.deptype = 'i')
+       end as identity_sequence,
        pg_catalog.pg_get_expr(ad.adbin, case when a.attgenerated = '' then 0 else ad.adrelid end)
          as expr,
        d.description as comment
@@ -796,12 +803,18 @@ async fn read_columns(
             }
             other => return Err(ctx.unexpected(Q, format!("attgenerated {other:?}"))),
         };
+        let identity_sequence: Option<Vec<i64>> = get(&row, "identity_sequence", ctx, Q)?;
+        let identity_options = match identity_sequence.as_deref() {
+            Some([start, increment]) => IdentityOptions::non_default(*start, *increment),
+            _ => None,
+        };
         table.columns.push(Column {
             name,
             data_type: get(&row, "data_type", ctx, Q)?,
             nullable: get(&row, "nullable", ctx, Q)?,
             default,
             identity,
+            identity_options,
             sequence: None,
             generated,
             comment: get(&row, "comment", ctx, Q)?,

@@ -199,6 +199,17 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
                 Some(Identity::ByDefault)
             }
             Some(file::Identity::Kind(file::IdentityKind::Always)) => Some(Identity::Always),
+            Some(file::Identity::Options(options)) => match options.kind {
+                Some(file::IdentityKind::Always) => Some(Identity::Always),
+                _ => Some(Identity::ByDefault),
+            },
+            _ => None,
+        };
+        let identity_options = match column.identity {
+            Some(file::Identity::Options(options)) => crate::model::IdentityOptions::non_default(
+                options.start.unwrap_or(1),
+                options.increment.unwrap_or(1),
+            ),
             _ => None,
         };
         lowered.columns.push(Column {
@@ -212,6 +223,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
                 .map(file::SqlValue::to_sql)
                 .and_then(|d| crate::render::nextval_sequence(&d).map(str::to_string)),
             identity,
+            identity_options,
             generated: column.generated.clone(),
             comment: column.comment.clone(),
             renamed_from: column.renamed_from.clone(),

@@ -183,9 +183,14 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
                 ty: c.data_type.clone(),
                 nullable: c.nullable,
                 default: c.default.clone().map(SqlValue::Text),
-                identity: c.identity.map(|i| match i {
-                    model::Identity::ByDefault => Identity::Enabled(true),
-                    model::Identity::Always => Identity::Kind(IdentityKind::Always),
+                identity: c.identity.map(|i| match (i, c.identity_options) {
+                    (model::Identity::ByDefault, None) => Identity::Enabled(true),
+                    (model::Identity::Always, None) => Identity::Kind(IdentityKind::Always),
+                    (kind, Some(options)) => Identity::Options(file::IdentityOptions {
+                        kind: (kind == model::Identity::Always).then_some(IdentityKind::Always),
+                        start: (options.start != 1).then_some(options.start),
+                        increment: (options.increment != 1).then_some(options.increment),
+                    }),
                 }),
                 generated: c.generated.clone(),
                 comment: c.comment.clone(),

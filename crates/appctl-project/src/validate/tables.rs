@@ -445,6 +445,18 @@ impl Checker<'_> {
 
     /// An identity column is an integer, with no default, never null.
     fn check_identity(&mut self, column: &Column, ty: Option<&ColumnType>, path: &DocPath) {
+        if let Some(crate::file::Identity::Options(options)) = column.identity
+            && options.increment == Some(0)
+        {
+            self.push(
+                Finding::error(
+                    "identity",
+                    path.key("identity").key("increment"),
+                    "an identity cannot count in steps of 0",
+                )
+                .hint("write a positive step, or a negative one to count down"),
+            );
+        }
         if let Some(ty) = ty
             && !ty.is_integer()
         {

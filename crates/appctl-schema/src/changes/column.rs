@@ -1,7 +1,7 @@
 //! Columns of an existing table: added, renamed, dropped, retyped, their null, default and identity.
 
 use crate::diff::Change;
-use crate::model::{Column, Database, Identity};
+use crate::model::{Column, Database, Identity, IdentityOptions};
 use crate::plan::{Action, Hazard, Phase};
 use crate::quote::{ident, literal, qualified};
 use crate::render::{column_definition, create_owned_sequence, identity_clause, own_sequence};
@@ -117,6 +117,23 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             ),
             vec![],
         ),
+        Change::SetIdentityOptions {
+            table,
+            column: name,
+            options,
+        } => {
+            let o = options.unwrap_or(IdentityOptions {
+                start: 1,
+                increment: 1,
+            });
+            (
+                Phase::AlterColumns,
+                Action::Change,
+                column_subject(table, name),
+                format!("identity start {} increment {}", o.start, o.increment),
+                vec![],
+            )
+        }
         Change::DropIdentity {
             table,
             column: name,
@@ -294,12 +311,13 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
             table,
             column,
             identity,
+            options,
         } => vec![
             format!(
                 "ALTER TABLE {} ALTER COLUMN {} ADD {}",
                 table_ref(table),
                 ident(column),
-                identity_clause(*identity)
+                identity_clause(*identity, *options)
             ),
             // The new sequence starts at 1: move it past the values the column already holds, or the
             // next insert collides with an existing row.
@@ -324,6 +342,23 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
                 Identity::ByDefault => "BY DEFAULT",
             }
         )],
+        Change::SetIdentityOptions {
+            table,
+            column,
+            options,
+        } => {
+            let o = options.unwrap_or(IdentityOptions {
+                start: 1,
+                increment: 1,
+            });
+            vec![format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET START WITH {} SET INCREMENT BY {}",
+                table_ref(table),
+                ident(column),
+                o.start,
+                o.increment
+            )]
+        }
         Change::DropIdentity { table, column } => vec![format!(
             "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
             table_ref(table),

@@ -63,6 +63,7 @@ pub fn kind(change: &Change) -> ChangeKind {
         | Change::DropDefault { .. }
         | Change::AddIdentity { .. }
         | Change::SetIdentity { .. }
+        | Change::SetIdentityOptions { .. }
         | Change::DropIdentity { .. }
         | Change::DropExpression { .. } => ChangeKind::Column,
         Change::AddPrimaryKey { .. }

@@ -174,6 +174,7 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
                 table: table.clone(),
                 column: column.clone(),
                 identity: *identity,
+                options: wanted.identity_options,
             });
         }
         (None, Some(_)) => out.changes.push(Change::DropIdentity {
@@ -186,6 +187,16 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
             identity: *a,
         }),
         _ => {}
+    }
+    if wanted.identity.is_some()
+        && existing.identity.is_some()
+        && wanted.identity_options != existing.identity_options
+    {
+        out.changes.push(Change::SetIdentityOptions {
+            table: table.clone(),
+            column: column.clone(),
+            options: wanted.identity_options,
+        });
     }
     let type_changed = wanted.data_type != existing.data_type;
     if wanted.identity.is_none() {

@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Bucket, Check, Column, Database, Enum, ForeignKey, Identity, Index, KeyConstraint, ObjectRef,
-    Policy, Privilege, Table,
+    Bucket, Check, Column, Database, Enum, ForeignKey, Identity, IdentityOptions, Index,
+    KeyConstraint, ObjectRef, Policy, Privilege, Table,
 };
 
 use self::buckets::diff_buckets;
@@ -142,11 +142,19 @@ pub enum Change {
         table: String,
         column: String,
         identity: Identity,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        options: Option<IdentityOptions>,
     },
     SetIdentity {
         table: String,
         column: String,
         identity: Identity,
+    },
+    /// START WITH and INCREMENT BY of an identity's sequence (`None`: 1 and 1).
+    SetIdentityOptions {
+        table: String,
+        column: String,
+        options: Option<IdentityOptions>,
     },
     DropIdentity {
         table: String,
@@ -280,6 +288,7 @@ impl Change {
             | Change::DropDefault { table, .. }
             | Change::AddIdentity { table, .. }
             | Change::SetIdentity { table, .. }
+            | Change::SetIdentityOptions { table, .. }
             | Change::DropIdentity { table, .. }
             | Change::DropExpression { table, .. }
             | Change::AddPrimaryKey { table, .. }

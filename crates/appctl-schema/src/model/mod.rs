@@ -196,6 +196,9 @@ pub struct Column {
     /// As `pg_get_expr()` prints it, e.g. `gen_random_uuid()` or `'draft'::document_status`.
     pub default: Option<String>,
     pub identity: Option<Identity>,
+    /// START WITH and INCREMENT BY of an identity's sequence when not 1 and 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_options: Option<IdentityOptions>,
     /// The sequence the column owns (`OWNED BY`), as a serial column does: created with the column
     /// when its default is `nextval('<sequence>'::regclass)`. Desired: from the default; actual: the
     /// sequence owned by the column, if any.
@@ -214,6 +217,20 @@ pub struct Column {
 pub enum Identity {
     Always,
     ByDefault,
+}
+
+/// An identity sequence's start and step, when either is not 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityOptions {
+    pub start: i64,
+    pub increment: i64,
+}
+
+impl IdentityOptions {
+    /// `None` for Postgres's defaults (1, 1).
+    pub fn non_default(start: i64, increment: i64) -> Option<Self> {
+        ((start, increment) != (1, 1)).then_some(IdentityOptions { start, increment })
+    }
 }
 
 /// An extension's schema and version: always known when inspected; when desired, `None` means
