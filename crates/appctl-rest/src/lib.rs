@@ -7,6 +7,7 @@
 //! What is supported against PostgREST, and why it is built this way: README.md beside this crate.
 
 pub mod error;
+pub mod parse;
 pub mod schema;
 
 pub use error::{ApiError, Result};
