@@ -17,15 +17,18 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
-    pub details: Option<String>,
+    /// Text for most errors; PGRST201 (ambiguous embedding) gives an array of the candidates.
+    pub details: Option<Box<serde_json::Value>>,
     pub hint: Option<String>,
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({}): {}", self.status, self.code, self.message)?;
-        if let Some(details) = &self.details {
-            write!(f, "; {details}")?;
+        match self.details.as_deref() {
+            Some(serde_json::Value::String(details)) => write!(f, "; {details}")?,
+            Some(details) => write!(f, "; {details}")?,
+            None => {}
         }
         Ok(())
     }
@@ -46,8 +49,8 @@ impl ApiError {
         }
     }
 
-    pub fn with_details(mut self, details: impl Into<String>) -> Self {
-        self.details = Some(details.into());
+    pub fn with_details(mut self, details: impl Into<serde_json::Value>) -> Self {
+        self.details = Some(Box::new(details.into()));
         self
     }
 
@@ -69,7 +72,7 @@ impl ApiError {
             "PGRST100",
             format!("\"failed to parse {what} parameter\""),
         )
-        .with_details(details)
+        .with_details(details.into())
     }
 
     /// PGRST102: the body is not valid JSON or not of the expected shape.
@@ -220,7 +223,7 @@ impl ApiError {
             status: status_for_sqlstate(sqlstate, authenticated),
             code: sqlstate.to_string(),
             message: message.into(),
-            details,
+            details: details.map(|d| Box::new(serde_json::Value::String(d))),
             hint,
         }
     }

@@ -543,6 +543,7 @@ fn parse_errors_say_where() {
     let error = parse_select("id,title;x").unwrap_err();
     assert_eq!(error.message, "\"failed to parse select parameter\"");
     let details = error.details.unwrap();
+    let details = details.as_str().unwrap();
     assert!(
         details.contains("unexpected ';' at character 9"),
         "{details}"
