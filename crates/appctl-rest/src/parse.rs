@@ -505,8 +505,20 @@ fn field(i: &mut &str) -> ModalResult<Field> {
         .parse_next(i)
 }
 
-/// A type name for `::cast`: letters, digits, `_` and spaces (`double precision`), optionally
-/// `[]`. Written into the SQL as it is, so nothing else is accepted.
+/// Type names of more than one word: the only casts with spaces (`col::double precision`).
+const MULTI_WORD_TYPES: &[&str] = &[
+    "double precision",
+    "character varying",
+    "bit varying",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "time with time zone",
+    "time without time zone",
+];
+
+/// A type name for `::cast`: one word of letters, digits and `_` (or one of
+/// [`MULTI_WORD_TYPES`]), optionally `[]`. Written into the SQL as it is, so nothing else is
+/// accepted.
 fn cast(i: &mut &str) -> ModalResult<String> {
     (
         one_of(|c: char| c.is_ascii_alphabetic() || c == '_'),
@@ -516,7 +528,11 @@ fn cast(i: &mut &str) -> ModalResult<String> {
         opt("[]"),
     )
         .take()
-        .map(|t: &str| t.trim_end().to_string())
+        .verify(|t: &str| {
+            let words = t.trim_end_matches("[]");
+            !words.contains(' ') || MULTI_WORD_TYPES.contains(&words)
+        })
+        .map(str::to_string)
         .context(StrContext::Expected(StrContextValue::Description(
             "a type name",
         )))
