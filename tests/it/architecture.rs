@@ -19,7 +19,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "appctl-server",
-        &["appctl-project", "appctl-schema", "appctl-pg", "appctl-rest"],
+        &[
+            "appctl-project",
+            "appctl-schema",
+            "appctl-pg",
+            "appctl-rest",
+        ],
     ),
     (
         "appctl-stack",

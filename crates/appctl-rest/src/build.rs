@@ -1039,11 +1039,16 @@ pub fn insert(
     let target = qualified(&table.schema, &table.name);
     let alias = ident(&table.name);
     b.aliases.insert(table.name.clone());
+    let empty = rows.is_empty();
     let payload =
         serde_json::to_string(&Value::Array(rows.into_iter().map(Value::Object).collect()))
             .expect("JSON serializes");
     let mut sql;
-    if columns.is_empty() {
+    if empty {
+        // `[]`: PostgREST inserts nothing.
+        sql = format!("SELECT {alias}.* FROM {target} AS {alias} WHERE FALSE");
+    } else if columns.is_empty() {
+        // `{}`: one row of defaults (an array of empty objects too: one row, not one per object).
         sql = format!("INSERT INTO {target} AS {alias} DEFAULT VALUES");
     } else {
         let names = columns
@@ -1121,7 +1126,9 @@ pub fn insert(
             }
         }
     }
-    sql.push_str(&format!(" RETURNING {alias}.*"));
+    if !empty {
+        sql.push_str(&format!(" RETURNING {alias}.*"));
+    }
     let sql = read_back(&mut b, table, query, prefs, shape, sql)?;
     Ok(b.finish(sql))
 }

@@ -298,6 +298,20 @@ fn writes() {
         "missing=default,return=minimal"
     );
     snap!(
+        "insert_empty_array_inserts_nothing",
+        Call::Post(json!([])),
+        "threads",
+        [],
+        "return=representation"
+    );
+    snap!(
+        "insert_defaults_only",
+        Call::Post(json!({})),
+        "threads",
+        [],
+        "return=headers-only"
+    );
+    snap!(
         "upsert_merge_on_conflict",
         Call::Post(json!([{"name": "work"}, {"name": "home"}])),
         "tags",
