@@ -10,6 +10,7 @@ use std::process::Command;
 /// Each crate and the appctl crates it may depend on (normal, dev or build).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("appctl-project", &[]),
+    ("appctl-rest", &[]),
     ("appctl-schema", &["appctl-project"]),
     ("appctl-pg", &["appctl-project", "appctl-schema"]),
     (
@@ -18,7 +19,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "appctl-server",
-        &["appctl-project", "appctl-schema", "appctl-pg"],
+        &[
+            "appctl-project",
+            "appctl-schema",
+            "appctl-pg",
+            "appctl-rest",
+        ],
     ),
     (
         "appctl-stack",
@@ -27,6 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "appctl-schema",
             "appctl-pg",
             "appctl-server",
+            "appctl-rest",
         ],
     ),
     (
@@ -38,6 +45,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "appctl-archive",
             "appctl-server",
             "appctl-stack",
+            "appctl-rest",
         ],
     ),
     ("appctl-fuzz", &["appctl-project"]),
@@ -45,7 +53,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Crates that do no I/O of their own may not link a database driver, an async runtime or an HTTP
 /// stack.
-const PURE: &[&str] = &["appctl-project", "appctl-schema"];
+const PURE: &[&str] = &["appctl-project", "appctl-schema", "appctl-rest"];
 const IO_CRATES: &[&str] = &[
     "sqlx",
     "tokio",
