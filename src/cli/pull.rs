@@ -58,12 +58,18 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             "`{name}` is not a valid project name; pass --name with lowercase letters, digits and dashes"
         );
     }
-    let (inspection, packages, others) = database::runtime()?.block_on(async {
+    if let Some((message, hint)) = crate::project::values::platform_schema_problem(&args.schema) {
+        bail!("{message}; {hint}");
+    }
+    let (inspection, packages, others, triggers) = database::runtime()?.block_on(async {
         let mut conn = deploy::connect(&url, &database::application_name("pull")).await?;
         let inspection = crate::inspect::inspection(&mut conn, &args.schema)
             .await
             .map_err(deploy::DeployError::from)?;
         let others = crate::inspect::other_schemas_with_tables(&mut conn, &args.schema)
+            .await
+            .map_err(deploy::DeployError::from)?;
+        let triggers = crate::inspect::project_triggers_on_platform_tables(&mut conn)
             .await
             .map_err(deploy::DeployError::from)?;
         let versions: Vec<String> = inspection
@@ -75,7 +81,7 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         let packages = crate::bookkeeping::Bookkeeping::on(&mut conn)
             .packages(&versions)
             .await?;
-        anyhow::Ok((inspection, packages, others))
+        anyhow::Ok((inspection, packages, others, triggers))
     })?;
     if !inspection.schema_exists {
         bail!(
@@ -130,16 +136,12 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
             }
         }
     }
-    if !others.is_empty() {
-        let list: Vec<String> = others
-            .iter()
-            .map(|(schema, tables)| format!("{schema} ({tables})"))
-            .collect();
-        output.status(format!(
-            "Read schema {}. Other schemas hold tables, not read (`--schema NAME` reads one): {}.",
-            args.schema,
-            list.join(", ")
-        ));
+    report_other_schemas(&output, &args.schema, &others);
+    for (trigger, table, function) in &triggers {
+        pulled.unexpressed.push(crate::pull::Unexpressed {
+            what: format!("trigger {trigger} on {table} (calls {function})"),
+            why: "the project file cannot declare triggers yet; it stays as it is".into(),
+        });
     }
     if !pulled.unexpressed.is_empty() && !output.quiet {
         eprintln!("Not in the project file ({}):", pulled.unexpressed.len());
@@ -148,6 +150,37 @@ pub fn run(args: PullArgs, global: &GlobalArgs, output: Output) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which schemas were read and which were not: the platform's (never pulled wholesale) apart from
+/// the others (`--schema NAME` reads one).
+fn report_other_schemas(output: &Output, schema: &str, others: &[(String, i64)]) {
+    let list = |platform: bool| -> Vec<String> {
+        others
+            .iter()
+            .filter(|(s, _)| {
+                crate::project::values::PLATFORM_SCHEMAS.contains(&s.as_str()) == platform
+            })
+            .map(|(s, tables)| format!("{s} ({tables})"))
+            .collect()
+    };
+    let (own, platform) = (list(false), list(true));
+    let mut message = format!("Read schema {schema}.");
+    if !own.is_empty() {
+        message.push_str(&format!(
+            " Other schemas hold tables, not read (`--schema NAME` reads one): {}.",
+            own.join(", ")
+        ));
+    }
+    if !platform.is_empty() {
+        message.push_str(&format!(
+            " Platform schemas, never pulled wholesale (buckets come as `buckets:`): {}.",
+            platform.join(", ")
+        ));
+    }
+    if !others.is_empty() {
+        output.status(message);
+    }
 }
 
 /// `postgres://h/my_shop?x` → `my-shop`.

@@ -760,3 +760,94 @@ fn pgvector_in_the_extensions_schema_pulls_plans_and_deploys() {
         server.schema_dump("vector_source", &["public", "extensions"])
     );
 }
+
+/// Supabase's platform schemas are never a project's: pull says which it did not read, names the
+/// project's trigger on `auth.users` instead of dropping it silently, and refuses to pull or plan a
+/// platform schema wholesale (that would drop the platform's policies and grants).
+#[test]
+fn platform_schemas_are_named_never_pulled_or_planned_wholesale() {
+    let server = server();
+    let url = server.create_database("platform_schemas");
+    let dir = project(
+        "version: 1
+project: platform
+tables:
+  profiles:
+    columns:
+      id: { type: uuid, primary_key: true }
+buckets:
+  avatars: {}
+",
+    );
+    deploy_and_converge(dir.path(), &url, &["--bootstrap"]);
+    server.psql(
+        "platform_schemas",
+        "create function public.handle_new_user() returns trigger language plpgsql as
+           $$ begin insert into public.profiles (id) values (new.id); return new; end $$;
+         create trigger on_auth_user_created after insert on auth.users
+           for each row execute function public.handle_new_user();",
+    );
+    let pulled = tempfile::tempdir().unwrap();
+    let out = appctl(
+        pulled.path(),
+        &[
+            "pull",
+            "--database-url",
+            &url,
+            "-o",
+            "appctl.yaml",
+            "--name",
+            "platform",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "Platform schemas, never pulled wholesale (buckets come as `buckets:`): auth"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "trigger on_auth_user_created on auth.users (calls public.handle_new_user()): the project file cannot declare triggers yet"
+        ),
+        "{stderr}"
+    );
+    let yaml = std::fs::read_to_string(pulled.path().join("appctl.yaml")).unwrap();
+    assert!(yaml.contains("avatars:"), "{yaml}");
+    // Wholesale: refused, with the way out.
+    for schema in ["storage", "auth"] {
+        let out = appctl(
+            pulled.path(),
+            &["pull", "--database-url", &url, "--schema", schema],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(
+            text(&out).contains(&format!(
+                "schema `{schema}` belongs to the platform: appctl never manages it wholesale"
+            )),
+            "{}",
+            text(&out)
+        );
+    }
+    let wholesale = project(
+        "version: 1
+project: platform
+schema: storage
+tables:
+  objects:
+    columns:
+      id: { type: uuid, primary_key: true }
+",
+    );
+    let before = server.catalog_snapshot("platform_schemas");
+    let out = appctl(wholesale.path(), &["plan", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("belongs to the platform"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(server.catalog_snapshot("platform_schemas"), before);
+}

@@ -129,6 +129,31 @@ pub async fn other_schemas_with_tables(
     .map_err(ctx.err("other schemas"))
 }
 
+/// Triggers a project put on a platform's tables (`on_auth_user_created` on `auth.users`): not
+/// internal, calling a function outside the platform's schemas. As `(trigger, table, function)`,
+/// qualified. The project file cannot hold triggers yet; `pull` names them.
+pub async fn project_triggers_on_platform_tables(
+    conn: &mut PgConnection,
+) -> Result<Vec<(String, String, String)>, InspectError> {
+    let ctx = Ctx { schema: "" };
+    sqlx::query_as(
+        "select t.tgname::text, format('%I.%I', n.nspname, c.relname),
+                format('%I.%I()', pn.nspname, p.proname)
+         from pg_catalog.pg_trigger t
+         join pg_catalog.pg_class c on c.oid = t.tgrelid
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         join pg_catalog.pg_proc p on p.oid = t.tgfoid
+         join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
+         where not t.tgisinternal and n.nspname = any($1::text[])
+           and not pn.nspname = any($1::text[])
+         order by 2, 1",
+    )
+    .bind(appctl_project::values::PLATFORM_SCHEMAS.as_slice())
+    .fetch_all(conn)
+    .await
+    .map_err(ctx.err("project triggers on platform tables"))
+}
+
 /// Inspects `schema` and returns its state (see [`inspection`] for the unsupported objects too).
 pub async fn inspect(conn: &mut PgConnection, schema: &str) -> Result<Database, InspectError> {
     Ok(inspection(conn, schema).await?.database)

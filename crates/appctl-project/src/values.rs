@@ -15,6 +15,37 @@ pub const MAX_IDENTIFIER_BYTES: usize = 63;
 /// other role are left alone.
 pub const MANAGED_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
 
+/// Schemas that belong to the platform (Supabase's services and extensions, appctl's bookkeeping):
+/// never a project's schema, so never planned, pulled or deployed wholesale. Their project-owned
+/// parts have their own keys (`buckets:` for rows of `storage.buckets` and their policies).
+pub const PLATFORM_SCHEMAS: [&str; 15] = [
+    "auth",
+    "storage",
+    "realtime",
+    "extensions",
+    "vault",
+    "graphql",
+    "graphql_public",
+    "pgsodium",
+    "pgsodium_masks",
+    "supabase_functions",
+    "supabase_migrations",
+    "net",
+    "pgbouncer",
+    "cron",
+    "appctl",
+];
+
+/// Why a platform schema is not a project schema, and what to do instead.
+pub fn platform_schema_problem(schema: &str) -> Option<(String, &'static str)> {
+    PLATFORM_SCHEMAS.contains(&schema).then(|| {
+        (
+            format!("schema `{schema}` belongs to the platform: appctl never manages it wholesale"),
+            "keep the project's tables in their own schema (`public` by default); buckets and their policies go under `buckets:`",
+        )
+    })
+}
+
 /// `created_at desc nulls last` → `created_at`.
 pub fn parse_index_column(entry: &str) -> Result<&str, String> {
     let (column, rest) = split_index_column(entry)?;

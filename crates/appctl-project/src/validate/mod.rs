@@ -65,6 +65,9 @@ impl Checker<'_> {
     fn run(&mut self) {
         self.check_version();
         self.check_identifier(&root().key("schema"), &self.file.schema, "schema");
+        if let Some((message, hint)) = crate::values::platform_schema_problem(&self.file.schema) {
+            self.push(Finding::error("schema", root().key("schema"), message).hint(hint));
+        }
         self.check_extensions();
         self.check_enums();
         let mut relation_names: HashMap<String, DocPath> = HashMap::new();
