@@ -153,6 +153,11 @@ const CASES: &[Case] = &[
          create table d (id int generated always as identity (start with -1 increment by -1), n int);",
     ),
     case(
+        "collations",
+        "create table t (a text, b text collate \"C\", c text collate \"C\"); insert into t values ('x', 'y', 'z');",
+        "create table t (a text collate \"C\", b varchar(10) collate \"POSIX\", c text);",
+    ),
+    case(
         "types",
         "create table t (id int primary key);",
         "create table t (id int primary key, v varchar(80), n numeric(12,2), ts timestamp(3) with time zone,

@@ -335,7 +335,7 @@ select a.attrelid as table_oid, a.attname::text as name, a.attnum as num,
        pg_catalog.format_type(a.atttypid, a.atttypmod) as data_type,
        not a.attnotnull as nullable, a.attidentity::text as identity,
        case when a.attcollation <> t.typcollation then
-         (select quote_ident(co.collname) from pg_catalog.pg_collation co where co.oid = a.attcollation)
+         (select co.collname::text from pg_catalog.pg_collation co where co.oid = a.attcollation)
        end as own_collation,
        a.attgenerated::text as generated,
        case when a.attidentity <> '' then
@@ -809,11 +809,7 @@ async fn read_columns(
             other => return Err(ctx.unexpected(Q, format!("attidentity {other:?}"))),
         };
         let name: String = get(&row, "name", ctx, Q)?;
-        if let Some(collation) = get::<Option<String>>(&row, "own_collation", ctx, Q)? {
-            table
-                .unexpressed
-                .push(format!("has column {name} COLLATE {collation}"));
-        }
+        let collation: Option<String> = get(&row, "own_collation", ctx, Q)?;
         let (default, generated) = match generated.as_str() {
             "" if identity.is_none() => (expr, None),
             "" => (None, None),
@@ -840,6 +836,7 @@ async fn read_columns(
             default,
             identity,
             identity_options,
+            collation,
             sequence: None,
             generated,
             comment: get(&row, "comment", ctx, Q)?,

@@ -150,6 +150,9 @@ pub struct Column {
     /// A check constraint on this column: an SQL boolean expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
+    /// The collation of a text column when not the database's default, e.g. `C` or `und-x-icu`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     /// A comment stored on the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

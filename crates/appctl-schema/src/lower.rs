@@ -225,6 +225,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
             identity,
             identity_options,
             generated: column.generated.clone(),
+            collation: column.collation.clone(),
             comment: column.comment.clone(),
             renamed_from: column.renamed_from.clone(),
         });

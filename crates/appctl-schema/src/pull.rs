@@ -193,6 +193,7 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
                     }),
                 }),
                 generated: c.generated.clone(),
+                collation: c.collation.clone(),
                 comment: c.comment.clone(),
                 ..Column::default()
             };

@@ -53,6 +53,9 @@ pub(crate) fn identity_clause(identity: Identity, options: Option<IdentityOption
 /// `"name" type [GENERATED ...] [DEFAULT ...] [NOT NULL]`.
 pub fn column_definition(column: &Column) -> String {
     let mut sql = format!("{} {}", ident(&column.name), column.data_type);
+    if let Some(collation) = &column.collation {
+        sql.push_str(&format!(" COLLATE {}", ident(collation)));
+    }
     if let Some(identity) = column.identity {
         sql.push(' ');
         sql.push_str(&identity_clause(identity, column.identity_options));

@@ -378,6 +378,9 @@ impl Checker<'_> {
     ) {
         self.check_key_identifier(path, name, "column");
         let ty = self.check_column_type(column, path);
+        if let Some(collation) = &column.collation {
+            self.check_identifier(&path.key("collation"), collation, "collation");
+        }
         if let Some(identity) = column.identity
             && identity != Identity::Enabled(false)
         {

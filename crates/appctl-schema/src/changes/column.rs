@@ -117,6 +117,18 @@ pub(crate) fn describe(change: &Change, actual: &Database) -> Described {
             ),
             vec![],
         ),
+        Change::SetCollation {
+            table,
+            column: name,
+            collation,
+            ..
+        } => (
+            Phase::AlterColumns,
+            Action::Change,
+            column_subject(table, name),
+            format!("collation {}", collation.as_deref().unwrap_or("default")),
+            vec![Hazard::BlocksWrites],
+        ),
         Change::SetIdentityOptions {
             table,
             column: name,
@@ -341,6 +353,17 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
                 Identity::Always => "ALWAYS",
                 Identity::ByDefault => "BY DEFAULT",
             }
+        )],
+        Change::SetCollation {
+            table,
+            column,
+            data_type,
+            collation,
+        } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} TYPE {data_type} COLLATE {}",
+            table_ref(table),
+            ident(column),
+            ident(collation.as_deref().unwrap_or("default"))
         )],
         Change::SetIdentityOptions {
             table,

@@ -64,6 +64,7 @@ pub fn kind(change: &Change) -> ChangeKind {
         | Change::AddIdentity { .. }
         | Change::SetIdentity { .. }
         | Change::SetIdentityOptions { .. }
+        | Change::SetCollation { .. }
         | Change::DropIdentity { .. }
         | Change::DropExpression { .. } => ChangeKind::Column,
         Change::AddPrimaryKey { .. }

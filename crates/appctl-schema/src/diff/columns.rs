@@ -155,6 +155,17 @@ pub(super) fn diff_column(table: &str, wanted: &Column, existing: &Column, out: 
             drop_default: existing.default.is_some() && existing.identity.is_none(),
         });
     }
+    // A type change resets the collation to the new type's default: set it again after.
+    if wanted.collation != existing.collation
+        || (wanted.collation.is_some() && wanted.data_type != existing.data_type)
+    {
+        out.changes.push(Change::SetCollation {
+            table: table.clone(),
+            column: column.clone(),
+            data_type: wanted.data_type.clone(),
+            collation: wanted.collation.clone(),
+        });
+    }
     if !wanted.nullable && existing.nullable {
         out.changes.push(Change::SetNotNull {
             table: table.clone(),

@@ -114,6 +114,13 @@ pub enum Change {
         /// desired default, if any, is set again by a following `SetDefault`.
         drop_default: bool,
     },
+    /// `ALTER COLUMN ... TYPE <same type> COLLATE ...` (`None`: the type's default).
+    SetCollation {
+        table: String,
+        column: String,
+        data_type: String,
+        collation: Option<String>,
+    },
     SetNotNull {
         table: String,
         column: String,
@@ -289,6 +296,7 @@ impl Change {
             | Change::AddIdentity { table, .. }
             | Change::SetIdentity { table, .. }
             | Change::SetIdentityOptions { table, .. }
+            | Change::SetCollation { table, .. }
             | Change::DropIdentity { table, .. }
             | Change::DropExpression { table, .. }
             | Change::AddPrimaryKey { table, .. }

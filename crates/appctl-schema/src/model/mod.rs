@@ -171,7 +171,7 @@ pub struct Table {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// Actual only: what the table has that the project file cannot say (partitioning,
-    /// inheritance, UNLOGGED, column collations, deferrable keys, exclusion constraints). A plan
+    /// inheritance, UNLOGGED, deferrable keys, exclusion constraints). A plan
     /// that would change such a table is refused: the change could lose what appctl cannot see.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unexpressed: Vec<String>,
@@ -206,6 +206,9 @@ pub struct Column {
     pub sequence: Option<String>,
     /// The expression of a stored generated column.
     pub generated: Option<String>,
+    /// `COLLATE`: the column's collation when not its type's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     pub comment: Option<String>,
     /// Desired only: the column's previous name (`renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
