@@ -158,6 +158,13 @@ const CASES: &[Case] = &[
         "create table t (a text collate \"C\", b varchar(10) collate \"POSIX\", c text);",
     ),
     case(
+        "deferrable_foreign_keys",
+        "create table p (id int primary key); create table c (id int primary key, p int references p (id));",
+        "create table p (id int primary key);
+         create table c (id int primary key, p int references p (id) deferrable initially deferred,
+           q int constraint c_q_immediate references p (id) deferrable);",
+    ),
+    case(
         "types",
         "create table t (id int primary key);",
         "create table t (id int primary key, v varchar(80), n numeric(12,2), ts timestamp(3) with time zone,

@@ -199,6 +199,7 @@ fn fk(
         ref_columns: ref_columns.iter().map(|c| c.to_string()).collect(),
         on_delete,
         on_update,
+        deferrable: None,
     }
 }
 

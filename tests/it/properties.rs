@@ -497,6 +497,7 @@ fn build(spec: &Spec) -> ProjectFile {
                     },
                     on_delete,
                     on_update: None,
+                    deferrable: None,
                 });
             }
             table.columns.insert(column.to_string(), col);

@@ -921,7 +921,10 @@ async fn read_constraints(
         };
         let name: String = get(&row, "name", ctx, Q)?;
         let kind: String = get(&row, "kind", ctx, Q)?;
-        if get::<bool>(&row, "deferrable", ctx, Q)? {
+        let deferrable = get::<bool>(&row, "deferrable", ctx, Q)?
+            .then(|| get::<bool>(&row, "deferred", ctx, Q))
+            .transpose()?;
+        if deferrable.is_some() && kind != "f" {
             let initially = if get::<bool>(&row, "deferred", ctx, Q)? {
                 "INITIALLY DEFERRED"
             } else {
@@ -980,6 +983,7 @@ async fn read_constraints(
                     ref_columns,
                     on_delete: referential_action(&on_delete, ctx, Q)?,
                     on_update: referential_action(&on_update, ctx, Q)?,
+                    deferrable,
                 });
             }
             "x" => unsupported.push(UnsupportedObject {

@@ -355,6 +355,17 @@ pub struct ForeignKey {
     pub on_delete: Option<ReferentialAction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_update: Option<ReferentialAction>,
+    /// `DEFERRABLE`: checked at commit (`initially_deferred`) or at each statement unless a
+    /// transaction says `SET CONSTRAINTS ... DEFERRED` (`initially_immediate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<Deferrable>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferrable {
+    InitiallyImmediate,
+    InitiallyDeferred,
 }
 
 /// The referenced side of a foreign key.

@@ -252,6 +252,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
                 ref_columns: vec![ref_column],
                 on_delete: action(column.on_delete),
                 on_update: action(column.on_update),
+                deferrable: None,
             });
         }
     }
@@ -304,6 +305,9 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
             ref_columns: fk.references.columns.clone(),
             on_delete: action(fk.on_delete),
             on_update: action(fk.on_update),
+            deferrable: fk
+                .deferrable
+                .map(|d| d == file::Deferrable::InitiallyDeferred),
         });
     }
     for index in &table.indexes {

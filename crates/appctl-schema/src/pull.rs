@@ -265,7 +265,11 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         };
         let derived_single =
             fk.columns.len() == 1 && fk.name == object_name(&[name, &fk.columns[0]], "fkey");
-        if derived_single && let Some(column) = columns.get_mut(&fk.columns[0]) {
+        // The column shorthand has no DEFERRABLE: such a key is written on the table.
+        if derived_single
+            && fk.deferrable.is_none()
+            && let Some(column) = columns.get_mut(&fk.columns[0])
+        {
             column.references = Some(format!("{target}.{}", fk.ref_columns[0]));
             column.on_delete = action(fk.on_delete);
             column.on_update = action(fk.on_update);
@@ -282,6 +286,13 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
             },
             on_delete: action(fk.on_delete),
             on_update: action(fk.on_update),
+            deferrable: fk.deferrable.map(|deferred| {
+                if deferred {
+                    file::Deferrable::InitiallyDeferred
+                } else {
+                    file::Deferrable::InitiallyImmediate
+                }
+            }),
         });
     }
     for index in &table.indexes {

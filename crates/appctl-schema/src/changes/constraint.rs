@@ -121,13 +121,18 @@ pub(crate) fn statements(change: &Change, schema: &str, _online: bool) -> Vec<St
 
 fn foreign_key_clause(fk: &ForeignKey) -> String {
     format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}{}",
         ident(&fk.name),
         ident_list(&fk.columns),
         qualified(&fk.ref_schema, &fk.ref_table),
         ident_list(&fk.ref_columns),
         fk.on_delete.sql(),
-        fk.on_update.sql()
+        fk.on_update.sql(),
+        match fk.deferrable {
+            Some(true) => " DEFERRABLE INITIALLY DEFERRED",
+            Some(false) => " DEFERRABLE INITIALLY IMMEDIATE",
+            None => "",
+        }
     )
 }
 

@@ -277,6 +277,9 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: ReferentialAction,
     pub on_update: ReferentialAction,
+    /// `DEFERRABLE INITIALLY DEFERRED` (`Some(true)`) or `INITIALLY IMMEDIATE` (`Some(false)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
