@@ -48,6 +48,17 @@ create function public.whoami() returns text language sql stable
   as $$ select current_setting('request.jwt.claims', true)::json->>'sub' $$;
 grant execute on function public.whoami() to authenticated;
 revoke execute on function public.whoami() from public;
+create function public.request_info() returns json language sql stable as $$
+  select json_build_object(
+    'method', current_setting('request.method', true),
+    'path', current_setting('request.path', true),
+    'probe', current_setting('request.headers', true)::json->>'x-probe',
+    'user', current_user)
+$$;
+create table public.counters (n int);
+grant select, insert on public.counters to authenticated;
+create function public.bump() returns int language sql volatile as $$ insert into public.counters values (1) returning n $$;
+grant execute on function public.request_info(), public.bump() to authenticated;
 
 insert into public.threads (id, owner_id, title) values
   ('aaaaaaaa-0000-0000-0000-000000000001', '11111111-1111-1111-1111-111111111111', 'alice one'),
@@ -728,5 +739,63 @@ fn reload_sees_new_tables() {
         )
         .await;
         assert_eq!((status, rows), (200, json!([{"id": 1, "body": "n"}])));
+    });
+}
+
+#[test]
+fn request_settings_rpc_methods_and_streamed_bodies() {
+    let (_server, url) = database("rest_context");
+    with_rest(&url, |base, client, _rest| async move {
+        let alice = user(ALICE);
+        let (status, _, info) = call(
+            &client,
+            "GET",
+            &format!("{base}/rpc/request_info"),
+            Some(&alice),
+            &[("x-probe", "probe value")],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{info}");
+        assert_eq!(
+            info,
+            json!({"method": "GET", "path": "/rpc/request_info", "probe": "probe value", "user": "authenticated"})
+        );
+        // A function that writes answers POST, not GET (read-only transaction: 25006 → 405).
+        let (status, _, answer) = call(
+            &client,
+            "POST",
+            &format!("{base}/rpc/bump"),
+            Some(&alice),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!((status, answer), (200, json!(1)));
+        let (status, _, error) = call(
+            &client,
+            "GET",
+            &format!("{base}/rpc/bump"),
+            Some(&alice),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!((status, error["code"].as_str()), (405, Some("25006")));
+        // A streamed (chunked) body over the limit is cut off with 413 too.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            (0..100).map(|_| Ok(vec![b' '; 1024])).collect();
+        let response = client
+            .post(format!("{base}/threads"))
+            .bearer_auth(&alice)
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 413);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["code"], "APPCTL413");
     });
 }

@@ -8,7 +8,7 @@
 //! - `POST /table`: insert / upsert (201; `Prefer: return=representation` answers the rows,
 //!   `return=headers-only` a `Location`, `return=minimal` (the default) no body);
 //! - `PATCH`, `DELETE /table?filters` (200 with `return=representation`, else 204);
-//! - `GET`/`POST /rpc/fn` (204 for a function that returns nothing);
+//! - `GET`/`POST /rpc/fn` (204 for a function that returns nothing; GET runs read only);
 //! - `GET /`: 404 for now (no OpenAPI description yet); other methods: 405 (PGRST117).
 //!
 //! `Accept: application/vnd.pgrst.object+json` answers the one row as an object, or PGRST116 (406)
