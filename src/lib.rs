@@ -21,5 +21,5 @@ pub use appctl_schema::{
     access, bootstrap, diff, functions, lower, model, names, permissions, plan, plan_output, pull,
     quote, render,
 };
-pub use appctl_server::{gateway, jwt};
+pub use appctl_server::{gateway, jwt, rest};
 pub use appctl_stack as stack;

@@ -26,6 +26,7 @@ mod permissions;
 mod pg_harness;
 mod properties;
 mod pull;
+mod rest;
 mod scenarios;
 mod stack;
 mod stack_spec;

@@ -1,0 +1,606 @@
+//! The REST service: PostgREST's HTTP API over the exposed schema, on top of the pure query core
+//! [`appctl_rest`] (parser, schema cache, SQL builder, errors).
+//!
+//! [`Rest::router`] answers PostgREST's paths relative to where it is mounted:
+//!
+//! - `GET`/`HEAD /table`: read (`select`, filters, `order`, `limit`/`offset` or a `Range` header,
+//!   embeds, `Prefer: count=exact` with `Content-Range`, 206 for a partial page);
+//! - `POST /table`: insert / upsert (201; `Prefer: return=representation` answers the rows,
+//!   `return=headers-only` a `Location`, `return=minimal` (the default) no body);
+//! - `PATCH`, `DELETE /table?filters` (200 with `return=representation`, else 204);
+//! - `GET`/`POST /rpc/fn` (204 for a function that returns nothing; GET runs read only);
+//! - `GET /`: 404 for now (no OpenAPI description yet); other methods: 405 (PGRST117).
+//!
+//! `Accept: application/vnd.pgrst.object+json` answers the one row as an object, or PGRST116 (406)
+//! and a rolled back transaction unless exactly one row is affected.
+//!
+//! Security is Postgres's, as in PostgREST. The pool connects as a login role without rights of
+//! its own (`authenticator`, NOINHERIT, a member of the API roles). Each request:
+//! 1. its `Authorization: Bearer` token is verified with the HS256 secret ([`auth`]): none is the
+//!    anonymous role; a bad signature, `alg: none`, another algorithm or a malformed token is 401
+//!    PGRST301, an expired one 401 PGRST303, no token without an anonymous role 401 PGRST302;
+//! 2. runs in one transaction (`READ ONLY` for GET and HEAD) that first sets, transaction-locally,
+//!    `role` to the token's `role` claim (Postgres refuses a role the login role is not a member
+//!    of: 42501, 403), `request.jwt.claims` (the token's claims as JSON, `{"role": anon}` without
+//!    one), `request.method`, `request.path`, `request.headers` (lower-case names) and
+//!    `search_path` (the exposed schema), all through `set_config` with bind parameters;
+//! 3. then runs the statement [`appctl_rest::build`] made, every parameter bound as text, and maps
+//!    its one row (`total_result_set`, `page_total`, `body`) to the answer.
+//!
+//! Errors are PostgREST's JSON (`code`, `message`, `details`, `hint`): the core's own (PGRST1xx,
+//! PGRST2xx, 42703), Postgres's with PostgREST's SQLSTATE → status table (42501 is 401 for anon,
+//! 403 with a token), PGRST000/PGRST003 (503/504) when the database cannot be reached, and
+//! `APPCTL413` (413) for a body over `max_body_bytes` (PostgREST leaves that to its proxy).
+//!
+//! The schema cache is loaded at [`Rest::new`] with [`appctl_rest::schema::LOADER_SQL`] and
+//! swapped by [`Rest::reload`]; requests in flight keep the cache they started with.
+//!
+//! Not yet: `NOTIFY pgrst` listening, per-role settings (`statement_timeout`), `count=planned` /
+//! `estimated`, `Prefer: tx=`, `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and
+//! asymmetric keys, wiring into the gateway and the stack.
+
+pub mod auth;
+
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context as _;
+use appctl_rest::build::{self, RpcArgs, Shape, Statement};
+use appctl_rest::parse::{self, Preferences, QueryParams, ReturnPreference};
+use appctl_rest::{ApiError, SchemaCache};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use sqlx::Row as _;
+
+use self::auth::Identity;
+
+const SINGULAR: &str = "application/vnd.pgrst.object+json";
+
+/// What the service needs: its database and its limits.
+#[derive(Debug, Clone)]
+pub struct RestConfig {
+    /// Connections as the login role (`authenticator`); each request switches role inside its
+    /// transaction.
+    pub pool: sqlx::PgPool,
+    /// The HS256 secret tokens are signed with.
+    pub jwt_secret: String,
+    /// The role of requests without a token (`anon`); `None` refuses them (PGRST302).
+    pub anon_role: Option<String>,
+    /// The exposed schema (`public`).
+    pub schema: String,
+    /// The most rows a read answers (PostgREST's `db-max-rows`); `None` for no cap.
+    pub max_rows: Option<u64>,
+    /// The largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+}
+
+/// The service: its configuration and the schema cache, cheap to clone.
+#[derive(Clone)]
+pub struct Rest {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: RestConfig,
+    cache: RwLock<Arc<SchemaCache>>,
+}
+
+impl Rest {
+    /// Loads the schema cache and returns the service.
+    pub async fn new(config: RestConfig) -> anyhow::Result<Rest> {
+        let cache = load_cache(&config.pool, &config.schema).await?;
+        Ok(Rest {
+            inner: Arc::new(Inner {
+                config,
+                cache: RwLock::new(Arc::new(cache)),
+            }),
+        })
+    }
+
+    /// Reads the schema cache again (after DDL, or on `NOTIFY pgrst, 'reload schema'`).
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        let cache = load_cache(&self.inner.config.pool, &self.inner.config.schema).await?;
+        *self.inner.cache.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cache);
+        Ok(())
+    }
+
+    /// The cache requests use now.
+    pub fn cache(&self) -> Arc<SchemaCache> {
+        self.inner
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// PostgREST's paths, relative to the mount point (`/rest/v1` behind the gateway).
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/", any(root))
+            .route("/rpc/{function}", any(rpc))
+            .route("/{table}", any(table))
+            .fallback(not_found)
+            .with_state(self.clone())
+    }
+}
+
+/// Runs [`appctl_rest::schema::LOADER_SQL`] for `schema` with an empty search path, so the types
+/// and defaults come back qualified.
+async fn load_cache(pool: &sqlx::PgPool, schema: &str) -> anyhow::Result<SchemaCache> {
+    let mut tx = pool
+        .begin()
+        .await
+        .context("cannot connect to load the schema cache")?;
+    sqlx::query("SET LOCAL search_path TO ''")
+        .execute(&mut *tx)
+        .await?;
+    let json: String = sqlx::query_scalar(appctl_rest::schema::LOADER_SQL)
+        .bind(vec![schema.to_string()])
+        .fetch_one(&mut *tx)
+        .await
+        .context("cannot load the schema cache")?;
+    tx.commit().await?;
+    SchemaCache::from_json(&json).context("the schema cache loader answered an unexpected shape")
+}
+
+fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        e.body(),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED && e.code.starts_with("PGRST30") {
+        let value = format!(
+            "Bearer error=\"invalid_token\", error_description=\"{}\"",
+            e.message.replace('"', "'")
+        );
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    response
+}
+
+async fn root() -> Response {
+    error_response(&ApiError::new(
+        404,
+        "PGRST125",
+        "Invalid path specified in request URL",
+    ))
+}
+
+async fn not_found() -> Response {
+    root().await
+}
+
+/// What a request is about.
+enum Target {
+    Table(String),
+    Rpc(String),
+}
+
+async fn table(State(rest): State<Rest>, Path(name): Path<String>, request: Request) -> Response {
+    handle(rest, Target::Table(name), request).await
+}
+
+async fn rpc(State(rest): State<Rest>, Path(name): Path<String>, request: Request) -> Response {
+    handle(rest, Target::Rpc(name), request).await
+}
+
+async fn handle(rest: Rest, target: Target, request: Request) -> Response {
+    match serve(&rest, target, request).await {
+        Ok(response) => response,
+        Err(e) => error_response(&e),
+    }
+}
+
+/// A built statement and how to answer with its row.
+struct Plan {
+    statement: Statement,
+    kind: Kind,
+    shape: Shape,
+    read_only: bool,
+    /// The root offset of a read, for `Content-Range`.
+    offset: u64,
+    return_: ReturnPreference,
+    table: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Read,
+    Insert,
+    Mutate,
+    Rpc,
+}
+
+async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response, ApiError> {
+    let config = &rest.inner.config;
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let head = method == Method::HEAD;
+    if let Some(length) = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && length > config.max_body_bytes as u64
+    {
+        return Err(too_large(config.max_body_bytes));
+    }
+    let identity = auth::identify(
+        &parts.headers,
+        &config.jwt_secret,
+        config.anon_role.as_deref(),
+    )?;
+    let body = axum::body::to_bytes(body, config.max_body_bytes)
+        .await
+        .map_err(|_| too_large(config.max_body_bytes))?;
+
+    let cache = rest.cache();
+    let pairs: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let prefs = Preferences::parse(
+        parts
+            .headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )?;
+    let singular = parts
+        .headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|t| t.trim().starts_with(SINGULAR)));
+    let shape = Shape::from_preferences(&prefs, singular);
+    let json_body = || -> Result<serde_json::Value, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::invalid_body("Empty or invalid json"));
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid_body(format!("Empty or invalid json: {e}")))
+    };
+
+    let plan = match target {
+        Target::Table(name) => {
+            let mut query = QueryParams::parse(&pairs, &|_| false)?;
+            match method {
+                Method::GET | Method::HEAD => {
+                    let offset = read_range(&mut query, &parts.headers, config.max_rows)?;
+                    Plan {
+                        statement: build::read(&cache, &config.schema, &name, &query, shape)?,
+                        kind: Kind::Read,
+                        shape,
+                        read_only: true,
+                        offset,
+                        return_: ReturnPreference::Representation,
+                        table: Some(name),
+                    }
+                }
+                Method::POST => Plan {
+                    statement: build::insert(
+                        &cache,
+                        &config.schema,
+                        &name,
+                        &query,
+                        &prefs,
+                        shape,
+                        &json_body()?,
+                    )?,
+                    kind: Kind::Insert,
+                    shape,
+                    read_only: false,
+                    offset: 0,
+                    return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
+                    table: Some(name),
+                },
+                Method::PATCH => Plan {
+                    statement: build::update(
+                        &cache,
+                        &config.schema,
+                        &name,
+                        &query,
+                        &prefs,
+                        shape,
+                        &json_body()?,
+                    )?,
+                    kind: Kind::Mutate,
+                    shape,
+                    read_only: false,
+                    offset: 0,
+                    return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
+                    table: Some(name),
+                },
+                Method::DELETE => Plan {
+                    statement: build::delete(&cache, &config.schema, &name, &query, &prefs, shape)?,
+                    kind: Kind::Mutate,
+                    shape,
+                    read_only: false,
+                    offset: 0,
+                    return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
+                    table: Some(name),
+                },
+                other => return Err(unsupported(&other)),
+            }
+        }
+        Target::Rpc(name) => {
+            let is_get = matches!(method, Method::GET | Method::HEAD);
+            if !is_get && method != Method::POST {
+                return Err(unsupported(&method));
+            }
+            let is_arg = |key: &str| {
+                is_get
+                    && cache
+                        .functions_named(&config.schema, &name)
+                        .any(|f| f.args.iter().any(|a| a.name == key))
+            };
+            let mut query = QueryParams::parse(&pairs, &is_arg)?;
+            let offset = read_range(&mut query, &parts.headers, config.max_rows)?;
+            let body_value;
+            let args = if is_get {
+                RpcArgs::Query(&query.rpc_args)
+            } else {
+                body_value = if body.iter().all(u8::is_ascii_whitespace) {
+                    serde_json::Value::Object(serde_json::Map::new())
+                } else {
+                    json_body()?
+                };
+                RpcArgs::Body(&body_value)
+            };
+            Plan {
+                statement: build::rpc(&cache, &config.schema, &name, &query, &prefs, shape, args)?,
+                kind: Kind::Rpc,
+                shape,
+                read_only: is_get,
+                offset,
+                return_: ReturnPreference::Representation,
+                table: None,
+            }
+        }
+    };
+
+    let row = run(config, &identity, &parts, &plan).await?;
+    let mut response = respond(&plan, row)?;
+    if head {
+        *response.body_mut() = Body::empty();
+    }
+    Ok(response)
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        413,
+        "APPCTL413",
+        format!("The request body is larger than the limit of {limit} bytes"),
+    )
+}
+
+fn unsupported(method: &Method) -> ApiError {
+    ApiError::new(
+        405,
+        "PGRST117",
+        format!("Unsupported HTTP method: {method}"),
+    )
+}
+
+/// Applies a `Range` header (when the query string gives no root range) and `max_rows`; answers
+/// the root offset.
+fn read_range(
+    query: &mut QueryParams,
+    headers: &HeaderMap,
+    max_rows: Option<u64>,
+) -> Result<u64, ApiError> {
+    let root: Vec<String> = Vec::new();
+    if !query.ranges.contains_key(&root)
+        && let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok())
+    {
+        query
+            .ranges
+            .insert(root.clone(), parse::parse_range_header(range)?);
+    }
+    let range = query.ranges.entry(root).or_default();
+    if let Some(max) = max_rows {
+        range.limit = Some(range.limit.map_or(max, |l| l.min(max)));
+    }
+    Ok(range.offset.unwrap_or(0))
+}
+
+/// The statement's one row.
+struct Answer {
+    total: Option<i64>,
+    page_total: i64,
+    body: Option<String>,
+}
+
+async fn run(
+    config: &RestConfig,
+    identity: &Identity,
+    parts: &axum::http::request::Parts,
+    plan: &Plan,
+) -> Result<Answer, ApiError> {
+    let db = |e: sqlx::Error| db_error(e, identity.authenticated);
+    let mut tx = config.pool.begin().await.map_err(db)?;
+    if plan.read_only {
+        sqlx::query("SET TRANSACTION READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    let headers: serde_json::Map<String, serde_json::Value> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((
+                name.as_str().to_string(),
+                serde_json::Value::String(value.to_str().ok()?.to_string()),
+            ))
+        })
+        .collect();
+    sqlx::query(
+        "SELECT pg_catalog.set_config('search_path', $1, true), \
+                pg_catalog.set_config('role', $2, true), \
+                pg_catalog.set_config('request.jwt.claims', $3, true), \
+                pg_catalog.set_config('request.method', $4, true), \
+                pg_catalog.set_config('request.path', $5, true), \
+                pg_catalog.set_config('request.headers', $6, true)",
+    )
+    .bind(build::ident(&config.schema))
+    .bind(&identity.role)
+    .bind(identity.claims.to_string())
+    .bind(parts.method.as_str())
+    .bind(parts.uri.path())
+    .bind(serde_json::Value::Object(headers).to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    let mut query = sqlx::query(&plan.statement.sql);
+    for param in &plan.statement.params {
+        query = query.bind(param.as_str());
+    }
+    let row = query.fetch_one(&mut *tx).await.map_err(db)?;
+    let answer = Answer {
+        total: row.try_get("total_result_set").map_err(db)?,
+        page_total: row.try_get("page_total").map_err(db)?,
+        body: row.try_get("body").map_err(db)?,
+    };
+    if plan.shape.singular && answer.page_total != 1 {
+        tx.rollback().await.map_err(db)?;
+        return Err(ApiError::not_singular(answer.page_total.max(0) as u64));
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(answer)
+}
+
+fn db_error(e: sqlx::Error, authenticated: bool) -> ApiError {
+    match e {
+        sqlx::Error::Database(db) => {
+            match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                Some(pg) => ApiError::from_postgres(
+                    pg.code(),
+                    pg.message(),
+                    pg.detail().map(str::to_string),
+                    pg.hint().map(str::to_string),
+                    authenticated,
+                ),
+                None => ApiError::from_postgres(
+                    db.code().as_deref().unwrap_or("XX000"),
+                    db.message(),
+                    None,
+                    None,
+                    authenticated,
+                ),
+            }
+        }
+        sqlx::Error::PoolTimedOut => ApiError::new(
+            504,
+            "PGRST003",
+            "Timed out acquiring connection from connection pool.",
+        ),
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => ApiError::new(
+            503,
+            "PGRST000",
+            "Database connection error. Retrying the connection.",
+        )
+        .with_details(e.to_string()),
+        other => ApiError::new(500, "PGRST000", "Database error").with_details(other.to_string()),
+    }
+}
+
+fn respond(plan: &Plan, answer: Answer) -> Result<Response, ApiError> {
+    let content_type = if plan.shape.singular {
+        "application/vnd.pgrst.object+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let page = answer.page_total.max(0) as u64;
+    let total = answer.total.map(|t| t.max(0) as u64);
+    let range = |offset: u64| {
+        let total_text = total.map_or("*".to_string(), |t| t.to_string());
+        if page == 0 {
+            format!("*/{total_text}")
+        } else {
+            format!("{}-{}/{total_text}", offset, offset + page - 1)
+        }
+    };
+    let mut builder = Response::builder();
+    let status = match plan.kind {
+        Kind::Read | Kind::Rpc => {
+            builder = builder.header(header::CONTENT_RANGE, range(plan.offset));
+            match (plan.kind, &answer.body) {
+                (Kind::Rpc, None) => StatusCode::NO_CONTENT,
+                _ => match total {
+                    Some(t) if page > 0 && plan.offset + page < t => StatusCode::PARTIAL_CONTENT,
+                    Some(t) if plan.offset > 0 && plan.offset >= t && t > 0 => {
+                        StatusCode::RANGE_NOT_SATISFIABLE
+                    }
+                    _ => StatusCode::OK,
+                },
+            }
+        }
+        Kind::Insert => {
+            builder = builder.header(header::CONTENT_RANGE, range(0));
+            if plan.return_ == ReturnPreference::HeadersOnly
+                && let (Some(table), Some(body)) = (&plan.table, &answer.body)
+                && let Some(location) = location(table, body)
+            {
+                builder = builder.header(header::LOCATION, location);
+            }
+            StatusCode::CREATED
+        }
+        Kind::Mutate => {
+            builder = builder.header(header::CONTENT_RANGE, range(0));
+            if plan.return_ == ReturnPreference::Representation {
+                StatusCode::OK
+            } else {
+                StatusCode::NO_CONTENT
+            }
+        }
+    };
+    let body = match (&answer.body, plan.return_) {
+        (Some(body), ReturnPreference::Representation) if status != StatusCode::NO_CONTENT => {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+            Body::from(body.clone())
+        }
+        _ => Body::empty(),
+    };
+    builder
+        .status(status)
+        .body(body)
+        .map_err(|e| ApiError::new(500, "PGRST000", e.to_string()))
+}
+
+/// `Location: /table?pk=eq.value` from the first row of a `return=headers-only` answer.
+fn location(table: &str, body: &str) -> Option<String> {
+    let rows: serde_json::Value = serde_json::from_str(body).ok()?;
+    let first = match &rows {
+        serde_json::Value::Array(items) => items.first()?,
+        other => other,
+    };
+    let object = first.as_object()?;
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in object {
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        query.append_pair(key, &format!("eq.{text}"));
+    }
+    Some(format!(
+        "/{}?{}",
+        url::form_urlencoded::byte_serialize(table.as_bytes()).collect::<String>(),
+        query.finish()
+    ))
+}
