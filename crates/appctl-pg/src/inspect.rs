@@ -529,31 +529,7 @@ async fn run(
         .await
         .map_err(ctx.err(PREAMBLE))?;
     let schema_oid: Option<Oid> = get(&row, "schema_oid", ctx, PREAMBLE)?;
-    let extensions: Vec<String> = get(&row, "extensions", ctx, PREAMBLE)?;
-    let extension_schemas: Vec<String> = get(&row, "extension_schemas", ctx, PREAMBLE)?;
-    let extension_versions: Vec<String> = get(&row, "extension_versions", ctx, PREAMBLE)?;
-    let extension_members: Vec<Option<String>> = get(&row, "extension_members", ctx, PREAMBLE)?;
-    let mut members: HashMap<&str, BTreeSet<String>> = HashMap::new();
-    for entry in extension_members.iter().flatten() {
-        if let Some((extension, member)) = entry.split_once(' ') {
-            members
-                .entry(extension)
-                .or_default()
-                .insert(member.to_string());
-        }
-    }
-    let extensions: BTreeMap<String, Extension> = extensions
-        .into_iter()
-        .zip(extension_schemas.into_iter().zip(extension_versions))
-        .map(|(name, (schema, version))| {
-            let extension = Extension {
-                schema: Some(schema),
-                version: Some(version),
-                members: members.remove(name.as_str()).unwrap_or_default(),
-            };
-            (name, extension)
-        })
-        .collect();
+    let extensions = extensions_of(&row, ctx)?;
     let has_managed: bool = get(&row, "has_managed", ctx, PREAMBLE)?;
     let opclass_oids: Vec<Oid> = get(&row, "opclass_oids", ctx, PREAMBLE)?;
     let opclass_names: Vec<String> = get(&row, "opclass_names", ctx, PREAMBLE)?;
@@ -1330,6 +1306,37 @@ async fn read_policies(
         });
     }
     Ok(())
+}
+
+/// The preamble's extensions: name → schema, version and member types and functions.
+fn extensions_of(row: &PgRow, ctx: Ctx<'_>) -> Result<BTreeMap<String, Extension>, InspectError> {
+    const PREAMBLE: &str = "preamble";
+    let extensions: Vec<String> = get(row, "extensions", ctx, PREAMBLE)?;
+    let extension_schemas: Vec<String> = get(row, "extension_schemas", ctx, PREAMBLE)?;
+    let extension_versions: Vec<String> = get(row, "extension_versions", ctx, PREAMBLE)?;
+    let extension_members: Vec<Option<String>> = get(row, "extension_members", ctx, PREAMBLE)?;
+    let mut members: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    for entry in extension_members.iter().flatten() {
+        if let Some((extension, member)) = entry.split_once(' ') {
+            members
+                .entry(extension)
+                .or_default()
+                .insert(member.to_string());
+        }
+    }
+    let extensions: BTreeMap<String, Extension> = extensions
+        .into_iter()
+        .zip(extension_schemas.into_iter().zip(extension_versions))
+        .map(|(name, (schema, version))| {
+            let extension = Extension {
+                schema: Some(schema),
+                version: Some(version),
+                members: members.remove(name.as_str()).unwrap_or_default(),
+            };
+            (name, extension)
+        })
+        .collect();
+    Ok(extensions)
 }
 
 async fn read_grants(

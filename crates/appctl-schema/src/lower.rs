@@ -169,6 +169,30 @@ fn add_written_access(table: &file::Table, lowered: &mut Table) {
     }
 }
 
+/// `identity:` as the kind and, when not 1 and 1, the sequence's start and step.
+fn lower_identity(
+    identity: Option<file::Identity>,
+) -> (Option<Identity>, Option<crate::model::IdentityOptions>) {
+    match identity {
+        Some(file::Identity::Enabled(true))
+        | Some(file::Identity::Kind(file::IdentityKind::ByDefault)) => {
+            (Some(Identity::ByDefault), None)
+        }
+        Some(file::Identity::Kind(file::IdentityKind::Always)) => (Some(Identity::Always), None),
+        Some(file::Identity::Options(options)) => (
+            Some(match options.kind {
+                Some(file::IdentityKind::Always) => Identity::Always,
+                _ => Identity::ByDefault,
+            }),
+            crate::model::IdentityOptions::non_default(
+                options.start.unwrap_or(1),
+                options.increment.unwrap_or(1),
+            ),
+        ),
+        _ => (None, None),
+    }
+}
+
 fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table {
     let is_enum = |type_name: &str| project.enums.contains_key(type_name);
     let mut lowered = Table {
@@ -193,25 +217,7 @@ fn lower_table(project: &ProjectFile, name: &str, table: &file::Table) -> Table 
                 .map(|t| t.to_string())
                 .unwrap_or_else(|_| column.ty.clone())
         });
-        let identity = match column.identity {
-            Some(file::Identity::Enabled(true))
-            | Some(file::Identity::Kind(file::IdentityKind::ByDefault)) => {
-                Some(Identity::ByDefault)
-            }
-            Some(file::Identity::Kind(file::IdentityKind::Always)) => Some(Identity::Always),
-            Some(file::Identity::Options(options)) => match options.kind {
-                Some(file::IdentityKind::Always) => Some(Identity::Always),
-                _ => Some(Identity::ByDefault),
-            },
-            _ => None,
-        };
-        let identity_options = match column.identity {
-            Some(file::Identity::Options(options)) => crate::model::IdentityOptions::non_default(
-                options.start.unwrap_or(1),
-                options.increment.unwrap_or(1),
-            ),
-            _ => None,
-        };
+        let (identity, identity_options) = lower_identity(column.identity);
         lowered.columns.push(Column {
             name: column_name.clone(),
             data_type,

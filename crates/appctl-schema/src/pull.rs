@@ -204,39 +204,7 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
         comment: table.comment.clone(),
         ..Table::default()
     };
-    if let Some(key) = &table.primary_key {
-        let derived = key.name == object_name(&[name], "pkey");
-        match key.columns.as_slice() {
-            [single] if derived && columns.contains_key(single) => {
-                let column = &mut columns[single.as_str()];
-                column.primary_key = true;
-                // Primary key columns are NOT NULL anyway; the file does not say it twice.
-                column.nullable = false;
-            }
-            many => {
-                out.primary_key = Some(file::Key::new(
-                    many.to_vec(),
-                    (!derived).then(|| key.name.clone()),
-                    false,
-                ))
-            }
-        }
-    }
-    for key in &table.uniques {
-        let mut parts = vec![name];
-        parts.extend(key.columns.iter().map(String::as_str));
-        let derived = key.name == object_name(&parts, "key");
-        match key.columns.as_slice() {
-            [single] if derived && !key.nulls_not_distinct && columns.contains_key(single) => {
-                columns[single.as_str()].unique = true;
-            }
-            many => out.unique.push(file::Key::new(
-                many.to_vec(),
-                (!derived).then(|| key.name.clone()),
-                key.nulls_not_distinct,
-            )),
-        }
-    }
+    pull_keys(table, &mut columns, &mut out);
     for check in &table.checks {
         let Some(expression) = check_expression(&check.definition) else {
             note(
@@ -327,6 +295,45 @@ fn pull_table(database: &Database, table: &model::Table, notes: &mut Vec<Unexpre
     note_other_schema_types(database, table, notes);
     out.columns = columns;
     out
+}
+
+/// The primary key and unique constraints: on the column when one column under the derived name,
+/// else on the table in the short or long form (a name, NULLS NOT DISTINCT).
+fn pull_keys(table: &model::Table, columns: &mut IndexMap<String, Column>, out: &mut Table) {
+    let name = table.name.as_str();
+    if let Some(key) = &table.primary_key {
+        let derived = key.name == object_name(&[name], "pkey");
+        match key.columns.as_slice() {
+            [single] if derived && columns.contains_key(single) => {
+                let column = &mut columns[single.as_str()];
+                column.primary_key = true;
+                // Primary key columns are NOT NULL anyway; the file does not say it twice.
+                column.nullable = false;
+            }
+            many => {
+                out.primary_key = Some(file::Key::new(
+                    many.to_vec(),
+                    (!derived).then(|| key.name.clone()),
+                    false,
+                ))
+            }
+        }
+    }
+    for key in &table.uniques {
+        let mut parts = vec![name];
+        parts.extend(key.columns.iter().map(String::as_str));
+        let derived = key.name == object_name(&parts, "key");
+        match key.columns.as_slice() {
+            [single] if derived && !key.nulls_not_distinct && columns.contains_key(single) => {
+                columns[single.as_str()].unique = true;
+            }
+            many => out.unique.push(file::Key::new(
+                many.to_vec(),
+                (!derived).then(|| key.name.clone()),
+                key.nulls_not_distinct,
+            )),
+        }
+    }
 }
 
 /// `other.mood`, `extensions.vector(384)`: column types of another schema, which the file uses
