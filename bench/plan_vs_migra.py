@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Times `appctl plan` against migra for the same change on 200- and 1000-table schemas.
+"""Times `appctl plan` against migra on three cases: a small change, every table changed, a first deploy.
 
     pip install ...   # the exact line is in bench/README.md
-    python3 bench/plan_vs_migra.py [--sizes 200,1000] [--runs 3] [--profile] [--no-build] [--migra PATH]
+    python3 bench/plan_vs_migra.py [--cases changed:200,all:200,first:1000] [--runs 3] [--profile]
+                                   [--no-build] [--appctl PATH] [--migra PATH]
 
 What it does, in one run:
 
@@ -10,28 +11,35 @@ What it does, in one run:
    listening on 127.0.0.1 only, on a free port (as the `postgres` system user through
    `runuser -u postgres --` when run as root). It is stopped and the directory removed at the end,
    also on error or Ctrl-C.
-2. Builds appctl in release (`cargo build --release`), unless --no-build.
-3. For every size N: writes `base.yaml` with N tables and `changed.yaml` with the same change
-   (a column added to 10 tables, an index added on 5, a default changed on 5, a check dropped on 2);
-   deploys `base.yaml` into database `current_N` and `changed.yaml` into a fresh `target_N` with
-   `appctl deploy --yes`.
+2. Builds appctl in release (`cargo build --release -p appctl`, into $CARGO_TARGET_DIR when set),
+   unless --no-build.
+3. For every case, of N tables (`base.yaml` has N tables; database `current_N` gets it by
+   `appctl deploy --yes`):
+   - `changed:N`: `changed.yaml` is base with 22 changes (a column added to 10 tables, an index added
+     on 5, a default changed on 5, a check dropped on 2), deployed into `target_changed_N` for migra;
+     both tools compare `current_N` with it;
+   - `all:N`: `all.yaml` is base with a column added to every table, deployed into `target_all_N`;
+     both tools compare `current_N` with it;
+   - `first:N`: a first deploy. appctl plans `base.yaml` against the new, empty database `empty_N`;
+     migra compares `empty_N` with `current_N`.
 4. Runs each tool once untimed (warm-up, and a check that it found changes: appctl exits 2, migra
    prints SQL and exits 2), then `--runs` timed runs of each, alternating, each after a VACUUM of
-   `current_N` (appctl's rolled-back scratch schema leaves dead catalog rows behind):
-       appctl plan -f changed.yaml --database-url .../current_N
-       migra --unsafe --schema public .../current_N .../target_N
-5. With --profile, one more `appctl plan` per size with statement logging on, split into server
+   the database planned against (appctl's rolled-back scratch schema leaves dead catalog rows behind):
+       appctl plan -f FILE --database-url .../FROM
+       migra --unsafe --schema public .../FROM .../TO
+   Each run's peak resident memory is read from wait4(2), for that process alone.
+5. With --profile, one more `appctl plan` per case with statement logging on, split into server
    time per kind of statement, appctl's CPU time and the rest (round trips).
-6. Prints N, best and median wall time of each, the ratio appctl/migra (best and median), and
-   whether the target (appctl <= 0.25x migra) is met.
+6. Prints, per case, best and median wall time of each tool, the ratio appctl/migra (best and
+   median), appctl's peak memory, and whether the target is met: median ratio <= 0.25 and appctl's
+   peak memory under 100 MB.
 
-Exit status: 0 when every size meets the target, 1 when one does not, 3 on a setup or check error.
+Exit status: 0 when every case meets the target, 1 when one does not, 3 on a setup or check error.
 Every wait is bounded by a timeout.
 """
 import argparse
 import os
 import re
-import resource
 import shutil
 import signal
 import statistics
@@ -45,6 +53,9 @@ from pgserver import BenchError, PgServer, read_tail, run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_RATIO = 0.25
+TARGET_MEMORY_MB = 100
+CASES = ("changed", "all", "first")
+DEFAULT_CASES = "changed:200,all:200,first:1000"
 
 CMD_TIMEOUT = 120  # seconds, one server command (initdb, pg_ctl, psql)
 TOOL_TIMEOUT = 600  # seconds, one appctl or migra run
@@ -66,8 +77,10 @@ def picks(n, count, offset):
     return {1 + (offset + k * step) % (n - 1) for k in range(count)}
 
 
-def project_file(n, changed):
-    add_column = picks(n, ADD_COLUMN, 0) if changed else set()
+def project_file(n, variant):
+    """`variant`: "base", "changed" (22 changes) or "all" (a column added to every table)."""
+    changed = variant == "changed"
+    add_column = picks(n, ADD_COLUMN, 0) if changed else set(range(n)) if variant == "all" else set()
     add_index = picks(n, ADD_INDEX, 3) if changed else set()
     change_default = picks(n, CHANGE_DEFAULT, 5) if changed else set()
     drop_check = picks(n, DROP_CHECK, 7) if changed else set()
@@ -114,13 +127,42 @@ def appctl_env():
     return env
 
 
+class Output:
+    """What a finished tool run left: exit status, stdout, stderr, peak memory and CPU time."""
+
+    def __init__(self, returncode, stdout, stderr, peak_mb, cpu):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+        self.peak_mb, self.cpu = peak_mb, cpu
+
+
 def timed(cmd, env):
-    start = time.perf_counter()
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, env=env)
-    except subprocess.TimeoutExpired as e:
-        raise BenchError(f"{cmd[0]} timed out after {TOOL_TIMEOUT}s") from e
-    return time.perf_counter() - start, out
+    """Runs `cmd` with a deadline; returns (wall seconds, Output). Output goes to temporary files
+    (migra's SQL for 1000 new tables would fill a pipe nobody reads until the end); peak memory and
+    CPU time are the process's own, from wait4(2)."""
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=env)
+        deadline = time.monotonic() + TOOL_TIMEOUT
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise BenchError(f"{cmd[0]} timed out after {TOOL_TIMEOUT}s")
+            time.sleep(0.002)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out_f.seek(0)
+        err_f.seek(0)
+        return wall, Output(
+            proc.returncode,
+            out_f.read().decode(errors="replace"),
+            err_f.read().decode(errors="replace"),
+            usage.ru_maxrss / 1024.0,
+            usage.ru_utime + usage.ru_stime,
+        )
 
 
 def check_appctl(out):
@@ -159,7 +201,7 @@ def category(sql):
     if word in ("CREATE", "ALTER", "COMMENT", "GRANT", "REVOKE", "DROP"):
         return "DDL (scratch copy of the desired schema)"
     if word in ("SELECT", "WITH"):
-        return "catalog queries (inspect, twice)"
+        return "catalog queries (inspections, cache)"
     return "other (BEGIN, SET, ROLLBACK, ...)"
 
 
@@ -171,9 +213,7 @@ def profile_appctl(server, cmd, env, db):
     server.psql(f'ALTER DATABASE "{db}" SET log_min_duration_statement = 0')
     try:
         offset = os.path.getsize(server.log)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall, out = timed(cmd, env)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         check_appctl(out)
     finally:
         server.psql(f'ALTER DATABASE "{db}" RESET log_min_duration_statement')
@@ -199,7 +239,7 @@ def profile_appctl(server, cmd, env, db):
         if phase in ("statement", "execute"):
             counts[cat] = counts.get(cat, 0) + 1
         top.append((ms / 1000, " ".join(sql.split())[:90]))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = out.cpu
     server_total = sum(sums.values())
     n_statements = sum(counts.values())
     print(f"  profile of one appctl plan on {db}: wall {wall:.3f}s", file=sys.stderr)
@@ -216,81 +256,127 @@ def profile_appctl(server, cmd, env, db):
 # ----------------------------------------------------------------------------- main
 
 
-def bench_size(server, appctl, migra, n, runs, work, profile):
-    base = os.path.join(work, f"base_{n}.yaml")
-    changed = os.path.join(work, f"changed_{n}.yaml")
-    with open(base, "w") as f:
-        f.write(project_file(n, changed=False))
-    with open(changed, "w") as f:
-        f.write(project_file(n, changed=True))
-    current, target = f"current_{n}", f"target_{n}"
-    env = appctl_env()
-    for db, path in ((current, base), (target, changed)):
-        server.psql(f'DROP DATABASE IF EXISTS "{db}"')
-        server.psql(f'CREATE DATABASE "{db}"')
+def deploy(server, appctl, env, db, path, deployed):
+    """Creates `db` and deploys `path` into it, once per run of the script."""
+    if db in deployed and deployed[db] == path:
+        return
+    server.psql(f'DROP DATABASE IF EXISTS "{db}"')
+    server.psql(f'CREATE DATABASE "{db}"')
+    if path is not None:
         t0 = time.perf_counter()
         run([appctl, "deploy", "--yes", "-f", path, "--database-url", server.url(db)],
             TOOL_TIMEOUT, env=env, what=f"appctl deploy into {db}")
-        print(f"  N={n}: deployed {os.path.basename(path)} into {db} in {time.perf_counter() - t0:.1f}s",
+        print(f"  deployed {os.path.basename(path)} into {db} in {time.perf_counter() - t0:.1f}s",
               file=sys.stderr)
-    for db in (current, target):
-        # Fresh statistics, as on a long-lived database; both tools read only the catalogs.
-        server.psql("VACUUM ANALYZE", db)
+    # Fresh statistics, as on a long-lived database; both tools read only the catalogs.
+    server.psql("VACUUM ANALYZE", db)
+    deployed[db] = path
 
-    appctl_cmd = [appctl, "plan", "-f", changed, "--database-url", server.url(current)]
-    migra_cmd = [migra, "--unsafe", "--schema", "public", server.url(current), server.url(target)]
 
-    # Warm-up run of each, which also checks that both found the change.
-    _, a_out = timed(appctl_cmd, env)
-    check_appctl(a_out)
-    _, m_out = timed(migra_cmd, os.environ.copy())
-    check_migra(m_out)
-    print(f"  N={n}: appctl: {summary_line(a_out.stdout, 'Plan:') or '(no Plan: line)'}; "
-          f"migra: {migra_statements(m_out.stdout)} statements", file=sys.stderr)
+def bench_case(server, appctl, migra, case, n, runs, work, profile, deployed):
+    """Times one case; returns (appctl times, migra times, appctl peak MB, migra peak MB, summary)."""
+    files = {}
+    for variant in ("base", "changed" if case == "changed" else "all" if case == "all" else None):
+        if variant is None:
+            continue
+        files[variant] = os.path.join(work, f"{variant}_{n}.yaml")
+        if not os.path.exists(files[variant]):
+            with open(files[variant], "w") as f:
+                f.write(project_file(n, variant))
+    env = appctl_env()
+    deploy(server, appctl, env, f"current_{n}", files["base"], deployed)
+    if case == "first":
+        source, target, wanted = f"empty_{n}", f"current_{n}", files["base"]
+        deploy(server, appctl, env, source, None, deployed)
+    else:
+        source, target, wanted = f"current_{n}", f"target_{case}_{n}", files[case]
+        deploy(server, appctl, env, target, wanted, deployed)
 
-    # Every `appctl plan` creates the desired schema in a scratch schema and rolls it back, which
-    # leaves dead rows in current's catalogs (pg_class, pg_attribute, pg_depend, ...) until
-    # autovacuum comes. Each timed run starts from vacuumed catalogs, so neither tool pays for the
+    appctl_cmd = [appctl, "plan", "-f", wanted, "--database-url", server.url(source)]
+    migra_cmd = [migra, "--unsafe", "--schema", "public", server.url(source), server.url(target)]
+    label = f"{case}:{n}"
+
+    # Every `appctl plan` creates the tables it normalises in a scratch schema and rolls it back,
+    # which leaves dead rows in the catalogs (pg_class, pg_attribute, pg_depend, ...) until
+    # autovacuum comes. Each run starts from vacuumed catalogs, so neither tool pays for the
     # previous run's leftovers.
     def clean():
-        server.psql("VACUUM", current)
+        server.psql("VACUUM", source)
 
-    a_times, m_times = [], []
+    # Warm-up run of each, which also checks that both found the change.
+    clean()
+    _, a_out = timed(appctl_cmd, env)
+    check_appctl(a_out)
+    clean()
+    _, m_out = timed(migra_cmd, os.environ.copy())
+    check_migra(m_out)
+    summary = (f"appctl: {summary_line(a_out.stdout, 'Plan:') or '(no Plan: line)'}; "
+               f"migra: {migra_statements(m_out.stdout)} statements")
+    print(f"  {label}: {summary}", file=sys.stderr)
+
+    a_times, m_times, a_peak, m_peak = [], [], 0.0, 0.0
     for _ in range(runs):
         clean()
         t, out = timed(appctl_cmd, env)
         check_appctl(out)
         a_times.append(t)
+        a_peak = max(a_peak, out.peak_mb)
         clean()
         t, out = timed(migra_cmd, os.environ.copy())
         check_migra(out)
         m_times.append(t)
+        m_peak = max(m_peak, out.peak_mb)
+    print(f"  {label}: appctl {', '.join(f'{t:.3f}' for t in a_times)} s; "
+          f"migra {', '.join(f'{t:.3f}' for t in m_times)} s", file=sys.stderr)
     if profile:
         clean()
-        profile_appctl(server, appctl_cmd, env, current)
-    return a_times, m_times
+        profile_appctl(server, appctl_cmd, env, source)
+    return a_times, m_times, a_peak, m_peak, summary
+
+
+def parse_cases(text):
+    cases = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        case, _, n = item.partition(":")
+        if case not in CASES or not n.isdigit() or int(n) < 20:
+            raise ValueError(f"`{item}`: a case is {'|'.join(CASES)}:N with N >= 20 tables")
+        cases.append((case, int(n)))
+    return cases
+
+
+def appctl_binary():
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    return os.path.join(target, "release", "appctl")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="200,1000", help="comma-separated table counts")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool and size")
-    parser.add_argument("--no-build", action="store_true", help="use target/release/appctl as is")
+    parser.add_argument("--cases", default=DEFAULT_CASES,
+                        help="comma-separated CASE:N, CASE one of changed (22 changes), all (every "
+                             f"table changed), first (plan against an empty database); default {DEFAULT_CASES}")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool and case")
+    parser.add_argument("--no-build", action="store_true", help="use the release build as it is")
+    parser.add_argument("--appctl", help="appctl executable (default: the release build; implies --no-build)")
     parser.add_argument("--profile", action="store_true",
-                        help="after the timed runs, one logged appctl plan per size: where its time goes")
+                        help="after the timed runs, one logged appctl plan per case: where its time goes")
     parser.add_argument("--migra", default=shutil.which("migra") or "migra", help="migra executable")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    if any(n < 20 for n in sizes):
-        parser.error("every size must be at least 20 tables")
+    try:
+        cases = parse_cases(args.cases)
+    except ValueError as e:
+        parser.error(str(e))
 
     if not (shutil.which(args.migra) or os.path.isfile(args.migra)):
         print("migra not found: pip install it (see bench/README.md)", file=sys.stderr)
         return 3
-    if not args.no_build:
-        print("building appctl (cargo build --release)...", file=sys.stderr)
-        run(["cargo", "build", "--release", "--quiet"], BUILD_TIMEOUT, what="cargo build --release")
-    appctl = os.path.join(ROOT, "target", "release", "appctl")
+    if not args.no_build and not args.appctl:
+        print("building appctl (cargo build --release -p appctl)...", file=sys.stderr)
+        run(["cargo", "build", "--release", "--quiet", "-p", "appctl"], BUILD_TIMEOUT,
+            what="cargo build --release")
+    appctl = args.appctl or appctl_binary()
     if not os.path.isfile(appctl):
         print(f"{appctl} not found", file=sys.stderr)
         return 3
@@ -314,10 +400,10 @@ def main() -> int:
         server.start()
         version = server.psql("show server_version")
         print(f"PostgreSQL {version} on 127.0.0.1:{server.port}", file=sys.stderr)
-        for n in sizes:
-            a_times, m_times = bench_size(server, appctl, args.migra, n, args.runs, work,
-                                          args.profile)
-            results.append((n, a_times, m_times))
+        deployed = {}
+        for case, n in cases:
+            results.append((case, n, *bench_case(server, appctl, args.migra, case, n, args.runs,
+                                                 work, args.profile, deployed)))
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         if server is not None:
@@ -332,20 +418,24 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print()
-    print(f"appctl plan vs migra, wall clock over {args.runs} runs each (best / median), "
-          f"target: appctl <= {TARGET_RATIO}x migra")
-    header = f"{'N':>6}  {'appctl s':>15}  {'migra s':>15}  {'ratio':>13}  target"
+    print(f"appctl plan vs migra, wall clock over {args.runs} runs each (best / median); target: "
+          f"median appctl <= {TARGET_RATIO}x migra, appctl peak memory < {TARGET_MEMORY_MB} MB")
+    header = (f"{'case':>14}  {'appctl s':>15}  {'migra s':>15}  {'ratio':>13}  "
+              f"{'appctl MB':>9}  {'migra MB':>8}  target")
     print(header)
     print("-" * len(header))
     all_met = True
-    for n, a, m in results:
+    for case, n, a, m, a_peak, m_peak, summary in results:
         a_best, a_med = min(a), statistics.median(a)
         m_best, m_med = min(m), statistics.median(m)
         r_best, r_med = a_best / m_best, a_med / m_med
-        met = r_best <= TARGET_RATIO and r_med <= TARGET_RATIO
+        met = r_med <= TARGET_RATIO and a_peak < TARGET_MEMORY_MB
         all_met &= met
-        print(f"{n:>6}  {a_best:>6.3f} / {a_med:<6.3f}  {m_best:>6.3f} / {m_med:<6.3f}  "
-              f"{r_best:>5.3f} / {r_med:<5.3f}  {'met' if met else 'NOT met'}")
+        print(f"{case + ':' + str(n):>14}  {a_best:>6.3f} / {a_med:<6.3f}  {m_best:>6.3f} / {m_med:<6.3f}  "
+              f"{r_best:>5.3f} / {r_med:<5.3f}  {a_peak:>9.1f}  {m_peak:>8.1f}  "
+              f"{'met' if met else 'NOT met'}")
+    for case, n, *_, summary in results:
+        print(f"  {case}:{n}: {summary}")
     return 0 if all_met else 1
 
 

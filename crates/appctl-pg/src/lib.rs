@@ -3,6 +3,7 @@
 //! ([`normalize`]), and applying a plan under a lock ([`deploy`]). The bookkeeping schema `appctl.*`
 //! is read through [`bookkeeping`].
 
+mod banks;
 pub mod bookkeeping;
 pub mod connect;
 pub mod deploy;

@@ -15,6 +15,7 @@ use appctl_schema::diff::{Change, diff};
 use appctl_schema::model::Database;
 use appctl_schema::{plan, render};
 
+use crate::banks::Banks;
 use crate::bookkeeping::Bookkeeping;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,9 @@ pub enum NormalizeError {
     },
     #[error(transparent)]
     Inspect(#[from] InspectError),
+    /// Never shown: the caller normalises without banks then.
+    #[error("the banked normalisation differs from the server's")]
+    Banks,
     #[error("database error while checking the project against the server: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -110,6 +114,22 @@ async fn normalize_full(
     desired: &Database,
     prelude: &[String],
 ) -> Result<Database, NormalizeError> {
+    // Through banks where that is exact; anything amiss there (an error in the file among them) is
+    // done again table by table, which says what the server says.
+    if let Some(banks) = Banks::pack(desired)
+        && let Ok(normalized) = normalize_in_scratch(conn, desired, prelude, Some(&banks)).await
+    {
+        return Ok(normalized);
+    }
+    normalize_in_scratch(conn, desired, prelude, None).await
+}
+
+async fn normalize_in_scratch(
+    conn: &mut PgConnection,
+    desired: &Database,
+    prelude: &[String],
+    banks: Option<&Banks>,
+) -> Result<Database, NormalizeError> {
     let scratch = format!(
         "appctl_scratch_{}_{}",
         std::process::id(),
@@ -131,7 +151,7 @@ async fn normalize_full(
         }
     }
     if result.is_ok() {
-        result = build_and_inspect(&mut tx, desired, &scratch).await;
+        result = build_and_inspect(&mut tx, desired, &scratch, banks).await;
     }
     tx.rollback().await?;
     let mut normalized = result?;
@@ -228,6 +248,7 @@ async fn build_and_inspect(
     conn: &mut PgConnection,
     desired: &Database,
     scratch: &str,
+    banks: Option<&Banks>,
 ) -> Result<Database, NormalizeError> {
     sqlx::raw_sql(&format!(
         "CREATE SCHEMA {}",
@@ -242,6 +263,9 @@ async fn build_and_inspect(
     copy.buckets.clear();
     copy.storage_policies.clear();
     copy.functions.clear();
+    if let Some(banks) = banks {
+        banks.apply(&mut copy);
+    }
     let empty = Database::default();
     // Created in plan order. Extensions are database-wide: `IF NOT EXISTS` creates only the missing
     // ones, inside this transaction, so they vanish with it.
@@ -250,6 +274,19 @@ async fn build_and_inspect(
     let mut normalized = inspect::inspection_as(conn, scratch, &desired.schema)
         .await?
         .database;
+    if let Some(banks) = banks {
+        let names = banks.member_names();
+        let quoted: Vec<String> = sqlx::query_scalar(
+            "SELECT quote_ident(n) FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i",
+        )
+        .bind(&names)
+        .fetch_all(&mut *conn)
+        .await?;
+        let quoted = names.into_iter().zip(quoted).collect();
+        banks
+            .unpack(desired, &mut normalized, &quoted)
+            .map_err(|()| NormalizeError::Banks)?;
+    }
     normalized.buckets = desired.buckets.clone();
     normalized.functions = desired.functions.clone();
     normalized.storage_policies = normalize_storage_policies(conn, desired, scratch).await?;
