@@ -612,6 +612,7 @@ mod tests {
         let key = |name: &str| appctl_schema::model::KeyConstraint {
             name: name.into(),
             columns: vec!["id".into()],
+            ..Default::default()
         };
         let mut t = table("t", &[("id", "bigint")], None);
         t.primary_key = Some(key("t_pkey"));
