@@ -1675,7 +1675,6 @@ tables:
 /// `DropObjects`), and `enum_uses_after_drops` leaves the dropped table's column out of the
 /// conversion, so `DROP TYPE "public"."mood__appctl_old"` fails: column m of table t depends on it.
 #[test]
-#[ignore = "bug: an enum replaced in the plan that drops a table using it fails (DROP TYPE before DROP TABLE)"]
 fn bug_enum_value_removed_with_a_dropped_table() {
     converges(&[
         "version: 1

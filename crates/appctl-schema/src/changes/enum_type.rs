@@ -134,6 +134,13 @@ pub(crate) fn statements(change: &Change, schema: &str, online: bool) -> Vec<Str
                         table_ref(&usage.table)
                     ));
                 }
+                if usage.dropped {
+                    sql.push(format!(
+                        "ALTER TABLE {} ALTER COLUMN {column} TYPE text{array} USING {column}::text{array}",
+                        table_ref(&usage.table),
+                    ));
+                    continue;
+                }
                 sql.push(format!(
                     "ALTER TABLE {} ALTER COLUMN {column} TYPE {ty}{array} USING {column}::text{array}::{ty}{array}",
                     table_ref(&usage.table),

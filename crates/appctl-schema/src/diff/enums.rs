@@ -2,8 +2,9 @@
 
 use super::*;
 
-/// A replaced enum converts only columns that survive the plan: a column or table the same plan drops
-/// is gone by the time the type changes.
+/// A replaced enum converts only columns that survive the plan: a column the same plan drops is
+/// gone by the time the type changes. A table is dropped last, after the old type: its columns are
+/// made text meanwhile (their values may not be values of the new type).
 pub(super) fn enum_uses_after_drops(out: &mut Diff) {
     let mut dropped_tables = BTreeSet::new();
     let mut dropped_columns = BTreeSet::new();
@@ -20,10 +21,10 @@ pub(super) fn enum_uses_after_drops(out: &mut Diff) {
     }
     for change in &mut out.changes {
         if let Change::ReplaceEnum { columns, .. } = change {
-            columns.retain(|u| {
-                !dropped_tables.contains(&u.table)
-                    && !dropped_columns.contains(&(u.table.clone(), u.column.clone()))
-            });
+            columns.retain(|u| !dropped_columns.contains(&(u.table.clone(), u.column.clone())));
+            for usage in columns.iter_mut() {
+                usage.dropped = dropped_tables.contains(&usage.table);
+            }
         }
     }
 }
@@ -210,25 +211,23 @@ pub(super) fn enum_uses(desired: &Database, actual: &Database, enum_name: &str) 
                 .filter(|&column| is_type(&column.data_type) || is_array(&column.data_type))
                 .map(|column| {
                     // The desired column, under its new names when the file renames them.
-                    let kept = desired
-                        .tables
-                        .values()
-                        .find(|t| {
-                            t.name == table.name || t.renamed_from.as_ref() == Some(&table.name)
+                    let wanted = desired.tables.values().find(|t| {
+                        t.name == table.name || t.renamed_from.as_ref() == Some(&table.name)
+                    });
+                    let wanted = wanted.and_then(|t| {
+                        t.columns.iter().find(|c| {
+                            c.name == column.name || c.renamed_from.as_ref() == Some(&column.name)
                         })
-                        .and_then(|t| {
-                            t.columns.iter().find(|c| {
-                                c.name == column.name
-                                    || c.renamed_from.as_ref() == Some(&column.name)
-                            })
-                        })
-                        .is_some_and(|wanted| wanted.default == column.default);
+                    });
+                    let kept = wanted.is_some_and(|wanted| wanted.default == column.default);
                     EnumUse {
                         table: table.name.clone(),
                         column: column.name.clone(),
                         array: is_array(&column.data_type),
                         default: column.default.clone().filter(|_| kept),
                         drop_default: column.default.is_some(),
+                        // Set by `enum_uses_after_drops`.
+                        dropped: false,
                     }
                 })
         })

@@ -335,6 +335,9 @@ pub struct EnumUse {
     /// The column has a default, dropped before the conversion.
     #[serde(default)]
     pub drop_default: bool,
+    /// The plan drops the column's table later: converted to text, not to the new type.
+    #[serde(default)]
+    pub dropped: bool,
 }
 
 /// The changes, plus the objects that exist but are neither desired nor managed (left alone).
