@@ -29,14 +29,7 @@ fn appctl(dir: &Path, args: &[&str]) -> Output {
         .expect("run appctl")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "exit: {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use crate::support::cli::describe as text;
 
 /// A fresh database `name` holding `sql`, written by hand.
 fn database(server: &PgServer, name: &str, sql: &str) -> String {

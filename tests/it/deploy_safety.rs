@@ -31,14 +31,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     appctl(dir).args(args).output().expect("run appctl")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "exit: {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use crate::support::cli::describe as text;
 
 fn project(yaml: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -197,14 +197,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run appctl")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "exit: {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use crate::support::cli::describe as text;
 
 /// Runs one case; returns what went wrong, if anything.
 fn check(server: &PgServer, case: &Case) -> Result<(), String> {

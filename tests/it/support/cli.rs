@@ -34,3 +34,13 @@ pub fn command(dir: &Path) -> std::process::Command {
 pub fn appctl(dir: &Path) -> assert_cmd::Command {
     assert_cmd::Command::from_std(command(dir))
 }
+
+/// A finished command's exit status, stdout and stderr, for assertion messages.
+pub fn describe(output: &std::process::Output) -> String {
+    format!(
+        "exit: {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
