@@ -11,6 +11,8 @@
 #   - openssh-server (sshd; the client comes with it): a real sshd on loopback, started by the test
 #     of `deploy --env` to an ssh:// Docker host
 #   - s3s-fs: a real S3 server (crates.io), started on loopback by the storage-file tests
+#   - the official clients for tests/clients (Node.js 20+ with npm; Debian's nodejs when missing):
+#     `npm ci` from tests/clients/package-lock.json (@supabase/supabase-js, ws)
 #   - rustfmt and clippy
 set -euo pipefail
 
@@ -49,6 +51,18 @@ fi
 if ! command -v s3s-fs >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
   cargo install s3s-fs@0.14.1 --locked --features binary --quiet
 fi
+
+# The supabase-js suite (tests/it/clients.rs runs it with node).
+if ! command -v npm >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "tests/clients needs Node.js 20 or later (found $(node --version))" >&2
+  exit 1
+fi
+(cd "$(dirname "$0")/../tests/clients" && npm ci --no-audit --no-fund --loglevel=error)
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 echo "test dependencies are installed"

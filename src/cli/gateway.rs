@@ -23,8 +23,12 @@ pub fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let rest = match &config.rest {
+            Some(rest) => format!(", serving /rest/v1 (schema {})", rest.schema),
+            None => String::new(),
+        };
         eprintln!(
-            "appctl gateway listening on {}, routing {:?}",
+            "appctl gateway listening on {}, routing {:?}{rest}",
             config.listen,
             config.upstreams.keys().collect::<Vec<_>>()
         );

@@ -51,6 +51,9 @@ pub fn functions_target(
     remote::target(project, environment, variables)
 }
 
+/// The variable that holds the REST service's login password in a Compose stack's `.env`.
+pub const AUTHENTICATOR_PASSWORD: &str = "APPCTL_AUTHENTICATOR_PASSWORD";
+
 pub async fn deploy(
     request: DeployRequest<'_>,
     variables: &Variables,
@@ -80,6 +83,16 @@ pub async fn deploy(
     };
     let mut conn = deploy::connect(url, &super::application_name("deploy")).await?;
     let outcome = deploy::deploy(&mut conn, &desired, saved, &options, reporter).await?;
+    // A Compose stack (`render compose`) serves REST as `authenticator`: bootstrap created the
+    // role, and the password its gateway was given makes it a login.
+    if options.bootstrap
+        && let Some(password) = variables
+            .get(AUTHENTICATOR_PASSWORD)
+            .filter(|p| !p.is_empty())
+    {
+        let given = deploy::give_authenticator_login(&mut conn, password).await;
+        anyhow::Context::context(given, "cannot give the authenticator role its login")?;
+    }
     if let Some(rollout) = &rollout
         && !rollout.changes_nothing()
     {

@@ -136,6 +136,7 @@ fn the_gateway_passes_requests_to_the_services_that_run() {
             upstreams: BTreeMap::from([("/rest/v1".to_string(), upstream_url.clone())]),
             functions,
             jwt_secret: Some(SECRET.to_string()),
+            rest: None,
         };
         let (stop_gateway, gateway_stopped) = tokio::sync::oneshot::channel::<()>();
         let gateway_task = tokio::spawn(appctl::gateway::serve_on(gateway, config, async {

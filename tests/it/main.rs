@@ -12,6 +12,7 @@ mod archive_files;
 mod buckets;
 mod cli;
 mod cli_database;
+mod clients;
 mod deploy_safety;
 mod diagnostics;
 mod engine;

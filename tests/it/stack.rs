@@ -184,7 +184,7 @@ impl Project {
         };
         let stack = format!(
             "stack:\n  db: {{ image: \"{}\", port: {} }}\n  gateway: {{ image: \"{}\", port: {}{extra_gateway} }}\n  \
-             rest: {{ enabled: false }}\n  auth: {{ enabled: false }}\n  storage: {{ enabled: false }}\n  \
+             auth: {{ enabled: false }}\n  storage: {{ enabled: false }}\n  \
              functions: {{ enabled: false }}\n",
             images.db, self.db_port, images.gateway, self.gateway_port
         );
@@ -196,9 +196,14 @@ impl Project {
     }
 
     fn password(&self) -> String {
+        self.secret("db_password")
+    }
+
+    /// A value of `.appctl/secrets.json`.
+    fn secret(&self, name: &str) -> String {
         let text = std::fs::read_to_string(self.path.join(".appctl/secrets.json")).unwrap();
         let secrets: serde_json::Value = serde_json::from_str(&text).unwrap();
-        secrets["db_password"].as_str().unwrap().to_string()
+        secrets[name].as_str().unwrap().to_string()
     }
 
     /// psql against the containerised db through its published port.
@@ -355,9 +360,32 @@ fn up_applies_the_project_reruns_touch_nothing_and_down_leaves_nothing() {
     );
     assert!(anon.unwrap_err().contains("permission denied"));
 
-    // The gateway answers on its published port.
+    // The gateway answers on its published port, and serves /rest/v1 itself as `authenticator`
+    // (bootstrap's role, given its login by `up`): RLS decides what each token sees.
     let health = reqwest_get(project.gateway_port, "/health");
     assert!(health.contains("\"status\":\"ok\""), "{health}");
+    assert!(health.contains("/rest/v1"), "{health}");
+    let rest = |token: &str, path: &str| {
+        reqwest_get_with(
+            project.gateway_port,
+            &format!("/rest/v1{path}"),
+            &format!("Authorization: Bearer {token}"),
+        )
+    };
+    let secret = project.secret("jwt_secret");
+    let alice_token = appctl::jwt::sign_user_token(alice, &secret).unwrap();
+    let bob_token = appctl::jwt::sign_user_token(bob, &secret).unwrap();
+    let threads = rest(&alice_token, "/threads?select=title");
+    assert!(
+        threads.lines().next().unwrap().contains(" 200 "),
+        "{threads}"
+    );
+    assert!(threads.ends_with(r#"[{"title":"hello"}]"#), "{threads}");
+    let none = rest(&bob_token, "/threads?select=title");
+    assert!(none.ends_with("[]"), "{none}");
+    let anon = rest(&project.secret("anon_key"), "/threads");
+    assert!(anon.lines().next().unwrap().contains(" 401 "), "{anon}");
+    assert!(anon.contains(r#""code":"42501""#), "{anon}");
 
     // Warm: nothing changed, so no container is touched and the schema plan is empty.
     let before = project.containers();
@@ -385,6 +413,9 @@ fn up_applies_the_project_reruns_touch_nothing_and_down_leaves_nothing() {
         project.psql("select count(*) from information_schema.columns where table_name = 'threads' and column_name = 'pinned'").unwrap(),
         "1"
     );
+    // The deploy's NOTIFY reloaded the gateway's schema cache: the new column is served at once.
+    let pinned = rest(&alice_token, "/threads?select=pinned");
+    assert!(pinned.ends_with(r#"[{"pinned":false}]"#), "{pinned}");
     assert!(
         as_user(alice, "select count(*) from threads")
             .unwrap()
@@ -559,13 +590,22 @@ fn no_engine_is_a_clear_error_naming_docker_host() {
 
 /// A GET through the published port, with a bounded number of tries.
 fn reqwest_get(port: u16, path: &str) -> String {
+    reqwest_get_with(port, path, "X-Appctl-Test: 1")
+}
+
+/// [`reqwest_get`] with one more header line.
+fn reqwest_get_with(port: u16, path: &str, header: &str) -> String {
     use std::io::{Read as _, Write as _};
     for _ in 0..50 {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             stream
                 .set_read_timeout(Some(std::time::Duration::from_secs(5)))
                 .unwrap();
-            write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+            write!(
+                stream,
+                "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{header}\r\n\r\n"
+            )
+            .unwrap();
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);
             if !answer.is_empty() {

@@ -30,7 +30,6 @@ fn the_full_stack_of_the_ai_chat_template_as_a_compose_file() {
         names,
         [
             "db",
-            "rest",
             "auth",
             "storage",
             "functions.chat",
@@ -39,6 +38,43 @@ fn the_full_stack_of_the_ai_chat_template_as_a_compose_file() {
         ]
     );
     insta::assert_snapshot!(compose::render(&stack, Path::new("/project")));
+}
+
+#[test]
+fn the_gateway_serves_rest_itself_as_the_authenticator_role() {
+    let stack = stack(&ai_chat()).unwrap();
+    assert!(stack.service("rest").is_none(), "no PostgREST container");
+    let gateway = stack.service("gateway").unwrap();
+    assert_eq!(
+        gateway.env["APPCTL_REST_DB_URL"],
+        "postgres://authenticator:{{authenticator_password}}@db:5432/postgres"
+    );
+    assert_eq!(gateway.env["APPCTL_REST_SCHEMA"], "public");
+    assert_eq!(gateway.env["APPCTL_REST_ANON_ROLE"], "anon");
+    assert!(!gateway.env.contains_key("APPCTL_REST_URL"));
+    assert!(gateway.depends_on.contains(&"db".to_string()));
+}
+
+#[test]
+fn an_upstream_postgrest_image_runs_as_its_own_container_behind_the_gateway() {
+    let stack = stack(&with_stack(
+        "  rest: { image: \"postgrest/postgrest:v13.0.4\" }\n",
+    ))
+    .unwrap();
+    let rest = stack.service("rest").unwrap();
+    assert_eq!(rest.image, "postgrest/postgrest:v13.0.4");
+    assert_eq!(rest.env["PGRST_DB_ANON_ROLE"], "anon");
+    let gateway = stack.service("gateway").unwrap();
+    assert_eq!(gateway.env["APPCTL_REST_URL"], "http://rest:3000");
+    assert!(
+        !gateway
+            .env
+            .keys()
+            .any(|k| k.starts_with("APPCTL_REST_") && k != "APPCTL_REST_URL"),
+        "{:?}",
+        gateway.env
+    );
+    assert!(gateway.depends_on.contains(&"rest".to_string()));
 }
 
 #[test]
@@ -61,8 +97,8 @@ fn a_slim_stack_leaves_out_services_and_everything_that_points_at_them() {
     let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["db", "gateway"]);
     let gateway = stack.service("gateway").unwrap();
-    assert!(gateway.depends_on.is_empty(), "{:?}", gateway.depends_on);
-    assert!(!gateway.env.contains_key("APPCTL_REST_URL"));
+    assert_eq!(gateway.depends_on, ["db"]);
+    assert!(!gateway.env.keys().any(|k| k.starts_with("APPCTL_REST_")));
     assert!(gateway.env.contains_key("APPCTL_JWT_SECRET"));
     insta::assert_snapshot!(compose::render(&stack, Path::new("/project")));
 }
@@ -86,10 +122,10 @@ fn overrides_change_image_port_env_and_health_timeout() {
 
 #[test]
 fn an_override_port_that_collides_with_another_services_default_is_refused() {
-    let error = stack(&with_stack("  rest: { port: 54322 }\n")).unwrap_err();
+    let error = stack(&with_stack("  auth: { port: 54322 }\n")).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`stack.rest.port` 54322 is also the host port of `db`"
+        "`stack.auth.port` 54322 is also the host port of `db`"
     );
 }
 
@@ -105,13 +141,7 @@ fn services_start_in_waves_of_their_dependencies() {
         waves,
         vec![
             vec!["db"],
-            vec![
-                "rest",
-                "auth",
-                "storage",
-                "functions.chat",
-                "functions.ingest"
-            ],
+            vec!["auth", "storage", "functions.chat", "functions.ingest"],
             vec!["gateway"]
         ]
     );

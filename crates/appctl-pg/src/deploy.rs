@@ -267,6 +267,33 @@ fn short(fingerprint: &str) -> String {
     fingerprint.chars().take(12).collect()
 }
 
+/// Lets `authenticator` (bootstrap's login role of the REST service) log in with `password`, then
+/// tells the REST service to reload (`NOTIFY pgrst`): the login it retried may work now. False, and
+/// nothing done, where the role does not exist.
+pub async fn give_authenticator_login(
+    conn: &mut PgConnection,
+    password: &str,
+) -> Result<bool, sqlx::Error> {
+    let exists: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticator'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    // A role's password cannot be a bind parameter: a quoted literal, never logged by appctl.
+    let password = appctl_schema::quote::literal(password);
+    sqlx::query(&format!(
+        "ALTER ROLE authenticator WITH LOGIN PASSWORD {password}"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("NOTIFY pgrst, 'reload schema'")
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
 /// Platform objects, created where absent, committed before the plan is made: they only add what is
 /// missing, and the plan's policies and grants need them to exist.
 async fn run_bootstrap(conn: &mut PgConnection, schema: &str) -> Result<(), DeployError> {
@@ -451,6 +478,10 @@ async fn apply(
     bookkeeping.store_packages(plan, &options.packages).await?;
     let id = bookkeeping
         .record_applied(plan, &options.actor, started)
+        .await?;
+    // Delivered on commit: the REST service (built-in or PostgREST) reloads its schema cache.
+    sqlx::query("NOTIFY pgrst, 'reload schema'")
+        .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(id)

@@ -12,3 +12,6 @@ pub mod live_plan;
 pub mod lock;
 pub mod normalize;
 pub mod tls;
+
+/// The connection every function here takes, for crates that do not depend on sqlx.
+pub use sqlx::PgConnection;

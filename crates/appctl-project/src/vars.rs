@@ -145,6 +145,10 @@ impl Variables {
         self
     }
 
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
     pub fn is_set(&self, name: &str) -> bool {
         self.values.contains_key(name)
     }

@@ -25,6 +25,12 @@ pub fn statements(schema: &str) -> Vec<String> {
             role = ident(role),
         ));
     }
+    // The login role of the REST service: no rights of its own (NOINHERIT), it only switches to an
+    // API role per request. Created without a login; the stack gives it a password.
+    sql.push(
+        "DO $appctl$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticator') THEN CREATE ROLE authenticator NOLOGIN NOINHERIT; GRANT anon, authenticated, service_role TO authenticator; END IF; END $appctl$"
+            .into(),
+    );
     sql.push("CREATE SCHEMA IF NOT EXISTS auth".into());
     for (signature, returns, body) in [
         (

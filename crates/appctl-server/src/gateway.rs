@@ -1,6 +1,11 @@
 //! The gateway (`appctl gateway`, run in the stack as a container from the same binary): one URL for
-//! the whole backend. `/rest/v1`, `/auth/v1` and `/storage/v1` are passed to their services as they
-//! are, headers and streaming bodies included; `/health` says which upstreams it routes.
+//! the whole backend. `/rest/v1` is served by the gateway itself ([`crate::rest`], connected as the
+//! `authenticator` role: `APPCTL_REST_DB_URL`) unless an upstream PostgREST is named
+//! (`APPCTL_REST_URL`, when `stack.rest.image` is set). `/rest/v1` with an upstream, `/auth/v1` and
+//! `/storage/v1` are passed to their services as they are, headers and streaming bodies included;
+//! `/health` says which routes it serves. Its own errors (a disabled service, an unknown route) are
+//! in PostgREST's JSON shape (`code`, `message`, `details`, `hint`), so supabase-js shows them as
+//! `error.message`.
 //! `/functions/v1/<name>[/path]` goes to the function's container once the caller's JWT (the
 //! `Authorization: Bearer` token, else the `apikey` header) is verified with the stack's secret and
 //! its role is allowed by the function's `execute`: 401 without a valid token, 403 for a role not
@@ -35,6 +40,76 @@ pub struct GatewayConfig {
     pub functions: BTreeMap<String, FunctionRoute>,
     /// The secret the stack's JWTs are signed with; without it no function can be called.
     pub jwt_secret: Option<String>,
+    /// The built-in REST service, when `/rest/v1` has no upstream.
+    pub rest: Option<RestSettings>,
+}
+
+/// The built-in REST service's settings (`APPCTL_REST_*`); its JWT secret is the gateway's.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RestSettings {
+    /// A URL that logs in as `authenticator` (it holds a password: never printed).
+    pub database_url: String,
+    pub schema: String,
+    pub anon_role: Option<String>,
+    pub max_rows: Option<u64>,
+    pub max_body_bytes: usize,
+    pub pool_size: u32,
+}
+
+impl std::fmt::Debug for RestSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestSettings")
+            .field("schema", &self.schema)
+            .field("anon_role", &self.anon_role)
+            .field("max_rows", &self.max_rows)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("pool_size", &self.pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RestSettings {
+    /// The defaults PostgREST's are closest to: `anon` for requests without a token, no row cap,
+    /// bodies up to 10 MiB, 10 connections.
+    pub fn new(database_url: &str, schema: &str) -> RestSettings {
+        RestSettings {
+            database_url: database_url.to_string(),
+            schema: schema.to_string(),
+            anon_role: Some("anon".to_string()),
+            max_rows: None,
+            max_body_bytes: 10 * 1024 * 1024,
+            pool_size: 10,
+        }
+    }
+
+    fn from_env() -> anyhow::Result<Option<RestSettings>> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let Some(url) = var("APPCTL_REST_DB_URL") else {
+            return Ok(None);
+        };
+        let mut settings =
+            RestSettings::new(&url, &var("APPCTL_REST_SCHEMA").unwrap_or("public".into()));
+        if let Some(role) = var("APPCTL_REST_ANON_ROLE") {
+            settings.anon_role = (role != "none").then_some(role);
+        }
+        if let Some(rows) = var("APPCTL_REST_MAX_ROWS") {
+            settings.max_rows = Some(
+                rows.parse()
+                    .context("APPCTL_REST_MAX_ROWS is not a number")?,
+            );
+        }
+        if let Some(bytes) = var("APPCTL_REST_MAX_BODY_BYTES") {
+            settings.max_body_bytes = bytes
+                .parse()
+                .context("APPCTL_REST_MAX_BODY_BYTES is not a number")?;
+        }
+        if let Some(size) = var("APPCTL_REST_POOL_SIZE") {
+            settings.pool_size = size
+                .parse()
+                .context("APPCTL_REST_POOL_SIZE is not a number")?;
+        }
+        Ok(Some(settings))
+    }
 }
 
 /// A function as the gateway sees it (`APPCTL_FUNCTIONS`, written by the stack).
@@ -100,7 +175,12 @@ impl GatewayConfig {
             .unwrap_or_else(|_| "8000".to_string())
             .parse()
             .context("PORT is not a port number")?;
-        let upstreams = ROUTES
+        // All interfaces in a container; `HOST=127.0.0.1` for a gateway run on a developer's host.
+        let host: std::net::IpAddr = match std::env::var("HOST") {
+            Ok(text) if !text.is_empty() => text.parse().context("HOST is not an IP address")?,
+            _ => std::net::IpAddr::from([0, 0, 0, 0]),
+        };
+        let upstreams: BTreeMap<String, String> = ROUTES
             .iter()
             .filter_map(|(prefix, var)| {
                 let url = std::env::var(var).ok().filter(|u| !u.is_empty())?;
@@ -113,8 +193,13 @@ impl GatewayConfig {
             }
             _ => BTreeMap::new(),
         };
+        let rest = match upstreams.contains_key("/rest/v1") {
+            true => None,
+            false => RestSettings::from_env()?,
+        };
         Ok(GatewayConfig {
-            listen: SocketAddr::from(([0, 0, 0, 0], port)),
+            listen: SocketAddr::new(host, port),
+            rest,
             upstreams,
             functions,
             jwt_secret: std::env::var("APPCTL_JWT_SECRET")
@@ -130,6 +215,7 @@ struct Gateway {
     functions: std::sync::Arc<BTreeMap<String, FunctionRoute>>,
     jwt_secret: Option<std::sync::Arc<str>>,
     client: reqwest::Client,
+    rest_built_in: bool,
 }
 
 /// Serves until `shutdown` completes.
@@ -157,22 +243,59 @@ pub async fn serve_on(
         functions: std::sync::Arc::new(config.functions),
         jwt_secret: config.jwt_secret.map(std::sync::Arc::from),
         client,
+        rest_built_in: config.rest.is_some(),
+    };
+    let rest = match (&config.rest, &gateway.jwt_secret) {
+        (Some(settings), Some(secret)) => Some(built_in_rest(settings, secret)?),
+        (Some(_), None) => anyhow::bail!("the built-in REST service needs APPCTL_JWT_SECRET"),
+        (None, _) => None,
     };
     let scheduler = tokio::spawn(run_schedules(gateway.clone()));
-    let app = Router::new()
+    let watcher = rest.as_ref().map(crate::rest::Rest::watch);
+    let mut app = Router::new()
         .route("/health", get(health))
         .fallback(proxy)
         .with_state(gateway);
+    if let Some(rest) = &rest {
+        app = app.nest("/rest/v1", rest.router());
+    }
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("the gateway stopped");
     scheduler.abort();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     served
 }
 
+/// The REST service on a lazily connecting pool: the database may start after the gateway.
+fn built_in_rest(settings: &RestSettings, secret: &str) -> anyhow::Result<crate::rest::Rest> {
+    let options: sqlx::postgres::PgConnectOptions = settings
+        .database_url
+        .parse()
+        .context("APPCTL_REST_DB_URL is not a postgres:// URL")?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(settings.pool_size.max(1))
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_lazy_with(options.application_name("appctl rest"));
+    Ok(crate::rest::Rest::lazy(crate::rest::RestConfig {
+        pool,
+        jwt_secret: secret.to_string(),
+        anon_role: settings.anon_role.clone(),
+        schema: settings.schema.clone(),
+        max_rows: settings.max_rows,
+        max_body_bytes: settings.max_body_bytes,
+    }))
+}
+
 async fn health(State(gateway): State<Gateway>) -> Response {
-    let routes: Vec<&String> = gateway.upstreams.keys().collect();
+    let mut routes: Vec<&str> = gateway.upstreams.keys().map(String::as_str).collect();
+    if gateway.rest_built_in {
+        routes.push("/rest/v1");
+        routes.sort_unstable();
+    }
     let functions: Vec<&String> = gateway.functions.keys().collect();
     axum::Json(serde_json::json!({ "status": "ok", "routes": routes, "functions": functions }))
         .into_response()
@@ -400,6 +523,13 @@ fn forwarded(headers: &HeaderMap) -> HeaderMap {
         .collect()
 }
 
+/// The gateway's own errors, in PostgREST's shape; `code` is `APPCTL` and the status.
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    let body = serde_json::json!({
+        "code": format!("APPCTL{}", status.as_u16()),
+        "message": message,
+        "details": null,
+        "hint": null,
+    });
+    (status, axum::Json(body)).into_response()
 }

@@ -36,7 +36,7 @@ pub fn sign_user_token(user_id: &str, jwt_secret: &str) -> anyhow::Result<String
 }
 
 /// An HS256 JWT of `claims`, signed with the stack's secret.
-fn sign(claims: serde_json::Value, jwt_secret: &str) -> anyhow::Result<String> {
+pub fn sign(claims: serde_json::Value, jwt_secret: &str) -> anyhow::Result<String> {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,

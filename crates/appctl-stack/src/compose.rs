@@ -114,6 +114,13 @@ pub fn render(stack: &StackSpec, project_dir: &std::path::Path) -> String {
             variables.join(", ")
         ));
     }
+    if variables.contains(&"APPCTL_AUTHENTICATOR_PASSWORD") {
+        out.push_str(
+            "# Then apply the schema with `appctl deploy --bootstrap` (DATABASE_URL on the db's port, \
+             APPCTL_AUTHENTICATOR_PASSWORD set):\n\
+             # it creates the `authenticator` role the gateway serves /rest/v1 as, with that password.\n",
+        );
+    }
     out.push_str(&serde_yaml_ng::to_string(&Value::Object(root)).expect("a map of strings"));
     out
 }

@@ -310,6 +310,7 @@ pub async fn prepare(
         anon_key: sign_role_key("anon", &target.jwt_secret)?,
         service_key: sign_role_key("service_role", &target.jwt_secret)?,
         jwt_secret: target.jwt_secret.clone(),
+        authenticator_password: String::new(),
     };
     let prepared = converge::prepare(&stack, &secrets, variables, &image_ids, packages)?;
     let (plan, _) = converge::reconcile_with(&engine, &stack, &prepared).await?;

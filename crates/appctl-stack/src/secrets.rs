@@ -19,6 +19,10 @@ pub struct Secrets {
     pub anon_key: String,
     /// A JWT with `role: service_role`: bypasses row-level security. Never printed.
     pub service_key: String,
+    /// The login of `authenticator`, the role the built-in REST service connects as. Empty in a
+    /// secrets file written before it existed: [`Secrets::load_or_create`] adds it.
+    #[serde(default)]
+    pub authenticator_password: String,
 }
 
 impl fmt::Debug for Secrets {
@@ -34,6 +38,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("{{jwt_secret}}", "APPCTL_JWT_SECRET"),
     ("{{anon_key}}", "APPCTL_ANON_KEY"),
     ("{{service_key}}", "APPCTL_SERVICE_KEY"),
+    (
+        "{{authenticator_password}}",
+        "APPCTL_AUTHENTICATOR_PASSWORD",
+    ),
 ];
 
 impl Secrets {
@@ -43,6 +51,7 @@ impl Secrets {
         Ok(Secrets {
             anon_key: appctl_server::jwt::sign_role_key("anon", &jwt_secret)?,
             service_key: appctl_server::jwt::sign_role_key("service_role", &jwt_secret)?,
+            authenticator_password: random_hex(24)?,
             db_password,
             jwt_secret,
         })
@@ -55,6 +64,7 @@ impl Secrets {
             "{{jwt_secret}}" => Some(&self.jwt_secret),
             "{{anon_key}}" => Some(&self.anon_key),
             "{{service_key}}" => Some(&self.service_key),
+            "{{authenticator_password}}" => Some(&self.authenticator_password),
             _ => None,
         }
     }
@@ -76,13 +86,18 @@ impl Secrets {
         if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            return serde_json::from_str(&text).with_context(|| {
+            let mut secrets: Secrets = serde_json::from_str(&text).with_context(|| {
                 format!(
                     "{} is not a secrets file written by appctl; delete it to generate new secrets \
                      (the local database keeps the old password, so also run `appctl down --volumes`)",
                     path.display()
                 )
-            });
+            })?;
+            if secrets.authenticator_password.is_empty() {
+                secrets.authenticator_password = random_hex(24)?;
+                rewrite_private(&path, &serde_json::to_vec_pretty(&secrets)?)?;
+            }
+            return Ok(secrets);
         }
         let secrets = Secrets::generate()?;
         write_private(&path, &serde_json::to_vec_pretty(&secrets)?)?;
@@ -98,6 +113,12 @@ fn random_hex(bytes: usize) -> anyhow::Result<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     Ok(hex::encode(buf))
+}
+
+/// Replaces the file at `path` with `contents`, readable by the owner only.
+fn rewrite_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    std::fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    write_private(path, contents)
 }
 
 /// Writes `contents` readable by the owner only, in a directory git ignores.
@@ -150,6 +171,36 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(format!("{first:?}"), "Secrets { .. }");
+    }
+
+    #[test]
+    fn a_secrets_file_from_before_the_authenticator_gains_its_password_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Secrets::load_or_create(dir.path()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path(dir.path())).unwrap()).unwrap();
+        json.as_object_mut()
+            .unwrap()
+            .remove("authenticator_password");
+        std::fs::write(path(dir.path()), json.to_string()).unwrap();
+
+        let upgraded = Secrets::load_or_create(dir.path()).unwrap();
+        assert_eq!(upgraded.authenticator_password.len(), 48);
+        assert_ne!(upgraded.authenticator_password, old.authenticator_password);
+        assert_eq!(
+            (&upgraded.db_password, &upgraded.jwt_secret),
+            (&old.db_password, &old.jwt_secret)
+        );
+        assert_eq!(Secrets::load_or_create(dir.path()).unwrap(), upgraded);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]

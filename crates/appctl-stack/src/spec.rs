@@ -176,7 +176,7 @@ pub fn build(
         let Some(service) = template.services.get(name) else {
             continue;
         };
-        if !builder.enabled(name) {
+        if !builder.runs_container(name) {
             continue;
         }
         let overrides = override_of(file, name);
@@ -185,7 +185,7 @@ pub fn build(
             depends_on: service
                 .depends_on
                 .iter()
-                .filter(|d| builder.enabled(d))
+                .filter(|d| builder.runs_container(d))
                 .cloned()
                 .collect(),
             timeout: health_timeout(name, service, overrides)?,
@@ -215,8 +215,12 @@ struct Builder<'a> {
     images: &'a ImagePins,
     /// Where the gateway is published, for the template's `{{gateway_url}}`.
     gateway_url: String,
-    /// Services of [`SERVICE_ORDER`] left out (`enabled: false`).
-    disabled: Vec<&'static str>,
+    /// Services of [`SERVICE_ORDER`] without a container: left out (`enabled: false`), or `rest`
+    /// when the gateway serves it.
+    absent: Vec<&'static str>,
+    /// Whether the gateway serves `/rest/v1` itself: rest is enabled and no `stack.rest.image`
+    /// names an upstream PostgREST.
+    rest_built_in: bool,
 }
 
 /// What a template service's containers share; each function's container starts from the
@@ -249,10 +253,12 @@ impl<'a> Builder<'a> {
             Some(port) => format!("http://127.0.0.1:{port}"),
             None => "http://127.0.0.1".to_string(),
         };
-        let disabled: Vec<&str> = SERVICE_ORDER
+        let rest_built_in =
+            enabled(file, "rest") && override_of(file, "rest").is_none_or(|o| o.image.is_none());
+        let absent: Vec<&str> = SERVICE_ORDER
             .iter()
             .copied()
-            .filter(|s| !enabled(file, s))
+            .filter(|s| !enabled(file, s) || (*s == "rest" && rest_built_in))
             .collect();
         Builder {
             file,
@@ -260,12 +266,18 @@ impl<'a> Builder<'a> {
             template,
             images,
             gateway_url,
-            disabled,
+            absent,
+            rest_built_in,
         }
     }
 
     fn enabled(&self, service: &str) -> bool {
         enabled(self.file, service)
+    }
+
+    /// Whether `service` has containers of its own.
+    fn runs_container(&self, service: &str) -> bool {
+        !self.absent.contains(&service)
     }
 
     /// Fills in the template's placeholders that the project decides.
@@ -275,11 +287,15 @@ impl<'a> Builder<'a> {
             .replace("{{gateway_url}}", &self.gateway_url)
     }
 
-    /// An env value that names a left-out service goes with it (the gateway's upstreams).
-    fn names_disabled(&self, value: &str) -> bool {
-        self.disabled
-            .iter()
-            .any(|s| value.starts_with(&format!("http://{s}:")))
+    /// An env value that names a service without a container goes with it (the gateway's
+    /// upstreams, and its database URL when there is no db); so do the built-in REST service's
+    /// settings (`APPCTL_REST_*` but the upstream's URL) when the gateway does not serve it.
+    fn left_out(&self, name: &str, value: &str) -> bool {
+        let names_absent = self.absent.iter().any(|s| {
+            value.starts_with(&format!("http://{s}:")) || value.contains(&format!("@{s}:"))
+        });
+        let rest_setting = name.starts_with("APPCTL_REST_") && name != "APPCTL_REST_URL";
+        names_absent || (rest_setting && !self.rest_built_in)
     }
 
     /// The template's env, filled in, then the project's overrides.
@@ -291,7 +307,7 @@ impl<'a> Builder<'a> {
         let mut env: BTreeMap<String, String> = service
             .env
             .iter()
-            .filter(|(_, value)| !self.names_disabled(value))
+            .filter(|(name, value)| !self.left_out(name, value))
             .map(|(k, v)| (k.clone(), self.fill(v)))
             .collect();
         if let Some(o) = overrides {

@@ -108,7 +108,8 @@ mod tests {
         for service in ["db", "rest", "auth", "storage", "functions", "gateway"] {
             assert!(template.services.contains_key(service), "{service} missing");
         }
-        for service in ["db", "rest", "auth", "storage", "gateway"] {
+        assert!(images.service("rest").is_none(), "the gateway serves rest");
+        for service in ["db", "auth", "storage", "gateway"] {
             let image = images.service(service).unwrap();
             assert!(image.contains(':'), "{service}: {image} is not pinned");
             assert!(

@@ -254,6 +254,20 @@ async fn apply_schema(
             Err(e) => return Err(e).context("cannot connect to the local db"),
         }
     };
+    let plan = deploy_project(&mut conn, desired, options, listener).await?;
+    // Set on every run, so a new secrets file or a reused volume still match.
+    deploy::give_authenticator_login(&mut conn, &secrets.authenticator_password)
+        .await
+        .context("cannot give the authenticator role its login")?;
+    Ok(plan)
+}
+
+async fn deploy_project(
+    conn: &mut appctl_pg::PgConnection,
+    desired: &appctl_schema::model::Database,
+    options: &UpOptions,
+    listener: &mut dyn UpListener,
+) -> anyhow::Result<Plan> {
     let deploy_options = DeployOptions {
         allow_destructive: options.allow_destructive,
         bootstrap: true,
@@ -262,13 +276,13 @@ async fn apply_schema(
     };
     // Most reruns change nothing: a read-only plan answers that without the deploy's lock and
     // bookkeeping writes.
-    if let Ok(plan) = deploy::make_plan_with(&mut conn, desired, false, true).await
+    if let Ok(plan) = deploy::make_plan_with(conn, desired, false, true).await
         && plan.steps.is_empty()
     {
         return Ok(plan);
     }
     let mut relay = Relay { listener };
-    let outcome = deploy::deploy(&mut conn, desired, None, &deploy_options, &mut relay)
+    let outcome = deploy::deploy(conn, desired, None, &deploy_options, &mut relay)
         .await
         .map_err(|e| match e {
             deploy::DeployError::Destructive { .. } => anyhow::anyhow!(

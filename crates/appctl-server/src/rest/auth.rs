@@ -11,7 +11,9 @@ pub struct Identity {
     pub role: String,
     /// What `request.jwt.claims` is set to: the token's claims, or `{"role": <anon>}`.
     pub claims: serde_json::Value,
-    /// Whether a valid token was sent (42501 is 403 then, 401 without).
+    /// Whether the request runs as a role other than the anonymous one (42501 is 403 then, 401
+    /// otherwise). As in PostgREST, a token whose role is the anonymous role (the anon key) counts
+    /// as anonymous: a supabase-js client without a session sees 401.
     pub authenticated: bool,
 }
 
@@ -71,9 +73,9 @@ pub fn identify(
         }
     };
     Ok(Identity {
+        authenticated: anon_role != Some(role.as_str()),
         role,
         claims,
-        authenticated: true,
     })
 }
 

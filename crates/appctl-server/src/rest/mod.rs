@@ -85,35 +85,98 @@ pub struct Rest {
 
 struct Inner {
     config: RestConfig,
-    cache: RwLock<Arc<SchemaCache>>,
+    /// `None` until the first load succeeds (the database may not be up, or not bootstrapped yet).
+    cache: RwLock<Option<Arc<SchemaCache>>>,
 }
 
 impl Rest {
     /// Loads the schema cache and returns the service.
     pub async fn new(config: RestConfig) -> anyhow::Result<Rest> {
-        let cache = load_cache(&config.pool, &config.schema).await?;
-        Ok(Rest {
+        let rest = Rest::lazy(config);
+        rest.reload().await?;
+        Ok(rest)
+    }
+
+    /// The service without its schema cache yet: the first request loads it (503 PGRST002 while
+    /// the database cannot answer), as does [`Rest::watch`] once it connects. For a gateway that
+    /// starts beside its database, before the schema is applied.
+    pub fn lazy(config: RestConfig) -> Rest {
+        Rest {
             inner: Arc::new(Inner {
                 config,
-                cache: RwLock::new(Arc::new(cache)),
+                cache: RwLock::new(None),
             }),
-        })
+        }
     }
 
     /// Reads the schema cache again (after DDL, or on `NOTIFY pgrst, 'reload schema'`).
     pub async fn reload(&self) -> anyhow::Result<()> {
         let cache = load_cache(&self.inner.config.pool, &self.inner.config.schema).await?;
-        *self.inner.cache.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cache);
+        *self.inner.cache.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(cache));
         Ok(())
     }
 
-    /// The cache requests use now.
-    pub fn cache(&self) -> Arc<SchemaCache> {
+    /// The cache requests use now, if one has loaded.
+    pub fn cache(&self) -> Option<Arc<SchemaCache>> {
         self.inner
             .cache
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The cache, loaded now if none has been yet.
+    async fn current_cache(&self) -> Result<Arc<SchemaCache>, ApiError> {
+        if let Some(cache) = self.cache() {
+            return Ok(cache);
+        }
+        self.reload().await.map_err(|e| {
+            ApiError::new(
+                503,
+                "PGRST002",
+                "Could not query the database for the schema cache. Retrying.",
+            )
+            .with_details(format!("{e:#}"))
+        })?;
+        self.cache()
+            .ok_or_else(|| ApiError::new(503, "PGRST002", "The schema cache is not loaded"))
+    }
+
+    /// Listens for `NOTIFY pgrst` as PostgREST does: `'reload schema'` (or an empty payload)
+    /// reloads the cache. Each (re)connection reloads it too, since notifications sent while
+    /// disconnected are lost; a lost connection is retried every few seconds until the task is
+    /// aborted (the server's shutdown).
+    pub fn watch(&self) -> tokio::task::JoinHandle<()> {
+        let rest = self.clone();
+        tokio::spawn(async move {
+            let mut pause = std::time::Duration::from_millis(500);
+            loop {
+                if let Err(e) = rest.listen().await {
+                    eprintln!("rest: schema cache listener: {e:#}; retrying in {pause:?}");
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+            }
+        })
+    }
+
+    async fn listen(&self) -> anyhow::Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.inner.config.pool)
+            .await
+            .context("cannot connect to listen for `NOTIFY pgrst`")?;
+        listener.ignore_pool_close_event(true);
+        listener.listen("pgrst").await?;
+        self.reload().await?;
+        loop {
+            let Some(notification) = listener.try_recv().await? else {
+                anyhow::bail!("the connection listening for `NOTIFY pgrst` was lost");
+            };
+            if matches!(notification.payload(), "" | "reload schema")
+                && let Err(e) = self.reload().await
+            {
+                eprintln!("rest: cannot reload the schema cache: {e:#}");
+            }
+        }
     }
 
     /// PostgREST's paths, relative to the mount point (`/rest/v1` behind the gateway).
@@ -242,7 +305,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
         .await
         .map_err(|_| too_large(config.max_body_bytes))?;
 
-    let cache = rest.cache();
+    let cache = rest.current_cache().await?;
     let pairs: Vec<(String, String)> = parts
         .uri
         .query()
