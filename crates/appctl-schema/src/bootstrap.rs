@@ -1,5 +1,6 @@
 //! The platform objects a Supabase project has and a plain Postgres (Neon, RDS, self-hosted) lacks:
-//! the roles `anon`, `authenticated` and `service_role`, the `auth.uid()`, `auth.role()` and
+//! the roles `anon`, `authenticated` and `service_role` (and `authenticator`, the login the REST
+//! service switches to them from), the `auth.uid()`, `auth.role()` and
 //! `auth.jwt()` helpers reading the `request.jwt.claims` setting (as PostgREST sets it), and the
 //! `auth.users` / `auth.identities` / `storage.buckets` / `storage.objects` tables in Supabase's shape,
 //! so PostgREST, Supabase Auth and Supabase Storage can run against the database.

@@ -32,12 +32,13 @@
 //! 403 with a token), PGRST000/PGRST003 (503/504) when the database cannot be reached, and
 //! `APPCTL413` (413) for a body over `max_body_bytes` (PostgREST leaves that to its proxy).
 //!
-//! The schema cache is loaded at [`Rest::new`] with [`appctl_rest::schema::LOADER_SQL`] and
-//! swapped by [`Rest::reload`]; requests in flight keep the cache they started with.
+//! The schema cache is loaded with [`appctl_rest::schema::LOADER_SQL`] at [`Rest::new`] (or on the
+//! first request, [`Rest::lazy`]) and swapped by [`Rest::reload`], which [`Rest::watch`] calls on
+//! `NOTIFY pgrst`; requests in flight keep the cache they started with. The gateway mounts
+//! [`Rest::router`] at `/rest/v1` (`crate::gateway`).
 //!
-//! Not yet: `NOTIFY pgrst` listening, per-role settings (`statement_timeout`), `count=planned` /
-//! `estimated`, `Prefer: tx=`, `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and
-//! asymmetric keys, wiring into the gateway and the stack.
+//! Not yet: per-role settings (`statement_timeout`), `count=planned` / `estimated`, `Prefer: tx=`,
+//! `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and asymmetric keys.
 
 pub mod auth;
 
