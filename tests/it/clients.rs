@@ -5,7 +5,8 @@
 //! The stack is the one `render compose` describes, run natively: PostgreSQL 18 (pgvector) with the
 //! ai-chat template deployed by `appctl deploy --bootstrap` (which, given
 //! `APPCTL_AUTHENTICATOR_PASSWORD`, makes bootstrap's `authenticator` role a login), two users in
-//! `auth.users`, and the gateway process connected as `authenticator`. The node suite gets the
+//! `auth.users`, the template's `chat` function run by node, and the gateway process connected as
+//! `authenticator` and routing `/functions/v1/chat`. The node suite gets the
 //! gateway's URL, the anon and service keys and the users' tokens in its environment.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ const SECRET: &str = "client-suite-secret-at-least-32-bytes-long";
 const AUTHENTICATOR_PASSWORD: &str = "client-suite-authenticator";
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
+/// The user of tests/clients/functions.test.mjs, so it shares no rows with the REST suite.
+const CAROL: &str = "33333333-3333-4333-8333-333333333333";
 /// The REST body limit the gateway gets, so the suite's oversized body stays small.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -131,13 +134,31 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
         &format!(
             "insert into auth.users (id, email, role, aud) values \
              ('{ALICE}', 'alice@example.com', 'authenticated', 'authenticated'), \
-             ('{BOB}', 'bob@example.com', 'authenticated', 'authenticated');
+             ('{BOB}', 'bob@example.com', 'authenticated', 'authenticated'), \
+             ('{CAROL}', 'carol@example.com', 'authenticated', 'authenticated');
              {FUNCTIONS}"
         ),
     );
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    // The template's chat function, as its container would run it: node on its entrypoint, the
+    // gateway as its API, no model key (it answers offline).
+    let chat_port = free_port();
+    let _chat = Running(
+        Command::new("node")
+            .arg(app.join("functions/chat/index.js"))
+            .env("PORT", chat_port.to_string())
+            .env("APPCTL_API_URL", &base)
+            .env("OPENAI_API_KEY", "")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let functions = serde_json::json!({
+        "chat": { "url": format!("http://127.0.0.1:{chat_port}"), "execute": ["users"], "timeout_ms": 60000 },
+    });
     let mut gateway = Running(
         command(&app)
             .arg("gateway")
@@ -153,6 +174,7 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
             )
             .env("APPCTL_REST_SCHEMA", "public")
             .env("APPCTL_REST_MAX_BODY_BYTES", MAX_BODY_BYTES.to_string())
+            .env("APPCTL_FUNCTIONS", functions.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -183,6 +205,7 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
             "--test-reporter=spec",
             "--test-timeout=60000",
             "rest.test.mjs",
+            "functions.test.mjs",
         ])
         .current_dir(clients_dir())
         .env("APPCTL_URL", &base)
@@ -198,6 +221,8 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
         .env("APPCTL_USER_B", BOB)
         .env("APPCTL_TOKEN_A", user(ALICE))
         .env("APPCTL_TOKEN_B", user(BOB))
+        .env("APPCTL_USER_C", CAROL)
+        .env("APPCTL_TOKEN_C", user(CAROL))
         .env("APPCTL_TOKEN_EXPIRED", expired)
         .env("APPCTL_TOKEN_OTHER_SECRET", other_secret)
         .env("APPCTL_MAX_BODY_BYTES", MAX_BODY_BYTES.to_string())
