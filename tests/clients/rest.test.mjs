@@ -145,6 +145,16 @@ test('GET /table: order, limit, range, count=exact with Content-Range, HEAD', as
   assert.deepEqual(nulls.map((r) => r.tokens), [2, 6, 7]);
 });
 
+test('GET /table: count planned (from EXPLAIN) and estimated (exact without a row cap)', async () => {
+  const planned = await alice.from('messages').select('*', { count: 'planned', head: true });
+  assert.equal(planned.error, null);
+  assert.equal(typeof planned.count, 'number');
+  assert.ok(planned.count >= 0);
+  const estimated = await alice.from('messages').select('id', { count: 'estimated' }).limit(1);
+  assert.equal(estimated.error, null);
+  assert.equal(estimated.count, 3);
+});
+
 test('GET /table: embeds one-to-many and many-to-one, with order and limit inside', async () => {
   const thread = ok(
     await alice

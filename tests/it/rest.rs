@@ -703,6 +703,56 @@ fn hostile_input_is_refused_or_bound() {
 }
 
 #[test]
+fn planned_and_estimated_counts_come_from_the_planner() {
+    let (server, url) = database("rest_counts");
+    server.psql(
+        "rest_counts",
+        "create table public.numbers (n int primary key);
+         insert into public.numbers select generate_series(1, 5000);
+         grant select on public.numbers to authenticated;
+         analyze public.numbers;",
+    );
+    with_rest(&url, |base, client, rest| async move {
+        rest.reload().await.unwrap();
+        let alice = user(ALICE);
+        let range = |prefer: &'static str, filter: &'static str| {
+            let (client, base, alice) = (client.clone(), base.clone(), alice.clone());
+            async move {
+                let (status, headers, body) = call(
+                    &client,
+                    "GET",
+                    &format!("{base}/numbers?select=n&limit=10{filter}"),
+                    Some(&alice),
+                    &[("prefer", prefer)],
+                    None,
+                )
+                .await;
+                let range = headers
+                    .get("content-range")
+                    .unwrap_or_else(|| panic!("{status} {body}"));
+                (status, range.to_str().unwrap().to_string())
+            }
+        };
+        // ANALYZE read every row of this small table, so the plan's estimate is exact here.
+        assert_eq!(range("count=planned", "").await, (206, "0-9/5000".into()));
+        // estimated: above max_rows (1000 in these tests) the planner's number...
+        assert_eq!(range("count=estimated", "").await, (206, "0-9/5000".into()));
+        // ...at or below it an exact count, whatever the estimate of `n < 100` was.
+        assert_eq!(
+            range("count=estimated", "&n=lt.100").await,
+            (206, "0-9/99".into())
+        );
+        let (status, planned) = range("count=planned", "&n=lt.100").await;
+        assert_eq!(status, 206);
+        let total: u64 = planned.strip_prefix("0-9/").unwrap().parse().unwrap();
+        assert!(
+            (50..=200).contains(&total),
+            "a planner's estimate near 99: {total}"
+        );
+    });
+}
+
+#[test]
 fn reload_sees_new_tables() {
     let (server, url) = database("rest_reload");
     let admin = server.db_url("rest_reload");

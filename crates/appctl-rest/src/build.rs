@@ -846,6 +846,34 @@ fn check_paths(query: &QueryParams, select: &[SelectItem]) -> Result<()> {
     Ok(())
 }
 
+/// `Prefer: count=planned`: `EXPLAIN (FORMAT JSON)` of the rows `read` would count (its filters and
+/// `!inner` embeds, no limit), whose one row's `[0].Plan."Plan Rows"` is the planner's estimate.
+/// PostgREST does the same; reading it is the server's.
+pub fn planned_count(
+    cache: &SchemaCache,
+    schema: &str,
+    table: &str,
+    query: &QueryParams,
+) -> Result<Statement> {
+    let mut b = Builder::new(cache, schema);
+    let table = b.table(table)?;
+    check_paths(query, &query.select)?;
+    let root = b.plan(Relation::of(table), &query.select, query, &vec![])?;
+    let from = qualified(&table.schema, &table.name);
+    let counted = b.level(&root, &from, None, true, true)?;
+    let sql = format!("EXPLAIN (FORMAT JSON) SELECT 1 FROM ({counted}) AS \"pgrst_c\"");
+    Ok(b.finish(sql))
+}
+
+/// The estimate in the one row of a [`planned_count`] statement (its `QUERY PLAN`).
+pub fn plan_rows(plan: &serde_json::Value) -> Option<u64> {
+    plan.get(0)?
+        .get("Plan")?
+        .get("Plan Rows")?
+        .as_f64()
+        .map(|rows| rows.max(0.0) as u64)
+}
+
 /// `GET /table`: the rows the query selects.
 pub fn read(
     cache: &SchemaCache,

@@ -494,3 +494,28 @@ fn every_statement_answers_the_same_three_columns() {
     assert!(s.sql.contains("AS page_total"));
     assert!(s.sql.ends_with("AS \"pgrst_t\""));
 }
+
+#[test]
+fn a_planned_count_explains_what_the_read_would_count() {
+    let cache = cache();
+    let pairs = pairs(&[
+        ("select", "id,messages!inner(id)"),
+        ("title", "like.a*"),
+        ("messages.role", "eq.user"),
+        ("limit", "5"),
+    ]);
+    let query = QueryParams::parse(&pairs, &|_| false).unwrap();
+    let statement = build::planned_count(&cache, "public", "threads", &query).unwrap();
+    assert!(
+        statement
+            .sql
+            .starts_with("EXPLAIN (FORMAT JSON) SELECT 1 FROM (")
+    );
+    assert!(!statement.sql.contains("LIMIT"), "{}", statement.sql);
+    insta::assert_snapshot!("planned_count", render("planned_count", &statement));
+    assert_eq!(
+        build::plan_rows(&json!([{"Plan": {"Node Type": "Seq Scan", "Plan Rows": 1234}}])),
+        Some(1234)
+    );
+    assert_eq!(build::plan_rows(&json!({"not": "a plan"})), None);
+}

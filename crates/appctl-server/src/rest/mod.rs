@@ -37,7 +37,10 @@
 //! `NOTIFY pgrst`; requests in flight keep the cache they started with. The gateway mounts
 //! [`Rest::router`] at `/rest/v1` (`crate::gateway`).
 //!
-//! Not yet: per-role settings (`statement_timeout`), `count=planned` / `estimated`, `Prefer: tx=`,
+//! `Prefer: count=planned` reads the total from `EXPLAIN`; `count=estimated` counts exactly when the
+//! planner expects at most `max_rows` rows (or there is no cap), else answers the planned total.
+//!
+//! Not yet: per-role settings (`statement_timeout`), `Prefer: tx=`,
 //! `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and asymmetric keys.
 
 pub mod auth;
@@ -46,7 +49,7 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use appctl_rest::build::{self, RpcArgs, Shape, Statement};
-use appctl_rest::parse::{self, Preferences, QueryParams, ReturnPreference};
+use appctl_rest::parse::{self, CountPreference, Preferences, QueryParams, ReturnPreference};
 use appctl_rest::{ApiError, SchemaCache};
 use axum::Router;
 use axum::body::Body;
@@ -266,6 +269,8 @@ async fn handle(rest: Rest, target: Target, request: Request) -> Response {
 /// A built statement and how to answer with its row.
 struct Plan {
     statement: Statement,
+    /// `Prefer: count=planned|estimated` on a read.
+    estimate: Option<Estimate>,
     kind: Kind,
     shape: Shape,
     read_only: bool,
@@ -273,6 +278,15 @@ struct Plan {
     offset: u64,
     return_: ReturnPreference,
     table: Option<String>,
+}
+
+/// How a read's total comes from the planner (PostgREST's `count=planned` and `estimated`).
+struct Estimate {
+    /// `EXPLAIN (FORMAT JSON)` of what the read counts.
+    explain: Statement,
+    /// `estimated`: the read with an exact count, run instead of `statement` when the planner
+    /// expects at most `threshold` rows (`max_rows`): small counts are exact, large ones planned.
+    exact: Option<(Statement, u64)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -345,7 +359,20 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                 Method::GET | Method::HEAD => {
                     let offset = read_range(&mut query, &parts.headers, config.max_rows)?;
                     Plan {
-                        statement: build::read(&cache, &config.schema, &name, &query, shape)?,
+                        estimate: estimate(&cache, config, &name, &query, &prefs, shape)?,
+                        statement: build::read(
+                            &cache,
+                            &config.schema,
+                            &name,
+                            &query,
+                            Shape {
+                                // `estimated` without a row cap has no threshold: exact.
+                                count: shape.count
+                                    || (prefs.count == Some(CountPreference::Estimated)
+                                        && config.max_rows.is_none()),
+                                ..shape
+                            },
+                        )?,
                         kind: Kind::Read,
                         shape,
                         read_only: true,
@@ -355,6 +382,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                     }
                 }
                 Method::POST => Plan {
+                    estimate: None,
                     statement: build::insert(
                         &cache,
                         &config.schema,
@@ -372,6 +400,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                     table: Some(name),
                 },
                 Method::PATCH => Plan {
+                    estimate: None,
                     statement: build::update(
                         &cache,
                         &config.schema,
@@ -389,6 +418,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                     table: Some(name),
                 },
                 Method::DELETE => Plan {
+                    estimate: None,
                     statement: build::delete(&cache, &config.schema, &name, &query, &prefs, shape)?,
                     kind: Kind::Mutate,
                     shape,
@@ -425,6 +455,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                 RpcArgs::Body(&body_value)
             };
             Plan {
+                estimate: None,
                 statement: build::rpc(&cache, &config.schema, &name, &query, &prefs, shape, args)?,
                 kind: Kind::Rpc,
                 shape,
@@ -442,6 +473,39 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
         *response.body_mut() = Body::empty();
     }
     Ok(response)
+}
+
+/// The planner's part of a read's count, when `Prefer` asks for one.
+fn estimate(
+    cache: &SchemaCache,
+    config: &RestConfig,
+    table: &str,
+    query: &QueryParams,
+    prefs: &Preferences,
+    shape: Shape,
+) -> Result<Option<Estimate>, ApiError> {
+    let exact = match prefs.count {
+        Some(CountPreference::Planned) => None,
+        // Without a row cap there is no threshold: PostgREST counts exactly then too.
+        Some(CountPreference::Estimated) => match config.max_rows {
+            Some(threshold) => {
+                let counted = Shape {
+                    count: true,
+                    ..shape
+                };
+                Some((
+                    build::read(cache, &config.schema, table, query, counted)?,
+                    threshold,
+                ))
+            }
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(Estimate {
+        explain: build::planned_count(cache, &config.schema, table, query)?,
+        exact,
+    }))
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -530,13 +594,30 @@ async fn run(
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    let mut query = sqlx::query(&plan.statement.sql);
-    for param in &plan.statement.params {
-        query = query.bind(param.as_str());
+    let mut statement = &plan.statement;
+    let mut planned = None;
+    if let Some(estimate) = &plan.estimate {
+        let explained: serde_json::Value =
+            bind(sqlx::query_scalar(&estimate.explain.sql), &estimate.explain)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        let rows = build::plan_rows(&explained)
+            .ok_or_else(|| ApiError::new(500, "PGRST000", "EXPLAIN answered no row estimate"))?;
+        match &estimate.exact {
+            Some((exact, threshold)) if rows <= *threshold => statement = exact,
+            _ => planned = Some(rows as i64),
+        }
     }
-    let row = query.fetch_one(&mut *tx).await.map_err(db)?;
+    let row = bind(sqlx::query(&statement.sql), statement)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
     let answer = Answer {
-        total: row.try_get("total_result_set").map_err(db)?,
+        total: row
+            .try_get::<Option<i64>, _>("total_result_set")
+            .map_err(db)?
+            .or(planned),
         page_total: row.try_get("page_total").map_err(db)?,
         body: row.try_get("body").map_err(db)?,
     };
@@ -546,6 +627,33 @@ async fn run(
     }
     tx.commit().await.map_err(db)?;
     Ok(answer)
+}
+
+/// `query` with the statement's parameters bound, each as text.
+fn bind<'q, Q: BindText<'q>>(query: Q, statement: &'q Statement) -> Q {
+    statement
+        .params
+        .iter()
+        .fold(query, |query, param| query.bind_text(param.as_str()))
+}
+
+/// sqlx's `query` and `query_scalar` both bind; this names what [`bind`] needs of them.
+trait BindText<'q> {
+    fn bind_text(self, value: &'q str) -> Self;
+}
+
+impl<'q> BindText<'q> for sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    fn bind_text(self, value: &'q str) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> BindText<'q>
+    for sqlx::query::QueryScalar<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
+{
+    fn bind_text(self, value: &'q str) -> Self {
+        self.bind(value)
+    }
 }
 
 fn db_error(e: sqlx::Error, authenticated: bool) -> ApiError {
