@@ -518,6 +518,7 @@ fn build(spec: &Spec) -> ProjectFile {
         functions: IndexMap::new(),
         environments: IndexMap::new(),
         stack: Default::default(),
+        api: Default::default(),
     }
 }
 

@@ -137,6 +137,7 @@ where
             schema: "public".to_string(),
             max_rows: Some(1000),
             max_body_bytes: 64 * 1024,
+            statement_timeouts: std::collections::BTreeMap::from([("anon".to_string(), 300)]),
         })
         .await
         .unwrap();
@@ -748,6 +749,59 @@ fn planned_and_estimated_counts_come_from_the_planner() {
         assert!(
             (50..=200).contains(&total),
             "a planner's estimate near 99: {total}"
+        );
+    });
+}
+
+#[test]
+fn statement_timeouts_per_role_from_the_config_and_from_alter_role() {
+    let (server, url) = database("rest_timeouts");
+    server.psql(
+        "rest_timeouts",
+        "create function public.slow() returns int language sql volatile
+           as $$ select pg_sleep(1.5); select 1 $$;
+         grant execute on function public.slow() to anon, authenticated, service_role;
+         alter role authenticated in database rest_timeouts set statement_timeout = '400ms';",
+    );
+    with_rest(&url, |base, client, _rest| async move {
+        let slow = |token: Option<String>| {
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                call(
+                    &client,
+                    "POST",
+                    &format!("{base}/rpc/slow"),
+                    token.as_deref(),
+                    &[],
+                    None,
+                )
+                .await
+            }
+        };
+        // authenticated: its own `ALTER ROLE ... IN DATABASE ... SET`, which SET ROLE alone
+        // would not apply.
+        let (status, _, error) = slow(Some(user(ALICE))).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (500, Some("57014")),
+            "{error}"
+        );
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("statement timeout")
+        );
+        // service_role has neither: it runs to the end.
+        let service = sign(json!({"role": "service_role"}), SECRET);
+        let (status, _, body) = slow(Some(service)).await;
+        assert_eq!((status, body), (200, json!(1)));
+        // anon: 300 ms from the service's config (appctl.yaml's `api.statement_timeout`).
+        let (status, _, error) = slow(None).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (500, Some("57014")),
+            "{error}"
         );
     });
 }

@@ -56,6 +56,30 @@ fn the_gateway_serves_rest_itself_as_the_authenticator_role() {
 }
 
 #[test]
+fn the_api_limits_reach_the_gateways_rest_service() {
+    let yaml = format!(
+        "{}\napi:\n  max_rows: 500\n  max_body: 2MiB\n  pool_size: 20\n  statement_timeout: {{ anon: 3s, authenticated: 1m }}\n",
+        ai_chat()
+    );
+    let gateway = stack(&yaml).unwrap().service("gateway").unwrap().clone();
+    assert_eq!(gateway.env["APPCTL_REST_MAX_ROWS"], "500");
+    assert_eq!(gateway.env["APPCTL_REST_MAX_BODY_BYTES"], "2097152");
+    assert_eq!(gateway.env["APPCTL_REST_POOL_SIZE"], "20");
+    assert_eq!(
+        gateway.env["APPCTL_REST_STATEMENT_TIMEOUT"],
+        "anon=3000,authenticated=60000"
+    );
+    // With an upstream PostgREST the gateway serves no REST: no limits for it.
+    let upstream = format!("{yaml}stack:\n  rest: {{ image: \"postgrest/postgrest:v13.0.4\" }}\n");
+    let gateway = stack(&upstream)
+        .unwrap()
+        .service("gateway")
+        .unwrap()
+        .clone();
+    assert!(!gateway.env.contains_key("APPCTL_REST_MAX_ROWS"));
+}
+
+#[test]
 fn an_upstream_postgrest_image_runs_as_its_own_container_behind_the_gateway() {
     let stack = stack(&with_stack(
         "  rest: { image: \"postgrest/postgrest:v13.0.4\" }\n",

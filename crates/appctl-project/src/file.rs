@@ -49,6 +49,38 @@ pub struct ProjectFile {
     /// Per-service overrides of the local stack.
     #[serde(default, skip_serializing_if = "Stack::is_empty")]
     pub stack: Stack,
+    /// Limits of the REST API (`/rest/v1`) wherever appctl serves it.
+    #[serde(default, skip_serializing_if = "Api::is_empty")]
+    pub api: Api,
+}
+
+/// Limits of the REST API. Unset keys keep the defaults: no row cap, 10 MiB bodies, 10
+/// connections, and each role's own `statement_timeout` (`ALTER ROLE ... SET`) if it has one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// The most rows one read answers (PostgREST's `db-max-rows`); a longer result is cut, with
+    /// `Content-Range` telling the client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_rows: Option<u64>,
+    /// The largest request body, e.g. `10MiB`; a larger one is refused with 413.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body: Option<Size>,
+    /// Connections the REST service keeps to the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub pool_size: Option<u32>,
+    /// `statement_timeout` per API role (`anon`, `authenticated`, `service_role`), e.g.
+    /// `{ anon: 3s, authenticated: 8s }`: a request running longer is cancelled (57014, 500).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub statement_timeout: IndexMap<String, String>,
+}
+
+impl Api {
+    pub fn is_empty(&self) -> bool {
+        self == &Api::default()
+    }
 }
 
 fn default_schema() -> String {

@@ -54,6 +54,7 @@ pub fn pull(database: &Database, project: &str, unsupported: &[UnsupportedObject
         functions: IndexMap::new(),
         environments: IndexMap::new(),
         stack: file::Stack::default(),
+        api: file::Api::default(),
     };
     for table in database.tables.values() {
         let pulled = pull_table(database, table, &mut unexpressed);

@@ -54,6 +54,8 @@ pub struct RestSettings {
     pub max_rows: Option<u64>,
     pub max_body_bytes: usize,
     pub pool_size: u32,
+    /// Milliseconds per role (`APPCTL_REST_STATEMENT_TIMEOUT=anon=3000,authenticated=8000`).
+    pub statement_timeouts: BTreeMap<String, u64>,
 }
 
 impl std::fmt::Debug for RestSettings {
@@ -64,6 +66,7 @@ impl std::fmt::Debug for RestSettings {
             .field("max_rows", &self.max_rows)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("pool_size", &self.pool_size)
+            .field("statement_timeouts", &self.statement_timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +82,7 @@ impl RestSettings {
             max_rows: None,
             max_body_bytes: 10 * 1024 * 1024,
             pool_size: 10,
+            statement_timeouts: BTreeMap::new(),
         }
     }
 
@@ -108,8 +112,29 @@ impl RestSettings {
                 .parse()
                 .context("APPCTL_REST_POOL_SIZE is not a number")?;
         }
+        if let Some(list) = var("APPCTL_REST_STATEMENT_TIMEOUT") {
+            settings.statement_timeouts = parse_role_millis(&list)
+                .context("APPCTL_REST_STATEMENT_TIMEOUT is not `role=milliseconds,...`")?;
+        }
         Ok(Some(settings))
     }
+}
+
+/// `anon=3000,authenticated=8000` as a map.
+fn parse_role_millis(list: &str) -> anyhow::Result<BTreeMap<String, u64>> {
+    list.split(',')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| {
+            let (role, ms) = item
+                .split_once('=')
+                .with_context(|| format!("`{item}` has no `=`"))?;
+            let ms = ms
+                .trim()
+                .parse()
+                .with_context(|| format!("`{ms}` is not a number of milliseconds"))?;
+            Ok((role.trim().to_string(), ms))
+        })
+        .collect()
 }
 
 /// A function as the gateway sees it (`APPCTL_FUNCTIONS`, written by the stack).
@@ -287,6 +312,7 @@ fn built_in_rest(settings: &RestSettings, secret: &str) -> anyhow::Result<crate:
         schema: settings.schema.clone(),
         max_rows: settings.max_rows,
         max_body_bytes: settings.max_body_bytes,
+        statement_timeouts: settings.statement_timeouts.clone(),
     }))
 }
 

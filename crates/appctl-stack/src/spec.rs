@@ -378,6 +378,9 @@ impl<'a> Builder<'a> {
         if name == "gateway" && self.enabled("functions") && !self.file.functions.is_empty() {
             env.insert("APPCTL_FUNCTIONS".to_string(), function_routes(self.file));
         }
+        if name == "gateway" && self.rest_built_in {
+            env.extend(api_limits(&self.file.api));
+        }
         Ok(ServiceSpec {
             name: name.to_string(),
             host: name.to_string(),
@@ -529,6 +532,40 @@ pub fn build_remote(
         }
     }
     Ok(stack)
+}
+
+/// appctl.yaml's `api:` limits as the gateway's REST settings (`APPCTL_REST_*`); validation has
+/// checked the sizes and durations, so one that does not parse is left to the default.
+fn api_limits(api: &appctl_project::file::Api) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    if let Some(rows) = api.max_rows {
+        env.insert("APPCTL_REST_MAX_ROWS".to_string(), rows.to_string());
+    }
+    if let Some(bytes) = api
+        .max_body
+        .as_ref()
+        .and_then(appctl_project::values::size_bytes)
+    {
+        env.insert("APPCTL_REST_MAX_BODY_BYTES".to_string(), bytes.to_string());
+    }
+    if let Some(pool) = api.pool_size {
+        env.insert("APPCTL_REST_POOL_SIZE".to_string(), pool.to_string());
+    }
+    let timeouts: Vec<String> = api
+        .statement_timeout
+        .iter()
+        .filter_map(|(role, text)| {
+            let duration = humantime::parse_duration(text).ok()?;
+            Some(format!("{role}={}", duration.as_millis()))
+        })
+        .collect();
+    if !timeouts.is_empty() {
+        env.insert(
+            "APPCTL_REST_STATEMENT_TIMEOUT".to_string(),
+            timeouts.join(","),
+        );
+    }
+    env
 }
 
 /// What the gateway needs to know of each function, as JSON in its env: where it runs, who may

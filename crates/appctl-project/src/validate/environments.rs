@@ -1,6 +1,9 @@
-//! Environments (database URLs, Docker hosts, gateways) and the stack overrides.
+//! Environments (database URLs, Docker hosts, gateways), the stack overrides and the API's limits.
 
 use super::*;
+
+/// The roles REST requests run as.
+const API_ROLES: &[&str] = &["anon", "authenticated", "service_role"];
 
 impl Checker<'_> {
     pub(super) fn check_environments(&mut self) {
@@ -89,6 +92,33 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+
+    pub(super) fn check_api(&mut self) {
+        let api = &self.file.api;
+        let path = root().key("api");
+        if let Some(size) = &api.max_body {
+            self.check_size(&path.key("max_body"), size);
+        }
+        // max_rows and pool_size: their ranges are the JSON Schema's, checked with it.
+        for (role, timeout) in &api.statement_timeout {
+            let role_path = path.key("statement_timeout").key(role.clone());
+            if !API_ROLES.contains(&role.as_str()) {
+                self.push(
+                    Finding::error(
+                        "api",
+                        role_path.clone(),
+                        format!("`{role}` is not an API role"),
+                    )
+                    .at_key()
+                    .hint(format!(
+                        "the roles requests run as are {}",
+                        API_ROLES.join(", ")
+                    )),
+                );
+            }
+            self.check_duration(&role_path, timeout);
         }
     }
 

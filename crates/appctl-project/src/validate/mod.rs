@@ -83,6 +83,7 @@ impl Checker<'_> {
         }
         self.check_environments();
         self.check_stack();
+        self.check_api();
     }
 
     fn check_version(&mut self) {

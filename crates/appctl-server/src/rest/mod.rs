@@ -40,7 +40,10 @@
 //! `Prefer: count=planned` reads the total from `EXPLAIN`; `count=estimated` counts exactly when the
 //! planner expects at most `max_rows` rows (or there is no cap), else answers the planned total.
 //!
-//! Not yet: per-role settings (`statement_timeout`), `Prefer: tx=`,
+//! Each request's `statement_timeout` is its role's: [`RestConfig::statement_timeouts`], else the
+//! role's own `ALTER ROLE ... SET statement_timeout`, read with the cache.
+//!
+//! Not yet: other role settings, `Prefer: tx=`,
 //! `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and asymmetric keys.
 
 pub mod auth;
@@ -79,6 +82,10 @@ pub struct RestConfig {
     pub max_rows: Option<u64>,
     /// The largest request body accepted (413 above).
     pub max_body_bytes: usize,
+    /// `statement_timeout` in milliseconds per role, set in each request's transaction (appctl.yaml's
+    /// `api.statement_timeout`). A role without one here gets its own `ALTER ROLE ... SET
+    /// statement_timeout` if it has one, as in PostgREST: `SET ROLE` alone does not apply it.
+    pub statement_timeouts: std::collections::BTreeMap<String, u64>,
 }
 
 /// The service: its configuration and the schema cache, cheap to clone.
@@ -91,6 +98,8 @@ struct Inner {
     config: RestConfig,
     /// `None` until the first load succeeds (the database may not be up, or not bootstrapped yet).
     cache: RwLock<Option<Arc<SchemaCache>>>,
+    /// Each role's own `statement_timeout` (`ALTER ROLE ... SET`), read with the cache.
+    role_timeouts: RwLock<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 impl Rest {
@@ -109,6 +118,7 @@ impl Rest {
             inner: Arc::new(Inner {
                 config,
                 cache: RwLock::new(None),
+                role_timeouts: RwLock::default(),
             }),
         }
     }
@@ -116,8 +126,28 @@ impl Rest {
     /// Reads the schema cache again (after DDL, or on `NOTIFY pgrst, 'reload schema'`).
     pub async fn reload(&self) -> anyhow::Result<()> {
         let cache = load_cache(&self.inner.config.pool, &self.inner.config.schema).await?;
+        let timeouts = load_role_timeouts(&self.inner.config.pool).await?;
+        *self
+            .inner
+            .role_timeouts
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(timeouts);
         *self.inner.cache.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(cache));
         Ok(())
+    }
+
+    /// The `statement_timeout` requests of `role` run with, if any.
+    fn statement_timeout(&self, role: &str) -> Option<String> {
+        if let Some(ms) = self.inner.config.statement_timeouts.get(role) {
+            return Some(format!("{ms}ms"));
+        }
+        let own = self
+            .inner
+            .role_timeouts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        own.get(role).cloned()
     }
 
     /// The cache requests use now, if one has loaded.
@@ -211,6 +241,26 @@ async fn load_cache(pool: &sqlx::PgPool, schema: &str) -> anyhow::Result<SchemaC
         .context("cannot load the schema cache")?;
     tx.commit().await?;
     SchemaCache::from_json(&json).context("the schema cache loader answered an unexpected shape")
+}
+
+/// Each role's `statement_timeout` from `ALTER ROLE ... SET` (this database's setting before one for
+/// all databases).
+async fn load_role_timeouts(
+    pool: &sqlx::PgPool,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (r.rolname) r.rolname::text, substr(setting, length('statement_timeout=') + 1) \
+         FROM pg_catalog.pg_db_role_setting s \
+         JOIN pg_catalog.pg_roles r ON r.oid = s.setrole \
+         CROSS JOIN LATERAL unnest(s.setconfig) AS setting \
+         WHERE s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())) \
+           AND setting LIKE 'statement\\_timeout=%' \
+         ORDER BY r.rolname, s.setdatabase DESC",
+    )
+    .fetch_all(pool)
+    .await
+    .context("cannot read the roles' statement_timeout settings")?;
+    Ok(rows.into_iter().collect())
 }
 
 fn error_response(e: &ApiError) -> Response {
@@ -467,7 +517,8 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
         }
     };
 
-    let row = run(config, &identity, &parts, &plan).await?;
+    let timeout = rest.statement_timeout(&identity.role);
+    let row = run(config, &identity, &parts, &plan, timeout).await?;
     let mut response = respond(&plan, row)?;
     if head {
         *response.body_mut() = Body::empty();
@@ -558,6 +609,7 @@ async fn run(
     identity: &Identity,
     parts: &axum::http::request::Parts,
     plan: &Plan,
+    statement_timeout: Option<String>,
 ) -> Result<Answer, ApiError> {
     let db = |e: sqlx::Error| db_error(e, identity.authenticated);
     let mut tx = config.pool.begin().await.map_err(db)?;
@@ -583,7 +635,9 @@ async fn run(
                 pg_catalog.set_config('request.jwt.claims', $3, true), \
                 pg_catalog.set_config('request.method', $4, true), \
                 pg_catalog.set_config('request.path', $5, true), \
-                pg_catalog.set_config('request.headers', $6, true)",
+                pg_catalog.set_config('request.headers', $6, true), \
+                pg_catalog.set_config('statement_timeout', \
+                    coalesce($7, pg_catalog.current_setting('statement_timeout')), true)",
     )
     .bind(build::ident(&config.schema))
     .bind(&identity.role)
@@ -591,6 +645,7 @@ async fn run(
     .bind(parts.method.as_str())
     .bind(parts.uri.path())
     .bind(serde_json::Value::Object(headers).to_string())
+    .bind(statement_timeout)
     .execute(&mut *tx)
     .await
     .map_err(db)?;
