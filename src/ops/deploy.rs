@@ -54,6 +54,23 @@ pub fn functions_target(
 /// The variable that holds the REST service's login password in a Compose stack's `.env`.
 pub const AUTHENTICATOR_PASSWORD: &str = "APPCTL_AUTHENTICATOR_PASSWORD";
 
+/// The password `deploy --bootstrap` gives `authenticator`, the role the gateway's REST service
+/// logs in as (bootstrap creates it without a login): an environment's `api_database_url`'s
+/// when it logs in as `authenticator`, else `APPCTL_AUTHENTICATOR_PASSWORD` (a Compose stack).
+fn authenticator_password(
+    target: Option<&Target>,
+    variables: &Variables,
+) -> anyhow::Result<Option<String>> {
+    if let Some(url) = target.and_then(Target::api_database_url) {
+        return appctl_project::values::password_of(url, "authenticator")
+            .map_err(|e| anyhow::anyhow!("the environment's api_database_url: {e}"));
+    }
+    Ok(variables
+        .get(AUTHENTICATOR_PASSWORD)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string))
+}
+
 pub async fn deploy(
     request: DeployRequest<'_>,
     variables: &Variables,
@@ -83,14 +100,10 @@ pub async fn deploy(
     };
     let mut conn = deploy::connect(url, &super::application_name("deploy")).await?;
     let outcome = deploy::deploy(&mut conn, &desired, saved, &options, reporter).await?;
-    // A Compose stack (`render compose`) serves REST as `authenticator`: bootstrap created the
-    // role, and the password its gateway was given makes it a login.
     if options.bootstrap
-        && let Some(password) = variables
-            .get(AUTHENTICATOR_PASSWORD)
-            .filter(|p| !p.is_empty())
+        && let Some(password) = authenticator_password(functions.as_ref(), variables)?
     {
-        let given = deploy::give_authenticator_login(&mut conn, password).await;
+        let given = deploy::give_authenticator_login(&mut conn, &password).await;
         anyhow::Context::context(given, "cannot give the authenticator role its login")?;
     }
     if let Some(rollout) = &rollout

@@ -1440,11 +1440,22 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
         &database_url,
         jwt_secret,
         &format!(
-            "docker_host: \"{}\"\n    docker_cert_path: \"{}\"\n    gateway: \"127.0.0.1:{remote_gateway_port}\"",
+            "docker_host: \"{}\"\n    docker_cert_path: \"{}\"\n    gateway: \"127.0.0.1:{remote_gateway_port}\"\n    \
+             api_database_url: \"${{STAGING_API_DATABASE_URL}}\"",
             remote.host,
             remote.certs().display()
         ),
     );
+    // The gateway's REST login: `deploy --bootstrap` gives `authenticator` this password.
+    let api_password = "staging-authenticator-never-printed";
+    let api_database_url = format!(
+        "postgres://authenticator:{api_password}@127.0.0.1:{}/staging",
+        pg.port()
+    );
+    let env_file = path.join(".env");
+    let mut env_text = std::fs::read_to_string(&env_file).unwrap();
+    env_text.push_str(&format!("STAGING_API_DATABASE_URL={api_database_url}\n"));
+    std::fs::write(&env_file, env_text).unwrap();
     let staging = format!("{name}-staging");
     let deploy = |extra: &[&str]| {
         let mut args = vec!["deploy", "--env", "staging", "--yes", "--bootstrap"];
@@ -1454,6 +1465,7 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
         assert!(out.status.success(), "{all}");
         assert!(!all.contains(jwt_secret), "{all}");
         assert!(!all.contains("s3cr3t-value-never-printed"), "{all}");
+        assert!(!all.contains(api_password), "{all}");
         all
     };
 
@@ -1469,6 +1481,14 @@ fn deploy_runs_functions_on_the_environments_docker_host() {
     let before = remote.containers(&staging);
     let services: Vec<&str> = before.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(services, ["functions.echo", "functions.tick", "gateway"]);
+    // The gateway there serves /rest/v1 as `authenticator`, which bootstrap created and the
+    // deploy made a login with api_database_url's password.
+    assert_eq!(
+        pg.psql(&api_database_url, "select current_user"),
+        "authenticator"
+    );
+    let health = reqwest_get(remote_gateway_port, "/health");
+    assert!(health.contains("/rest/v1"), "{health}");
     // The function's `memory` is its container's limit.
     let memory = remote.docker(&["inspect", "-f", "{{.HostConfig.Memory}}", &before[0].1]);
     assert_eq!(String::from_utf8_lossy(&memory.stdout).trim(), "134217728");

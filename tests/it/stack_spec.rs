@@ -80,6 +80,28 @@ fn the_api_limits_reach_the_gateways_rest_service() {
 }
 
 #[test]
+fn an_environment_with_an_api_database_url_serves_rest_from_its_gateway() {
+    let file: ProjectFile =
+        serde_yaml_ng::from_str(&format!("{}\napi:\n  max_rows: 100\n", ai_chat())).unwrap();
+    let (template, images) = template::builtin();
+    let site = spec::RemoteSite {
+        environment: "production".into(),
+        gateway: "127.0.0.1:8443".parse().unwrap(),
+        rest: true,
+    };
+    let stack =
+        spec::build_remote(&file, Path::new("/project"), &template, &images, &site).unwrap();
+    let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["functions.chat", "functions.ingest", "gateway"]);
+    let gateway = stack.service("gateway").unwrap();
+    // A placeholder: the URL holds a password, filled in only when the container is made.
+    assert_eq!(gateway.env["APPCTL_REST_DB_URL"], "{{api_database_url}}");
+    assert_eq!(gateway.env["APPCTL_REST_SCHEMA"], "public");
+    assert_eq!(gateway.env["APPCTL_REST_MAX_ROWS"], "100");
+    assert!(gateway.depends_on.is_empty());
+}
+
+#[test]
 fn an_upstream_postgrest_image_runs_as_its_own_container_behind_the_gateway() {
     let stack = stack(&with_stack(
         "  rest: { image: \"postgrest/postgrest:v13.0.4\" }\n",
@@ -253,6 +275,7 @@ fn an_environments_stack_is_its_functions_and_gateway() {
     let site = spec::RemoteSite {
         environment: "production".into(),
         gateway: "0.0.0.0:8443".parse().unwrap(),
+        rest: false,
     };
     let stack =
         spec::build_remote(&file, Path::new("/project"), &template, &images, &site).unwrap();

@@ -709,6 +709,11 @@ pub struct Environment {
     /// (default `127.0.0.1:54321`: loopback, for a TLS proxy in front).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
+    /// The database as the gateway's REST service reaches it from the Docker host, logging in as
+    /// `authenticator` (usually `${VAR}`): with it the gateway serves `/rest/v1`, and `deploy
+    /// --bootstrap` gives `authenticator` this URL's password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

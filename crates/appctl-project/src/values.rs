@@ -189,3 +189,43 @@ mod tests {
         assert_eq!(parse_size("ten megs"), None);
     }
 }
+
+/// The password of `url` when it logs in as `user` (percent-decoded), else `None`.
+pub fn password_of(url: &str, user: &str) -> Result<Option<String>, String> {
+    let url = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    if url.username() != user {
+        return Ok(None);
+    }
+    let Some(password) = url.password() else {
+        return Ok(None);
+    };
+    percent_encoding::percent_decode_str(password)
+        .decode_utf8()
+        .map(|p| Some(p.into_owned()))
+        .map_err(|_| "its password is not UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::password_of;
+
+    #[test]
+    fn the_password_of_a_url_for_its_user_only() {
+        assert_eq!(
+            password_of(
+                "postgres://authenticator:p%40ss@db.internal:5432/app",
+                "authenticator"
+            ),
+            Ok(Some("p@ss".to_string()))
+        );
+        assert_eq!(
+            password_of("postgres://postgres:x@h/app", "authenticator"),
+            Ok(None)
+        );
+        assert_eq!(
+            password_of("postgres://authenticator@h/app", "authenticator"),
+            Ok(None)
+        );
+        assert!(password_of("not a url", "authenticator").is_err());
+    }
+}

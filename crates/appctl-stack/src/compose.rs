@@ -139,10 +139,11 @@ pub fn env_file(secrets: &super::secrets::Secrets) -> String {
     let mut out =
         String::from("# The local stack's secrets (appctl render compose). Keep out of git.\n");
     for (placeholder, var) in PLACEHOLDERS {
-        out.push_str(&format!(
-            "{var}={}\n",
-            secrets.value(placeholder).unwrap_or_default()
-        ));
+        // An environment's secrets have no value locally.
+        let value = secrets.value(placeholder).unwrap_or_default();
+        if !value.is_empty() {
+            out.push_str(&format!("{var}={value}\n"));
+        }
     }
     out
 }

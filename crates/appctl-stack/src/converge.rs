@@ -204,7 +204,12 @@ async fn bring_up(
 /// every deploy.
 fn secrets_digest(secrets: &Secrets) -> String {
     let mut hasher = sha2::Sha256::new();
-    for value in [&secrets.db_password, &secrets.jwt_secret] {
+    for value in [
+        &secrets.db_password,
+        &secrets.jwt_secret,
+        &secrets.authenticator_password,
+        &secrets.api_database_url,
+    ] {
         hasher.update(value.as_bytes());
         hasher.update([0]);
     }
@@ -220,6 +225,8 @@ pub fn redact(text: &str, secrets: &Secrets, env: &BTreeMap<String, String>) -> 
         &secrets.jwt_secret,
         &secrets.anon_key,
         &secrets.service_key,
+        &secrets.authenticator_password,
+        &secrets.api_database_url,
     ];
     for value in values.into_iter().chain(env.values()) {
         if value.len() >= 12 {

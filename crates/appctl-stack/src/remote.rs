@@ -37,6 +37,8 @@ pub struct Target {
     pub cert_path: Option<PathBuf>,
     jwt_secret: String,
     pub gateway: SocketAddr,
+    /// `api_database_url`, resolved: the gateway's REST login (a secret: never printed).
+    api_database_url: Option<String>,
 }
 
 impl std::fmt::Debug for Target {
@@ -53,6 +55,11 @@ impl Target {
     /// The secret the environment's tokens are signed with.
     pub fn jwt_secret(&self) -> &str {
         &self.jwt_secret
+    }
+
+    /// The URL the gateway's REST service logs in with, when the environment has one.
+    pub fn api_database_url(&self) -> Option<&str> {
+        self.api_database_url.as_deref()
     }
 
     /// The gateway as a caller reaches it: its address, or the Docker host's name when it listens
@@ -107,12 +114,17 @@ pub fn target(
         );
     }
     let gateway = gateway_of(project, name, variables)?;
+    let api_database_url = match &environment.api_database_url {
+        Some(url) => Some(resolve("api_database_url", url)?),
+        None => None,
+    };
     Ok(Some(Target {
         environment: name.to_string(),
         docker_host,
         cert_path,
         jwt_secret,
         gateway,
+        api_database_url,
     }))
 }
 
@@ -139,6 +151,11 @@ pub fn stack_of(project: &Project, name: &str, variables: &Variables) -> anyhow:
     let site = RemoteSite {
         environment: name.to_string(),
         gateway: gateway_of(project, name, variables)?,
+        rest: project
+            .file
+            .environments
+            .get(name)
+            .is_some_and(|e| e.api_database_url.is_some()),
     };
     Ok(spec::build_remote(
         &project.file,
@@ -290,6 +307,7 @@ pub async fn prepare(
     let site = RemoteSite {
         environment: target.environment.clone(),
         gateway: target.gateway,
+        rest: target.api_database_url.is_some(),
     };
     let stack = spec::build_remote(
         &project.file,
@@ -311,6 +329,7 @@ pub async fn prepare(
         service_key: sign_role_key("service_role", &target.jwt_secret)?,
         jwt_secret: target.jwt_secret.clone(),
         authenticator_password: String::new(),
+        api_database_url: target.api_database_url.clone().unwrap_or_default(),
     };
     let prepared = converge::prepare(&stack, &secrets, variables, &image_ids, packages)?;
     let (plan, _) = converge::reconcile_with(&engine, &stack, &prepared).await?;

@@ -23,6 +23,9 @@ pub struct Secrets {
     /// secrets file written before it existed: [`Secrets::load_or_create`] adds it.
     #[serde(default)]
     pub authenticator_password: String,
+    /// An environment's `api_database_url` (its gateway's REST login); never in a local stack.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_database_url: String,
 }
 
 impl fmt::Debug for Secrets {
@@ -42,6 +45,7 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "{{authenticator_password}}",
         "APPCTL_AUTHENTICATOR_PASSWORD",
     ),
+    ("{{api_database_url}}", "APPCTL_API_DATABASE_URL"),
 ];
 
 impl Secrets {
@@ -52,6 +56,7 @@ impl Secrets {
             anon_key: appctl_server::jwt::sign_role_key("anon", &jwt_secret)?,
             service_key: appctl_server::jwt::sign_role_key("service_role", &jwt_secret)?,
             authenticator_password: random_hex(24)?,
+            api_database_url: String::new(),
             db_password,
             jwt_secret,
         })
@@ -65,6 +70,7 @@ impl Secrets {
             "{{anon_key}}" => Some(&self.anon_key),
             "{{service_key}}" => Some(&self.service_key),
             "{{authenticator_password}}" => Some(&self.authenticator_password),
+            "{{api_database_url}}" => Some(&self.api_database_url),
             _ => None,
         }
     }
@@ -221,6 +227,22 @@ mod tests {
             jsonwebtoken::decode::<serde_json::Value>(&secrets.anon_key, &wrong, &validation)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn every_secret_has_a_placeholder_that_fill_replaces() {
+        let mut secrets = Secrets::generate().unwrap();
+        secrets.api_database_url = "postgres://authenticator:pw@h/db".into();
+        for (placeholder, _) in PLACEHOLDERS {
+            let value = secrets.value(placeholder).unwrap();
+            assert!(!value.is_empty(), "{placeholder}");
+            assert_eq!(
+                secrets.fill(&format!("<{placeholder}>")),
+                format!("<{value}>")
+            );
+        }
+        let json = serde_json::to_value(&secrets).unwrap();
+        assert_eq!(json.as_object().unwrap().len(), PLACEHOLDERS.len());
     }
 
     #[test]

@@ -479,6 +479,9 @@ pub struct RemoteSite {
     pub environment: String,
     /// Where the gateway is published on the Docker host.
     pub gateway: SocketAddr,
+    /// Whether the environment has an `api_database_url`: then its gateway serves `/rest/v1`,
+    /// logging in with it (`{{api_database_url}}`, filled in from the environment's variables).
+    pub rest: bool,
 }
 
 /// The in-container check of the gateway: the engine may be another machine, so its port is not
@@ -515,12 +518,16 @@ pub fn build_remote(
     });
     for service in [
         &mut remote.stack.db,
-        &mut remote.stack.rest,
         &mut remote.stack.auth,
         &mut remote.stack.storage,
     ] {
         *service = Some(off.clone());
     }
+    // The built-in REST service, or none: an upstream PostgREST would need the db it names.
+    remote.stack.rest = Some(match site.rest {
+        true => ServiceOverride::default(),
+        false => off.clone(),
+    });
     let mut stack = build(&remote, project_dir, template, images)?;
     for service in &mut stack.services {
         if service.name == "gateway" {
@@ -529,6 +536,12 @@ pub fn build_remote(
             }
             service.health.check =
                 HealthCheck::Command(GATEWAY_CHECK.iter().map(|s| s.to_string()).collect());
+            if site.rest {
+                service.env.insert(
+                    "APPCTL_REST_DB_URL".to_string(),
+                    "{{api_database_url}}".to_string(),
+                );
+            }
         }
     }
     Ok(stack)

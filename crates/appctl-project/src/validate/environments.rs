@@ -34,6 +34,7 @@ impl Checker<'_> {
                 ("docker_cert_path", environment.docker_cert_path.as_deref()),
                 ("jwt_secret", environment.jwt_secret.as_deref()),
                 ("gateway", environment.gateway.as_deref()),
+                ("api_database_url", environment.api_database_url.as_deref()),
             ];
             if let Some(storage) = &environment.storage {
                 values.push(("endpoint", Some(storage.endpoint.as_str())));
@@ -84,7 +85,8 @@ impl Checker<'_> {
                     self.push(finding);
                 }
                 let holds_secret = matches!(key, "secret_key" | "access_key" | "jwt_secret")
-                    || (key == "database_url" && url_has_password(value));
+                    || (matches!(key, "database_url" | "api_database_url")
+                        && url_has_password(value));
                 if holds_secret && vars::references(value).is_ok_and(|r| r.is_empty()) {
                     self.push(
                         Finding::warning("secret", value_path, format!("`{key}` holds a secret written in the file"))
