@@ -18,6 +18,7 @@ use crate::support::pg::PgServer;
 
 const SECRET: &str = "client-suite-secret-at-least-32-bytes-long";
 const AUTHENTICATOR_PASSWORD: &str = "client-suite-authenticator";
+const AUTH_ADMIN_PASSWORD: &str = "client-suite-auth-admin";
 const ALICE: &str = "11111111-1111-4111-8111-111111111111";
 const BOB: &str = "22222222-2222-4222-8222-222222222222";
 /// The user of tests/clients/functions.test.mjs, so it shares no rows with the REST suite.
@@ -136,7 +137,8 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
              ('{ALICE}', 'alice@example.com', 'authenticated', 'authenticated'), \
              ('{BOB}', 'bob@example.com', 'authenticated', 'authenticated'), \
              ('{CAROL}', 'carol@example.com', 'authenticated', 'authenticated');
-             {FUNCTIONS}"
+             {FUNCTIONS}
+             alter role supabase_auth_admin login password '{AUTH_ADMIN_PASSWORD}';"
         ),
     );
 
@@ -175,6 +177,14 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
             .env("APPCTL_REST_SCHEMA", "public")
             .env("APPCTL_REST_MAX_BODY_BYTES", MAX_BODY_BYTES.to_string())
             .env("APPCTL_FUNCTIONS", functions.to_string())
+            .env(
+                "APPCTL_AUTH_DB_URL",
+                format!(
+                    "postgres://supabase_auth_admin:{AUTH_ADMIN_PASSWORD}@127.0.0.1:{}/clients",
+                    server.port()
+                ),
+            )
+            .env("APPCTL_AUTH_ISSUER", format!("{base}/auth/v1"))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -206,6 +216,7 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
             "--test-timeout=60000",
             "rest.test.mjs",
             "functions.test.mjs",
+            "auth.test.mjs",
         ])
         .current_dir(clients_dir())
         .env("APPCTL_URL", &base)

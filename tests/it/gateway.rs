@@ -137,6 +137,7 @@ fn the_gateway_passes_requests_to_the_services_that_run() {
             functions,
             jwt_secret: Some(SECRET.to_string()),
             rest: None,
+            auth: None,
         };
         let (stop_gateway, gateway_stopped) = tokio::sync::oneshot::channel::<()>();
         let gateway_task = tokio::spawn(appctl::gateway::serve_on(gateway, config, async {

@@ -1,9 +1,11 @@
 //! The platform objects a Supabase project has and a plain Postgres (Neon, RDS, self-hosted) lacks:
 //! the roles `anon`, `authenticated` and `service_role` (and `authenticator`, the login the REST
 //! service switches to them from), the `auth.uid()`, `auth.role()` and
-//! `auth.jwt()` helpers reading the `request.jwt.claims` setting (as PostgREST sets it), and the
-//! `auth.users` / `auth.identities` / `storage.buckets` / `storage.objects` tables in Supabase's shape,
-//! so PostgREST, Supabase Auth and Supabase Storage can run against the database.
+//! `auth.jwt()` helpers reading the `request.jwt.claims` setting (as PostgREST sets it), the
+//! `auth.users` / `auth.identities` / `auth.sessions` / `auth.refresh_tokens` /
+//! `auth.audit_log_entries` / `storage.buckets` / `storage.objects` tables in Supabase's shape and
+//! `supabase_auth_admin` (the auth service's login), so appctl's services, or PostgREST, Supabase
+//! Auth and Supabase Storage, can run against the database.
 //!
 //! Everything is created only when absent: an existing role, function, schema or table is never
 //! altered (on Supabase, bootstrap does nothing). Every statement is idempotent and transactional,
@@ -56,6 +58,7 @@ pub fn statements(schema: &str) -> Vec<String> {
         ));
     }
     sql.push(AUTH_TABLES.trim().to_string());
+    sql.push(AUTH_ADMIN.trim().to_string());
     sql.push("CREATE SCHEMA IF NOT EXISTS storage".into());
     sql.push(STORAGE_TABLES.trim().to_string());
     for schema in ["auth", "storage", schema] {
@@ -112,7 +115,51 @@ CREATE TABLE IF NOT EXISTS auth.identities (
     email text GENERATED ALWAYS AS (lower(identity_data ->> 'email')) STORED,
     id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
     UNIQUE (provider_id, provider)
+);
+CREATE TABLE IF NOT EXISTS auth.sessions (
+    id uuid NOT NULL PRIMARY KEY,
+    user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
+    created_at timestamptz,
+    updated_at timestamptz,
+    factor_id uuid,
+    aal text,
+    not_after timestamptz,
+    refreshed_at timestamp,
+    user_agent text,
+    ip inet,
+    tag text
+);
+CREATE TABLE IF NOT EXISTS auth.refresh_tokens (
+    instance_id uuid,
+    id bigserial PRIMARY KEY,
+    token varchar(255) UNIQUE,
+    user_id varchar(255),
+    revoked boolean,
+    created_at timestamptz,
+    updated_at timestamptz,
+    parent varchar(255),
+    session_id uuid REFERENCES auth.sessions (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_session_id_revoked_idx ON auth.refresh_tokens (session_id, revoked);
+CREATE TABLE IF NOT EXISTS auth.audit_log_entries (
+    instance_id uuid,
+    id uuid NOT NULL PRIMARY KEY,
+    payload json,
+    created_at timestamptz,
+    ip_address varchar(64) NOT NULL DEFAULT ''
 )";
+
+/// The login of the auth service (Supabase's name for it): it owns nothing, and may read and write
+/// the `auth` tables only. Created without a login, as `authenticator`; the stack gives it one.
+const AUTH_ADMIN: &str = "
+DO $appctl$ BEGIN
+IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'supabase_auth_admin') THEN
+    CREATE ROLE supabase_auth_admin NOLOGIN NOINHERIT;
+    GRANT USAGE ON SCHEMA auth TO supabase_auth_admin;
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA auth TO supabase_auth_admin;
+    GRANT USAGE ON ALL SEQUENCES IN SCHEMA auth TO supabase_auth_admin;
+END IF;
+END $appctl$";
 
 /// Supabase Storage's tables (bucket rows and file metadata). Created with RLS on and the grants
 /// Supabase gives, only when absent: bucket permissions are policies on `storage.objects`.

@@ -42,6 +42,78 @@ pub struct GatewayConfig {
     pub jwt_secret: Option<String>,
     /// The built-in REST service, when `/rest/v1` has no upstream.
     pub rest: Option<RestSettings>,
+    /// The built-in auth service, when `/auth/v1` has no upstream.
+    pub auth: Option<AuthSettings>,
+}
+
+/// The built-in auth service's settings (`APPCTL_AUTH_*`); its JWT secret is the gateway's.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// A URL that logs in as `supabase_auth_admin` (it holds a password: never printed).
+    pub database_url: String,
+    /// The `iss` claim: the auth service's URL as clients see it.
+    pub issuer: String,
+    pub jwt_expiry_secs: i64,
+    pub signup_enabled: bool,
+    pub autoconfirm: bool,
+    pub min_password_length: usize,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("issuer", &self.issuer)
+            .field("jwt_expiry_secs", &self.jwt_expiry_secs)
+            .field("signup_enabled", &self.signup_enabled)
+            .field("autoconfirm", &self.autoconfirm)
+            .field("min_password_length", &self.min_password_length)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthSettings {
+    /// GoTrue's defaults, but confirmation: a stack without mail confirms sign-ups at once.
+    pub fn new(database_url: &str, issuer: &str) -> AuthSettings {
+        AuthSettings {
+            database_url: database_url.to_string(),
+            issuer: issuer.to_string(),
+            jwt_expiry_secs: 3600,
+            signup_enabled: true,
+            autoconfirm: true,
+            min_password_length: 6,
+        }
+    }
+
+    fn from_env() -> anyhow::Result<Option<AuthSettings>> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let Some(url) = var("APPCTL_AUTH_DB_URL") else {
+            return Ok(None);
+        };
+        let issuer =
+            var("APPCTL_AUTH_ISSUER").unwrap_or_else(|| "http://127.0.0.1:54321/auth/v1".into());
+        let mut settings = AuthSettings::new(&url, &issuer);
+        if let Some(secs) = var("APPCTL_AUTH_JWT_EXPIRY") {
+            settings.jwt_expiry_secs = secs
+                .parse()
+                .context("APPCTL_AUTH_JWT_EXPIRY is not a number of seconds")?;
+        }
+        if let Some(flag) = var("APPCTL_AUTH_SIGNUP") {
+            settings.signup_enabled = flag
+                .parse()
+                .context("APPCTL_AUTH_SIGNUP is not true or false")?;
+        }
+        if let Some(flag) = var("APPCTL_AUTH_AUTOCONFIRM") {
+            settings.autoconfirm = flag
+                .parse()
+                .context("APPCTL_AUTH_AUTOCONFIRM is not true or false")?;
+        }
+        if let Some(length) = var("APPCTL_AUTH_MIN_PASSWORD_LENGTH") {
+            settings.min_password_length = length
+                .parse()
+                .context("APPCTL_AUTH_MIN_PASSWORD_LENGTH is not a number")?;
+        }
+        Ok(Some(settings))
+    }
 }
 
 /// The built-in REST service's settings (`APPCTL_REST_*`); its JWT secret is the gateway's.
@@ -222,9 +294,14 @@ impl GatewayConfig {
             true => None,
             false => RestSettings::from_env()?,
         };
+        let auth = match upstreams.contains_key("/auth/v1") {
+            true => None,
+            false => AuthSettings::from_env()?,
+        };
         Ok(GatewayConfig {
             listen: SocketAddr::new(host, port),
             rest,
+            auth,
             upstreams,
             functions,
             jwt_secret: std::env::var("APPCTL_JWT_SECRET")
@@ -241,6 +318,7 @@ struct Gateway {
     jwt_secret: Option<std::sync::Arc<str>>,
     client: reqwest::Client,
     rest_built_in: bool,
+    auth_built_in: bool,
 }
 
 /// Serves until `shutdown` completes.
@@ -269,6 +347,7 @@ pub async fn serve_on(
         jwt_secret: config.jwt_secret.map(std::sync::Arc::from),
         client,
         rest_built_in: config.rest.is_some(),
+        auth_built_in: config.auth.is_some(),
     };
     let rest = match (&config.rest, &gateway.jwt_secret) {
         (Some(settings), Some(secret)) => Some(built_in_rest(settings, secret)?),
@@ -277,12 +356,20 @@ pub async fn serve_on(
     };
     let scheduler = tokio::spawn(run_schedules(gateway.clone()));
     let watcher = rest.as_ref().map(crate::rest::Rest::watch);
+    let auth = match (&config.auth, &gateway.jwt_secret) {
+        (Some(settings), Some(secret)) => Some(built_in_auth(settings, secret)?),
+        (Some(_), None) => anyhow::bail!("the built-in auth service needs APPCTL_JWT_SECRET"),
+        (None, _) => None,
+    };
     let mut app = Router::new()
         .route("/health", get(health))
         .fallback(proxy)
         .with_state(gateway);
     if let Some(rest) = &rest {
         app = app.nest("/rest/v1", rest.router());
+    }
+    if let Some(auth) = &auth {
+        app = app.nest("/auth/v1", auth.router());
     }
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -293,6 +380,27 @@ pub async fn serve_on(
         watcher.abort();
     }
     served
+}
+
+/// The auth service on a lazily connecting pool.
+fn built_in_auth(settings: &AuthSettings, secret: &str) -> anyhow::Result<crate::auth::Auth> {
+    let options: sqlx::postgres::PgConnectOptions = settings
+        .database_url
+        .parse()
+        .context("APPCTL_AUTH_DB_URL is not a postgres:// URL")?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_lazy_with(options.application_name("appctl auth"));
+    Ok(crate::auth::Auth::new(crate::auth::AuthConfig {
+        pool,
+        jwt_secret: secret.to_string(),
+        jwt_expiry_secs: settings.jwt_expiry_secs,
+        issuer: settings.issuer.clone(),
+        signup_enabled: settings.signup_enabled,
+        autoconfirm: settings.autoconfirm,
+        min_password_length: settings.min_password_length,
+    }))
 }
 
 /// The REST service on a lazily connecting pool: the database may start after the gateway.
@@ -320,8 +428,11 @@ async fn health(State(gateway): State<Gateway>) -> Response {
     let mut routes: Vec<&str> = gateway.upstreams.keys().map(String::as_str).collect();
     if gateway.rest_built_in {
         routes.push("/rest/v1");
-        routes.sort_unstable();
     }
+    if gateway.auth_built_in {
+        routes.push("/auth/v1");
+    }
+    routes.sort_unstable();
     let functions: Vec<&String> = gateway.functions.keys().collect();
     axum::Json(serde_json::json!({ "status": "ok", "routes": routes, "functions": functions }))
         .into_response()
