@@ -53,6 +53,8 @@ pub fn functions_target(
 
 /// The variable that holds the REST service's login password in a Compose stack's `.env`.
 pub const AUTHENTICATOR_PASSWORD: &str = "APPCTL_AUTHENTICATOR_PASSWORD";
+/// The variable that holds the auth service's login password in a Compose stack's `.env`.
+pub const AUTH_PASSWORD: &str = "APPCTL_AUTH_PASSWORD";
 
 /// The password `deploy --bootstrap` gives `authenticator`, the role the gateway's REST service
 /// logs in as (bootstrap creates it without a login): an environment's `api_database_url`'s
@@ -100,11 +102,28 @@ pub async fn deploy(
     };
     let mut conn = deploy::connect(url, &super::application_name("deploy")).await?;
     let outcome = deploy::deploy(&mut conn, &desired, saved, &options, reporter).await?;
-    if options.bootstrap
-        && let Some(password) = authenticator_password(functions.as_ref(), variables)?
-    {
-        let given = deploy::give_authenticator_login(&mut conn, &password).await;
-        anyhow::Context::context(given, "cannot give the authenticator role its login")?;
+    if options.bootstrap {
+        let logins = [
+            (
+                "authenticator",
+                authenticator_password(functions.as_ref(), variables)?,
+            ),
+            (
+                "supabase_auth_admin",
+                variables
+                    .get(AUTH_PASSWORD)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            ),
+        ];
+        for (role, password) in logins {
+            if let Some(password) = password {
+                let given = deploy::give_login(&mut conn, role, &password).await;
+                anyhow::Context::with_context(given, || {
+                    format!("cannot give the {role} role its login")
+                })?;
+            }
+        }
     }
     if let Some(rollout) = &rollout
         && !rollout.changes_nothing()

@@ -4,8 +4,8 @@
 //!
 //! The stack is the one `render compose` describes, run natively: PostgreSQL 18 (pgvector) with the
 //! ai-chat template deployed by `appctl deploy --bootstrap` (which, given
-//! `APPCTL_AUTHENTICATOR_PASSWORD`, makes bootstrap's `authenticator` role a login), two users in
-//! `auth.users`, the template's `chat` function run by node, and the gateway process connected as
+//! `APPCTL_AUTHENTICATOR_PASSWORD` and `APPCTL_AUTH_PASSWORD`, makes bootstrap's `authenticator`
+//! and `supabase_auth_admin` roles logins), users in `auth.users`, the template's `chat` function run by node, and the gateway process connected as
 //! `authenticator` and routing `/functions/v1/chat`. The node suite gets the
 //! gateway's URL, the anon and service keys and the users' tokens in its environment.
 
@@ -127,6 +127,7 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
     let deploy = command(&app)
         .args(["deploy", "--bootstrap", "--yes", "--database-url", &url])
         .env("APPCTL_AUTHENTICATOR_PASSWORD", AUTHENTICATOR_PASSWORD)
+        .env("APPCTL_AUTH_PASSWORD", AUTH_ADMIN_PASSWORD)
         .output()
         .unwrap();
     assert!(deploy.status.success(), "{}", describe(&deploy));
@@ -137,8 +138,7 @@ fn supabase_js_speaks_to_the_gateways_rest_service() {
              ('{ALICE}', 'alice@example.com', 'authenticated', 'authenticated'), \
              ('{BOB}', 'bob@example.com', 'authenticated', 'authenticated'), \
              ('{CAROL}', 'carol@example.com', 'authenticated', 'authenticated');
-             {FUNCTIONS}
-             alter role supabase_auth_admin login password '{AUTH_ADMIN_PASSWORD}';"
+             {FUNCTIONS}"
         ),
     );
 

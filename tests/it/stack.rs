@@ -184,8 +184,7 @@ impl Project {
         };
         let stack = format!(
             "stack:\n  db: {{ image: \"{}\", port: {} }}\n  gateway: {{ image: \"{}\", port: {}{extra_gateway} }}\n  \
-             auth: {{ enabled: false }}\n  storage: {{ enabled: false }}\n  \
-             functions: {{ enabled: false }}\n",
+             storage: {{ enabled: false }}\n  functions: {{ enabled: false }}\n",
             images.db, self.db_port, images.gateway, self.gateway_port
         );
         std::fs::write(&file, format!("{text}{stack}")).unwrap();
@@ -386,6 +385,21 @@ fn up_applies_the_project_reruns_touch_nothing_and_down_leaves_nothing() {
     let anon = rest(&project.secret("anon_key"), "/threads");
     assert!(anon.lines().next().unwrap().contains(" 401 "), "{anon}");
     assert!(anon.contains(r#""code":"42501""#), "{anon}");
+
+    // The gateway serves /auth/v1 too, as `supabase_auth_admin` (given its login by `up`): a
+    // sign-up's token reads through REST as that user.
+    let signup = http_post_json(
+        project.gateway_port,
+        "/auth/v1/signup",
+        &project.secret("anon_key"),
+        r#"{"email": "carol@example.com", "password": "carol password"}"#,
+    );
+    assert!(signup.lines().next().unwrap().contains(" 200 "), "{signup}");
+    let body: serde_json::Value =
+        serde_json::from_str(signup.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let carol_token = body["access_token"].as_str().unwrap().to_string();
+    let carol_threads = rest(&carol_token, "/threads?select=title");
+    assert!(carol_threads.ends_with("[]"), "{carol_threads}");
 
     // Warm: nothing changed, so no container is touched and the schema plan is empty.
     let before = project.containers();
@@ -591,6 +605,25 @@ fn no_engine_is_a_clear_error_naming_docker_host() {
 /// A GET through the published port, with a bounded number of tries.
 fn reqwest_get(port: u16, path: &str) -> String {
     reqwest_get_with(port, path, "X-Appctl-Test: 1")
+}
+
+/// A POST of a JSON body with the `apikey` header, as auth-js sends it.
+fn http_post_json(port: u16, path: &str, apikey: &str, body: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\napikey: {apikey}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
 }
 
 /// [`reqwest_get`] with one more header line.

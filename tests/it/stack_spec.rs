@@ -30,7 +30,6 @@ fn the_full_stack_of_the_ai_chat_template_as_a_compose_file() {
         names,
         [
             "db",
-            "auth",
             "storage",
             "functions.chat",
             "functions.ingest",
@@ -42,9 +41,9 @@ fn the_full_stack_of_the_ai_chat_template_as_a_compose_file() {
 
 #[test]
 fn the_gateway_serves_rest_itself_as_the_authenticator_role() {
-    let stack = stack(&ai_chat()).unwrap();
-    assert!(stack.service("rest").is_none(), "no PostgREST container");
-    let gateway = stack.service("gateway").unwrap();
+    let full = stack(&ai_chat()).unwrap();
+    assert!(full.service("rest").is_none(), "no PostgREST container");
+    let gateway = full.service("gateway").unwrap();
     assert_eq!(
         gateway.env["APPCTL_REST_DB_URL"],
         "postgres://authenticator:{{authenticator_password}}@db:5432/postgres"
@@ -53,6 +52,29 @@ fn the_gateway_serves_rest_itself_as_the_authenticator_role() {
     assert_eq!(gateway.env["APPCTL_REST_ANON_ROLE"], "anon");
     assert!(!gateway.env.contains_key("APPCTL_REST_URL"));
     assert!(gateway.depends_on.contains(&"db".to_string()));
+    // Auth too, as supabase_auth_admin.
+    assert!(full.service("auth").is_none(), "no GoTrue container");
+    assert_eq!(
+        gateway.env["APPCTL_AUTH_DB_URL"],
+        "postgres://supabase_auth_admin:{{auth_password}}@db:5432/postgres"
+    );
+    assert_eq!(
+        gateway.env["APPCTL_AUTH_ISSUER"],
+        "http://127.0.0.1:54321/auth/v1"
+    );
+    assert!(!gateway.env.contains_key("APPCTL_AUTH_URL"));
+    // An upstream GoTrue is a container the gateway proxies, without the built-in's settings.
+    let upstream = stack(&with_stack(
+        "  auth: { image: \"supabase/gotrue:v2.177.0\" }\n",
+    ))
+    .unwrap();
+    let gateway = upstream.service("gateway").unwrap();
+    assert_eq!(
+        upstream.service("auth").unwrap().image,
+        "supabase/gotrue:v2.177.0"
+    );
+    assert_eq!(gateway.env["APPCTL_AUTH_URL"], "http://auth:9999");
+    assert!(!gateway.env.contains_key("APPCTL_AUTH_DB_URL"));
 }
 
 #[test]
@@ -168,10 +190,10 @@ fn overrides_change_image_port_env_and_health_timeout() {
 
 #[test]
 fn an_override_port_that_collides_with_another_services_default_is_refused() {
-    let error = stack(&with_stack("  auth: { port: 54322 }\n")).unwrap_err();
+    let error = stack(&with_stack("  storage: { port: 54322 }\n")).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`stack.auth.port` 54322 is also the host port of `db`"
+        "`stack.storage.port` 54322 is also the host port of `db`"
     );
 }
 
@@ -187,7 +209,7 @@ fn services_start_in_waves_of_their_dependencies() {
         waves,
         vec![
             vec!["db"],
-            vec!["auth", "storage", "functions.chat", "functions.ingest"],
+            vec!["storage", "functions.chat", "functions.ingest"],
             vec!["gateway"]
         ]
     );

@@ -267,15 +267,25 @@ fn short(fingerprint: &str) -> String {
     fingerprint.chars().take(12).collect()
 }
 
-/// Lets `authenticator` (bootstrap's login role of the REST service) log in with `password`, then
-/// tells the REST service to reload (`NOTIFY pgrst`): the login it retried may work now. False, and
-/// nothing done, where the role does not exist.
-pub async fn give_authenticator_login(
+/// The logins of appctl's services, which bootstrap creates without one: `authenticator` (REST)
+/// and `supabase_auth_admin` (auth).
+pub const SERVICE_LOGINS: &[&str] = &["authenticator", "supabase_auth_admin"];
+
+/// Lets `role` (one of [`SERVICE_LOGINS`]) log in with `password`, then tells the REST service to
+/// reload (`NOTIFY pgrst`): the login it retried may work now. False, and nothing done, where the
+/// role does not exist.
+pub async fn give_login(
     conn: &mut PgConnection,
+    role: &str,
     password: &str,
 ) -> Result<bool, sqlx::Error> {
+    assert!(
+        SERVICE_LOGINS.contains(&role),
+        "{role} is not a service login"
+    );
     let exists: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticator'")
+        sqlx::query_scalar("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1")
+            .bind(role)
             .fetch_optional(&mut *conn)
             .await?;
     if exists.is_none() {
@@ -283,11 +293,10 @@ pub async fn give_authenticator_login(
     }
     // A role's password cannot be a bind parameter: a quoted literal, never logged by appctl.
     let password = appctl_schema::quote::literal(password);
-    sqlx::query(&format!(
-        "ALTER ROLE authenticator WITH LOGIN PASSWORD {password}"
-    ))
-    .execute(&mut *conn)
-    .await?;
+    let role = appctl_schema::quote::ident(role);
+    sqlx::query(&format!("ALTER ROLE {role} WITH LOGIN PASSWORD {password}"))
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("NOTIFY pgrst, 'reload schema'")
         .execute(&mut *conn)
         .await?;

@@ -114,11 +114,14 @@ pub fn render(stack: &StackSpec, project_dir: &std::path::Path) -> String {
             variables.join(", ")
         ));
     }
-    if variables.contains(&"APPCTL_AUTHENTICATOR_PASSWORD") {
+    if variables.contains(&"APPCTL_AUTHENTICATOR_PASSWORD")
+        || variables.contains(&"APPCTL_AUTH_PASSWORD")
+    {
         out.push_str(
             "# Then apply the schema with `appctl deploy --bootstrap` (DATABASE_URL on the db's port, \
-             APPCTL_AUTHENTICATOR_PASSWORD set):\n\
-             # it creates the `authenticator` role the gateway serves /rest/v1 as, with that password.\n",
+             these variables set):\n\
+             # it creates the `authenticator` and `supabase_auth_admin` roles the gateway serves \
+             /rest/v1 and /auth/v1 as, with those passwords.\n",
         );
     }
     out.push_str(&serde_yaml_ng::to_string(&Value::Object(root)).expect("a map of strings"));

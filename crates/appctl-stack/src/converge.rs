@@ -208,6 +208,7 @@ fn secrets_digest(secrets: &Secrets) -> String {
         &secrets.db_password,
         &secrets.jwt_secret,
         &secrets.authenticator_password,
+        &secrets.auth_password,
         &secrets.api_database_url,
     ] {
         hasher.update(value.as_bytes());
@@ -226,6 +227,7 @@ pub fn redact(text: &str, secrets: &Secrets, env: &BTreeMap<String, String>) -> 
         &secrets.anon_key,
         &secrets.service_key,
         &secrets.authenticator_password,
+        &secrets.auth_password,
         &secrets.api_database_url,
     ];
     for value in values.into_iter().chain(env.values()) {

@@ -329,6 +329,7 @@ pub async fn prepare(
         service_key: sign_role_key("service_role", &target.jwt_secret)?,
         jwt_secret: target.jwt_secret.clone(),
         authenticator_password: String::new(),
+        auth_password: String::new(),
         api_database_url: target.api_database_url.clone().unwrap_or_default(),
     };
     let prepared = converge::prepare(&stack, &secrets, variables, &image_ids, packages)?;

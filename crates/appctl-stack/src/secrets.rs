@@ -23,6 +23,10 @@ pub struct Secrets {
     /// secrets file written before it existed: [`Secrets::load_or_create`] adds it.
     #[serde(default)]
     pub authenticator_password: String,
+    /// The login of `supabase_auth_admin`, the role the built-in auth service connects as; added
+    /// to older secrets files like `authenticator_password`.
+    #[serde(default)]
+    pub auth_password: String,
     /// An environment's `api_database_url` (its gateway's REST login); never in a local stack.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub api_database_url: String,
@@ -45,6 +49,7 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "{{authenticator_password}}",
         "APPCTL_AUTHENTICATOR_PASSWORD",
     ),
+    ("{{auth_password}}", "APPCTL_AUTH_PASSWORD"),
     ("{{api_database_url}}", "APPCTL_API_DATABASE_URL"),
 ];
 
@@ -56,6 +61,7 @@ impl Secrets {
             anon_key: appctl_server::jwt::sign_role_key("anon", &jwt_secret)?,
             service_key: appctl_server::jwt::sign_role_key("service_role", &jwt_secret)?,
             authenticator_password: random_hex(24)?,
+            auth_password: random_hex(24)?,
             api_database_url: String::new(),
             db_password,
             jwt_secret,
@@ -70,6 +76,7 @@ impl Secrets {
             "{{anon_key}}" => Some(&self.anon_key),
             "{{service_key}}" => Some(&self.service_key),
             "{{authenticator_password}}" => Some(&self.authenticator_password),
+            "{{auth_password}}" => Some(&self.auth_password),
             "{{api_database_url}}" => Some(&self.api_database_url),
             _ => None,
         }
@@ -99,8 +106,18 @@ impl Secrets {
                     path.display()
                 )
             })?;
-            if secrets.authenticator_password.is_empty() {
-                secrets.authenticator_password = random_hex(24)?;
+            // Logins added since the file was written get theirs now.
+            let mut added = false;
+            for login in [
+                &mut secrets.authenticator_password,
+                &mut secrets.auth_password,
+            ] {
+                if login.is_empty() {
+                    *login = random_hex(24)?;
+                    added = true;
+                }
+            }
+            if added {
                 rewrite_private(&path, &serde_json::to_vec_pretty(&secrets)?)?;
             }
             return Ok(secrets);
@@ -192,6 +209,7 @@ mod tests {
 
         let upgraded = Secrets::load_or_create(dir.path()).unwrap();
         assert_eq!(upgraded.authenticator_password.len(), 48);
+        assert_eq!(upgraded.auth_password.len(), 48);
         assert_ne!(upgraded.authenticator_password, old.authenticator_password);
         assert_eq!(
             (&upgraded.db_password, &upgraded.jwt_secret),

@@ -215,13 +215,16 @@ struct Builder<'a> {
     images: &'a ImagePins,
     /// Where the gateway is published, for the template's `{{gateway_url}}`.
     gateway_url: String,
-    /// Services of [`SERVICE_ORDER`] without a container: left out (`enabled: false`), or `rest`
-    /// when the gateway serves it.
+    /// Services of [`SERVICE_ORDER`] without a container: left out (`enabled: false`), or served
+    /// by the gateway itself.
     absent: Vec<&'static str>,
-    /// Whether the gateway serves `/rest/v1` itself: rest is enabled and no `stack.rest.image`
-    /// names an upstream PostgREST.
-    rest_built_in: bool,
+    /// The services the gateway serves itself: of [`BUILT_IN`], those enabled without a
+    /// `stack.<service>.image` naming an upstream (PostgREST, GoTrue).
+    built_in: Vec<&'static str>,
 }
+
+/// The services appctl's gateway can serve itself.
+pub const BUILT_IN: &[&str] = &["rest", "auth"];
 
 /// What a template service's containers share; each function's container starts from the
 /// `functions` service's.
@@ -253,12 +256,15 @@ impl<'a> Builder<'a> {
             Some(port) => format!("http://127.0.0.1:{port}"),
             None => "http://127.0.0.1".to_string(),
         };
-        let rest_built_in =
-            enabled(file, "rest") && override_of(file, "rest").is_none_or(|o| o.image.is_none());
+        let built_in: Vec<&str> = BUILT_IN
+            .iter()
+            .copied()
+            .filter(|s| enabled(file, s) && override_of(file, s).is_none_or(|o| o.image.is_none()))
+            .collect();
         let absent: Vec<&str> = SERVICE_ORDER
             .iter()
             .copied()
-            .filter(|s| !enabled(file, s) || (*s == "rest" && rest_built_in))
+            .filter(|s| !enabled(file, s) || built_in.contains(s))
             .collect();
         Builder {
             file,
@@ -267,7 +273,7 @@ impl<'a> Builder<'a> {
             images,
             gateway_url,
             absent,
-            rest_built_in,
+            built_in,
         }
     }
 
@@ -288,14 +294,24 @@ impl<'a> Builder<'a> {
     }
 
     /// An env value that names a service without a container goes with it (the gateway's
-    /// upstreams, and its database URL when there is no db); so do the built-in REST service's
-    /// settings (`APPCTL_REST_*` but the upstream's URL) when the gateway does not serve it.
+    /// upstreams, and its database URLs when there is no db); so do a built-in service's settings
+    /// (`APPCTL_REST_*`, `APPCTL_AUTH_*`, but the upstream's `_URL`) when the gateway does not
+    /// serve it.
     fn left_out(&self, name: &str, value: &str) -> bool {
         let names_absent = self.absent.iter().any(|s| {
             value.starts_with(&format!("http://{s}:")) || value.contains(&format!("@{s}:"))
         });
-        let rest_setting = name.starts_with("APPCTL_REST_") && name != "APPCTL_REST_URL";
-        names_absent || (rest_setting && !self.rest_built_in)
+        let unserved_setting = BUILT_IN.iter().any(|service| {
+            let prefix = format!("APPCTL_{}_", service.to_uppercase());
+            name.starts_with(&prefix)
+                && name != format!("{prefix}URL")
+                && !self.built_in.contains(service)
+        });
+        names_absent || unserved_setting
+    }
+
+    fn built_in(&self, service: &str) -> bool {
+        self.built_in.contains(&service)
     }
 
     /// The template's env, filled in, then the project's overrides.
@@ -378,7 +394,7 @@ impl<'a> Builder<'a> {
         if name == "gateway" && self.enabled("functions") && !self.file.functions.is_empty() {
             env.insert("APPCTL_FUNCTIONS".to_string(), function_routes(self.file));
         }
-        if name == "gateway" && self.rest_built_in {
+        if name == "gateway" && self.built_in("rest") {
             env.extend(api_limits(&self.file.api));
         }
         Ok(ServiceSpec {

@@ -256,9 +256,14 @@ async fn apply_schema(
     };
     let plan = deploy_project(&mut conn, desired, options, listener).await?;
     // Set on every run, so a new secrets file or a reused volume still match.
-    deploy::give_authenticator_login(&mut conn, &secrets.authenticator_password)
-        .await
-        .context("cannot give the authenticator role its login")?;
+    for (role, password) in [
+        ("authenticator", &secrets.authenticator_password),
+        ("supabase_auth_admin", &secrets.auth_password),
+    ] {
+        deploy::give_login(&mut conn, role, password)
+            .await
+            .with_context(|| format!("cannot give the {role} role its login"))?;
+    }
     Ok(plan)
 }
 
