@@ -15,12 +15,7 @@ use appctl::gateway::{Caller, FunctionRoute, GatewayConfig, may_execute};
 const SECRET: &str = "a test secret of the stack";
 
 fn sign(claims: serde_json::Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    appctl::jwt::sign(claims, secret).unwrap()
 }
 
 #[test]

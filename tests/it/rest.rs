@@ -101,12 +101,7 @@ fn database(name: &str) -> (Arc<PgServer>, String) {
 }
 
 fn sign(claims: Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    appctl::jwt::sign(claims, secret).unwrap()
 }
 
 fn user(sub: &str) -> String {
