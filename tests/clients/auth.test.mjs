@@ -143,3 +143,61 @@ test('settings and health', async () => {
   const health = await fetch(`${env.APPCTL_URL}/auth/v1/health`);
   assert.equal(health.status, 200);
 });
+
+test('admin API: the service key creates, lists, updates, bans and deletes users', async () => {
+  const admin = createClient(env.APPCTL_URL, env.APPCTL_SERVICE_KEY, options).auth.admin;
+  const created = await admin.createUser({
+    email: 'frank@example.com',
+    password: 'frank password',
+    email_confirm: true,
+    user_metadata: { name: 'Frank' },
+    app_metadata: { plan: 'team' },
+  });
+  assert.equal(created.error, null, String(created.error));
+  const frank = created.data.user;
+  assert.equal(frank.email, 'frank@example.com');
+  assert.ok(frank.email_confirmed_at);
+  assert.equal(frank.app_metadata.plan, 'team');
+  assert.equal(frank.app_metadata.provider, 'email');
+  const signedIn = await fresh().auth.signInWithPassword({ email: 'frank@example.com', password: 'frank password' });
+  assert.equal(signedIn.error, null);
+
+  const page = await admin.listUsers({ page: 1, perPage: 2 });
+  assert.equal(page.error, null);
+  assert.equal(page.data.users.length, 2);
+  assert.ok(page.data.total >= 4, `total ${page.data.total}`);
+  assert.equal(page.data.nextPage, 2);
+  const emails = (await admin.listUsers({ perPage: 100 })).data.users.map((u) => u.email);
+  assert.ok(emails.includes('frank@example.com') && emails.includes('dana@example.com'), emails.join());
+
+  const got = await admin.getUserById(frank.id);
+  assert.equal(got.data.user.user_metadata.name, 'Frank');
+  const updated = await admin.updateUserById(frank.id, { user_metadata: { team: 'blue' }, app_metadata: { plan: null } });
+  assert.equal(updated.error, null);
+  assert.deepEqual(updated.data.user.user_metadata, { name: 'Frank', team: 'blue' });
+  assert.equal(updated.data.user.app_metadata.plan, undefined);
+
+  const banned = await admin.updateUserById(frank.id, { ban_duration: '24h' });
+  assert.equal(banned.error, null);
+  const refused = await fresh().auth.signInWithPassword({ email: 'frank@example.com', password: 'frank password' });
+  assert.equal(refused.error.code, 'user_banned');
+  await admin.updateUserById(frank.id, { ban_duration: 'none' });
+
+  const deleted = await admin.deleteUser(frank.id);
+  assert.equal(deleted.error, null);
+  const gone = await admin.getUserById(frank.id);
+  assert.equal(gone.error.status, 404);
+  const again = await fresh().auth.signInWithPassword({ email: 'frank@example.com', password: 'frank password' });
+  assert.equal(again.error.code, 'invalid_credentials');
+});
+
+test('admin API: refused with the anon key and a user\'s token', async () => {
+  const asAnon = await createClient(env.APPCTL_URL, env.APPCTL_ANON_KEY, options).auth.admin.listUsers();
+  assert.equal(asAnon.error.status, 403);
+  assert.equal(asAnon.error.code, 'not_admin');
+  const user = createClient(env.APPCTL_URL, env.APPCTL_TOKEN_A, options).auth.admin;
+  const asUser = await user.createUser({ email: 'mallory@example.com', password: 'mallory pw' });
+  assert.equal(asUser.error.status, 403);
+  const list = await createClient(env.APPCTL_URL, env.APPCTL_SERVICE_KEY, options).auth.admin.listUsers({ perPage: 100 });
+  assert.ok(!list.data.users.some((u) => u.email === 'mallory@example.com'));
+});

@@ -14,7 +14,9 @@
 //! - `POST /token?grant_type=refresh_token`: the refresh token rotated (the old one revoked, its
 //!   child issued); a revoked one presented again revokes the whole session (reuse detection);
 //! - `GET /user`, `PUT /user` (password, metadata, email when `autoconfirm`);
-//! - `POST /logout?scope=global|local|others`.
+//! - `POST /logout?scope=global|local|others`;
+//! - the admin API for the service role ([`admin`]): `/admin/users` list (paginated as GoTrue),
+//!   create, get, update (metadata, password, email, bans), delete (hard or soft).
 //!
 //! Access tokens are HS256 JWTs with the claims Supabase issues (`sub`, `role`, `aud`, `email`,
 //! `phone`, `app_metadata`, `user_metadata`, `session_id`, `aal`, `amr`, `is_anonymous`, `iat`,
@@ -26,8 +28,9 @@
 //! The pool logs in as `supabase_auth_admin`, which may read and write the `auth` tables only.
 //!
 //! Not yet: phone sign-up, anonymous sign-in, `/recover`, `/otp`, `/verify`, mails, OAuth/OIDC,
-//! MFA, the admin API, rate limits, foreign password hashes.
+//! MFA, `/admin/generate_link`, rate limits, foreign password hashes.
 
+mod admin;
 mod store;
 
 use std::sync::Arc;
@@ -140,6 +143,11 @@ impl Auth {
             .route("/token", post(token))
             .route("/user", get(get_user).put(update_user))
             .route("/logout", post(logout))
+            .route("/admin/users", get(admin::list).post(admin::create))
+            .route(
+                "/admin/users/{id}",
+                get(admin::get_one).put(admin::update).delete(admin::delete),
+            )
             .fallback(|| async {
                 AuthError::new(
                     404,
@@ -318,7 +326,7 @@ async fn signup(State(auth): State<Auth>, body: axum::Json<Value>) -> Answer {
     let hash = hash_password(password).await?;
     let store = auth.store();
     let user = store
-        .create_user(&email, &hash, &metadata, auth.inner.autoconfirm)
+        .create_user(&email, Some(&hash), &metadata, auth.inner.autoconfirm)
         .await?
         .ok_or_else(|| AuthError::new(422, "user_already_exists", "User already registered"))?;
     store

@@ -130,7 +130,7 @@ impl<'p> Store<'p> {
     pub async fn create_user(
         &self,
         email: &str,
-        hash: &str,
+        hash: Option<&str>,
         metadata: &Value,
         confirmed: bool,
     ) -> Result<Option<UserRow>, sqlx::Error> {
@@ -295,6 +295,106 @@ impl<'p> Store<'p> {
             .bind(current)
             .execute(self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// A page of users, newest first, and how many there are.
+    pub async fn list_users(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Value>, u64), sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "{USER_SELECT} WHERE u.deleted_at IS NULL ORDER BY u.created_at DESC, u.id OFFSET $1 LIMIT $2"
+        ))
+        .bind(offset as i64)
+        .bind(limit as i64)
+        .fetch_all(self.pool)
+        .await?;
+        let users = rows
+            .iter()
+            .map(|r| user_of(r).map(|u| u.to_json()))
+            .collect::<Result<_, _>>()?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM auth.users WHERE deleted_at IS NULL")
+                .fetch_one(self.pool)
+                .await?;
+        Ok((users, total.max(0) as u64))
+    }
+
+    /// `app` merged into the user's app metadata (a `null` removes a key).
+    pub async fn merge_app_metadata(
+        &self,
+        user: uuid::Uuid,
+        app: &Value,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE auth.users SET raw_app_meta_data = jsonb_strip_nulls(coalesce(raw_app_meta_data, '{}') || $2),
+                 updated_at = now() WHERE id = $1",
+        )
+        .bind(user)
+        .bind(app)
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn confirm_email(&self, user: uuid::Uuid) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE auth.users SET email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now() WHERE id = $1",
+        )
+        .bind(user)
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Banned for `duration` from now (its sessions end), or the ban lifted.
+    pub async fn ban(
+        &self,
+        user: uuid::Uuid,
+        duration: Option<std::time::Duration>,
+    ) -> Result<(), sqlx::Error> {
+        let seconds = duration.map(|d| d.as_secs_f64());
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE auth.users SET banned_until = now() + make_interval(secs => $2), updated_at = now() WHERE id = $1",
+        )
+        .bind(user)
+        .bind(seconds)
+        .execute(&mut *tx)
+        .await?;
+        if duration.is_some() {
+            sqlx::query("DELETE FROM auth.sessions WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user gone (identities, sessions and tokens by cascade), or kept and marked deleted.
+    pub async fn delete_user(&self, user: uuid::Uuid, soft: bool) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if soft {
+            sqlx::query(
+                "UPDATE auth.users SET deleted_at = now(), updated_at = now() WHERE id = $1",
+            )
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM auth.sessions WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("DELETE FROM auth.users WHERE id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
