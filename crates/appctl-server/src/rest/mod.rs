@@ -9,10 +9,12 @@
 //!   `return=headers-only` a `Location`, `return=minimal` (the default) no body);
 //! - `PATCH`, `DELETE /table?filters` (200 with `return=representation`, else 204);
 //! - `GET`/`POST /rpc/fn` (204 for a function that returns nothing; GET runs read only);
-//! - `GET /`: 404 for now (no OpenAPI description yet); other methods: 405 (PGRST117).
+//! - `GET /`: the OpenAPI 2.0 description of the exposed schema ([`appctl_rest::openapi`]);
+//!   other methods: 405 (PGRST117).
 //!
 //! `Accept: application/vnd.pgrst.object+json` answers the one row as an object, or PGRST116 (406)
-//! and a rolled back transaction unless exactly one row is affected.
+//! and a rolled back transaction unless exactly one row is affected; `Accept: text/csv` answers
+//! the rows as CSV ([`appctl_rest::csv`]); a type none of these is 406 PGRST107.
 //!
 //! Security is Postgres's, as in PostgREST. The pool connects as a login role without rights of
 //! its own (`authenticator`, NOINHERIT, a member of the API roles). Each request:
@@ -38,7 +40,7 @@
 //! [`Rest::router`] at `/rest/v1` (`crate::gateway`).
 //!
 //! Not yet: per-role settings (`statement_timeout`), `count=planned` / `estimated`, `Prefer: tx=`,
-//! `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and asymmetric keys.
+//! `max-affected`, `timezone`, JWKS and asymmetric keys.
 
 pub mod auth;
 
@@ -46,6 +48,7 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use appctl_rest::build::{self, RpcArgs, Shape, Statement};
+use appctl_rest::media::{self, MediaType};
 use appctl_rest::parse::{self, Preferences, QueryParams, ReturnPreference};
 use appctl_rest::{ApiError, SchemaCache};
 use axum::Router;
@@ -57,8 +60,6 @@ use axum::routing::any;
 use sqlx::Row as _;
 
 use self::auth::Identity;
-
-const SINGULAR: &str = "application/vnd.pgrst.object+json";
 
 /// What the service needs: its database and its limits.
 #[derive(Debug, Clone)]
@@ -230,7 +231,7 @@ fn error_response(e: &ApiError) -> Response {
     response
 }
 
-async fn root() -> Response {
+async fn not_found() -> Response {
     error_response(&ApiError::new(
         404,
         "PGRST125",
@@ -238,8 +239,69 @@ async fn root() -> Response {
     ))
 }
 
-async fn not_found() -> Response {
-    root().await
+/// `GET /`: the OpenAPI description of the exposed schema, after the same token check as any
+/// request (a bad token is 401 here too).
+async fn root(State(rest): State<Rest>, request: Request) -> Response {
+    match openapi(&rest, request).await {
+        Ok(response) => response,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn openapi(rest: &Rest, request: Request) -> Result<Response, ApiError> {
+    let config = &rest.inner.config;
+    let head = match *request.method() {
+        Method::GET => false,
+        Method::HEAD => true,
+        ref other => return Err(unsupported(other)),
+    };
+    let media = media::negotiate(
+        accept_values(request.headers()),
+        &[MediaType::OpenApi, MediaType::Json],
+    )?;
+    auth::identify(
+        request.headers(),
+        &config.jwt_secret,
+        config.anon_role.as_deref(),
+    )?;
+    let cache = rest.current_cache().await?;
+    let header_value = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+    };
+    // The mount point, as the client sees it (`/rest/v1` behind the gateway).
+    let full_path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| request.uri().path(), |u| u.0.path());
+    let base_path = match full_path.trim_end_matches('/') {
+        "" => "/",
+        path => path,
+    };
+    let document = appctl_rest::openapi::document(
+        &cache,
+        &config.schema,
+        &appctl_rest::openapi::Server {
+            host: header_value("x-forwarded-host").or_else(|| header_value("host")),
+            base_path,
+            scheme: match header_value("x-forwarded-proto") {
+                Some("https") => "https",
+                _ => "http",
+            },
+        },
+    );
+    let body = if head {
+        Body::empty()
+    } else {
+        Body::from(document.to_string())
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, media.content_type())
+        .body(body)
+        .map_err(|e| ApiError::new(500, "PGRST000", e.to_string()))
 }
 
 /// What a request is about.
@@ -267,6 +329,8 @@ async fn handle(rest: Rest, target: Target, request: Request) -> Response {
 struct Plan {
     statement: Statement,
     kind: Kind,
+    /// What the body is answered as (JSON, one object, CSV).
+    media: MediaType,
     shape: Shape,
     read_only: bool,
     /// The root offset of a read, for `Content-Range`.
@@ -323,13 +387,11 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
             .iter()
             .filter_map(|v| v.to_str().ok()),
     )?;
-    let singular = parts
-        .headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|t| t.trim().starts_with(SINGULAR)));
-    let shape = Shape::from_preferences(&prefs, singular);
+    let media = media::negotiate(
+        accept_values(&parts.headers),
+        &[MediaType::Json, MediaType::SingularJson, MediaType::Csv],
+    )?;
+    let shape = Shape::from_preferences(&prefs, media == MediaType::SingularJson);
     let json_body = || -> Result<serde_json::Value, ApiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid_body("Empty or invalid json"));
@@ -347,6 +409,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                     Plan {
                         statement: build::read(&cache, &config.schema, &name, &query, shape)?,
                         kind: Kind::Read,
+                        media,
                         shape,
                         read_only: true,
                         offset,
@@ -365,6 +428,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                         &json_body()?,
                     )?,
                     kind: Kind::Insert,
+                    media,
                     shape,
                     read_only: false,
                     offset: 0,
@@ -382,6 +446,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                         &json_body()?,
                     )?,
                     kind: Kind::Mutate,
+                    media,
                     shape,
                     read_only: false,
                     offset: 0,
@@ -391,6 +456,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                 Method::DELETE => Plan {
                     statement: build::delete(&cache, &config.schema, &name, &query, &prefs, shape)?,
                     kind: Kind::Mutate,
+                    media,
                     shape,
                     read_only: false,
                     offset: 0,
@@ -427,6 +493,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
             Plan {
                 statement: build::rpc(&cache, &config.schema, &name, &query, &prefs, shape, args)?,
                 kind: Kind::Rpc,
+                media,
                 shape,
                 read_only: is_get,
                 offset,
@@ -442,6 +509,13 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
         *response.body_mut() = Body::empty();
     }
     Ok(response)
+}
+
+fn accept_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -584,11 +658,7 @@ fn db_error(e: sqlx::Error, authenticated: bool) -> ApiError {
 }
 
 fn respond(plan: &Plan, answer: Answer) -> Result<Response, ApiError> {
-    let content_type = if plan.shape.singular {
-        "application/vnd.pgrst.object+json; charset=utf-8"
-    } else {
-        "application/json; charset=utf-8"
-    };
+    let content_type = plan.media.content_type();
     let page = answer.page_total.max(0) as u64;
     let total = answer.total.map(|t| t.max(0) as u64);
     let range = |offset: u64| {
@@ -636,7 +706,11 @@ fn respond(plan: &Plan, answer: Answer) -> Result<Response, ApiError> {
     let body = match (&answer.body, plan.return_) {
         (Some(body), ReturnPreference::Representation) if status != StatusCode::NO_CONTENT => {
             builder = builder.header(header::CONTENT_TYPE, content_type);
-            Body::from(body.clone())
+            if plan.media == MediaType::Csv {
+                Body::from(appctl_rest::csv::from_json(body)?)
+            } else {
+                Body::from(body.clone())
+            }
         }
         _ => Body::empty(),
     };
