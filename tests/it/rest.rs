@@ -133,6 +133,7 @@ where
         let rest = appctl::rest::Rest::new(appctl::rest::RestConfig {
             pool: pool.clone(),
             jwt_secret: SECRET.to_string(),
+            jwks: None,
             anon_role: Some("anon".to_string()),
             schema: "public".to_string(),
             max_rows: Some(1000),

@@ -54,6 +54,8 @@ pub struct RestSettings {
     pub max_rows: Option<u64>,
     pub max_body_bytes: usize,
     pub pool_size: u32,
+    /// Keys for tokens issued elsewhere (`APPCTL_REST_JWKS`), beside the gateway's HS256 secret.
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
 }
 
 impl std::fmt::Debug for RestSettings {
@@ -64,6 +66,7 @@ impl std::fmt::Debug for RestSettings {
             .field("max_rows", &self.max_rows)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("pool_size", &self.pool_size)
+            .field("jwks", &self.jwks.as_ref().map(|set| set.keys.len()))
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +82,7 @@ impl RestSettings {
             max_rows: None,
             max_body_bytes: 10 * 1024 * 1024,
             pool_size: 10,
+            jwks: None,
         }
     }
 
@@ -108,8 +112,26 @@ impl RestSettings {
                 .parse()
                 .context("APPCTL_REST_POOL_SIZE is not a number")?;
         }
+        if let Some(jwks) = var("APPCTL_REST_JWKS") {
+            settings.jwks = Some(parse_jwks(&jwks)?);
+        }
         Ok(Some(settings))
     }
+}
+
+/// `APPCTL_REST_JWKS`: a JWK set (`{"keys": [...]}`) or one JWK, as PostgREST's `jwt-secret`
+/// takes either.
+fn parse_jwks(text: &str) -> anyhow::Result<jsonwebtoken::jwk::JwkSet> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).context("APPCTL_REST_JWKS is not JSON")?;
+    let set = if value.get("keys").is_some() {
+        serde_json::from_value(value)
+    } else {
+        serde_json::from_value(value).map(|key| jsonwebtoken::jwk::JwkSet { keys: vec![key] })
+    };
+    let set = set.context("APPCTL_REST_JWKS is not a JWK set (RFC 7517)")?;
+    anyhow::ensure!(!set.keys.is_empty(), "APPCTL_REST_JWKS holds no key");
+    Ok(set)
 }
 
 /// A function as the gateway sees it (`APPCTL_FUNCTIONS`, written by the stack).
@@ -283,6 +305,7 @@ fn built_in_rest(settings: &RestSettings, secret: &str) -> anyhow::Result<crate:
     Ok(crate::rest::Rest::lazy(crate::rest::RestConfig {
         pool,
         jwt_secret: secret.to_string(),
+        jwks: settings.jwks.clone(),
         anon_role: settings.anon_role.clone(),
         schema: settings.schema.clone(),
         max_rows: settings.max_rows,
@@ -532,4 +555,22 @@ fn error(status: StatusCode, message: &str) -> Response {
         "hint": null,
     });
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwks_is_a_set_or_one_key() {
+        let key = r#"{"kty":"oct","kid":"k1","k":"c2VjcmV0"}"#;
+        let one = parse_jwks(key).unwrap();
+        assert_eq!(one.keys.len(), 1);
+        assert_eq!(one.keys[0].common.key_id.as_deref(), Some("k1"));
+        let set = parse_jwks(&format!(r#"{{"keys":[{key},{key}]}}"#)).unwrap();
+        assert_eq!(set.keys.len(), 2);
+        assert!(parse_jwks("not json").is_err());
+        assert!(parse_jwks(r#"{"keys":[]}"#).is_err());
+        assert!(parse_jwks(r#"{"keys":"not a list"}"#).is_err());
+    }
 }

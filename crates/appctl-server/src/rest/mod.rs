@@ -18,9 +18,10 @@
 //!
 //! Security is Postgres's, as in PostgREST. The pool connects as a login role without rights of
 //! its own (`authenticator`, NOINHERIT, a member of the API roles). Each request:
-//! 1. its `Authorization: Bearer` token is verified with the HS256 secret ([`auth`]): none is the
-//!    anonymous role; a bad signature, `alg: none`, another algorithm or a malformed token is 401
-//!    PGRST301, an expired one 401 PGRST303, no token without an anonymous role 401 PGRST302;
+//! 1. its `Authorization: Bearer` token is verified with the HS256 secret or the JWKS keys
+//!    ([`auth`]): none is the anonymous role; a bad signature, a key not in the set, `alg: none`,
+//!    another algorithm or a malformed token is 401 PGRST301, an expired one 401 PGRST303, no
+//!    token without an anonymous role 401 PGRST302;
 //! 2. runs in one transaction (`READ ONLY` for GET and HEAD) that first sets, transaction-locally,
 //!    `role` to the token's `role` claim (Postgres refuses a role the login role is not a member
 //!    of: 42501, 403), `request.jwt.claims` (the token's claims as JSON, `{"role": anon}` without
@@ -40,7 +41,7 @@
 //! [`Rest::router`] at `/rest/v1` (`crate::gateway`).
 //!
 //! Not yet: per-role settings (`statement_timeout`), `count=planned` / `estimated`, `Prefer: tx=`,
-//! `max-affected`, `timezone`, JWKS and asymmetric keys.
+//! `max-affected`, `timezone`.
 
 pub mod auth;
 
@@ -69,6 +70,9 @@ pub struct RestConfig {
     pub pool: sqlx::PgPool,
     /// The HS256 secret tokens are signed with.
     pub jwt_secret: String,
+    /// Keys for tokens issued elsewhere (RS256/384/512, ES256/384, HS256/384/512 `oct` keys),
+    /// chosen by the token's `kid`, else by its algorithm ([`auth`]).
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
     /// The role of requests without a token (`anon`); `None` refuses them (PGRST302).
     pub anon_role: Option<String>,
     /// The exposed schema (`public`).
@@ -77,6 +81,15 @@ pub struct RestConfig {
     pub max_rows: Option<u64>,
     /// The largest request body accepted (413 above).
     pub max_body_bytes: usize,
+}
+
+impl RestConfig {
+    fn keys(&self) -> auth::Keys<'_> {
+        auth::Keys {
+            secret: &self.jwt_secret,
+            jwks: self.jwks.as_ref(),
+        }
+    }
 }
 
 /// The service: its configuration and the schema cache, cheap to clone.
@@ -261,7 +274,7 @@ async fn openapi(rest: &Rest, request: Request) -> Result<Response, ApiError> {
     )?;
     auth::identify(
         request.headers(),
-        &config.jwt_secret,
+        config.keys(),
         config.anon_role.as_deref(),
     )?;
     let cache = rest.current_cache().await?;
@@ -361,11 +374,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
     {
         return Err(too_large(config.max_body_bytes));
     }
-    let identity = auth::identify(
-        &parts.headers,
-        &config.jwt_secret,
-        config.anon_role.as_deref(),
-    )?;
+    let identity = auth::identify(&parts.headers, config.keys(), config.anon_role.as_deref())?;
     let body = axum::body::to_bytes(body, config.max_body_bytes)
         .await
         .map_err(|_| too_large(config.max_body_bytes))?;
