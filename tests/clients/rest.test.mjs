@@ -317,3 +317,16 @@ test('the gateway\'s own errors are in PostgREST\'s shape', async () => {
   assert.equal(data, null);
   assert.match(error.message, /not part of this stack/);
 });
+
+test('Accept: text/csv: .csv() answers a header row and a line per row; other types 406', async () => {
+  const rows = ok(await alice.from('threads').select('title, model').order('title'));
+  const answer = await alice.from('threads').select('title, model').order('title').csv();
+  assert.equal(answer.error, null, JSON.stringify(answer.error));
+  assert.equal(answer.status, 200);
+  assert.equal(typeof answer.data, 'string');
+  // RFC 4180 quoting; an empty string is "" and NULL an empty field.
+  const field = (v) => (v === null ? '' : /[",\n\r]|^ | $|^$/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const expected = ['title,model', ...rows.map((r) => `${field(r.title)},${field(r.model)}`)];
+  assert.deepEqual(answer.data.split('\n'), expected);
+  failed(await alice.from('threads').select('title').geojson(), 406, 'PGRST107');
+});

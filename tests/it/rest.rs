@@ -128,6 +128,7 @@ where
         let rest = appctl::rest::Rest::new(appctl::rest::RestConfig {
             pool: pool.clone(),
             jwt_secret: SECRET.to_string(),
+            jwks: None,
             anon_role: Some("anon".to_string()),
             schema: "public".to_string(),
             max_rows: Some(1000),
@@ -311,9 +312,16 @@ fn reads_filter_order_limit_embed_and_count() {
         )
         .await;
         assert_eq!((status, answer), (200, json!(ALICE)));
-        let (status, _, _) =
-            call(&client, "GET", &format!("{base}/"), Some(&alice), &[], None).await;
-        assert_eq!(status, 404);
+        let (status, _, error) = call(
+            &client,
+            "GET",
+            &format!("{base}/not/a/path"),
+            Some(&alice),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!((status, error["code"].as_str()), (404, Some("PGRST125")));
     });
 }
 
@@ -896,5 +904,124 @@ fn request_settings_rpc_methods_and_streamed_bodies() {
         assert_eq!(response.status().as_u16(), 413);
         let error: Value = response.json().await.unwrap();
         assert_eq!(error["code"], "APPCTL413");
+    });
+}
+
+#[test]
+fn openapi_description_at_root() {
+    let (_server, url) = database("rest_openapi");
+    with_rest(&url, |base, client, _rest| async move {
+        let (status, headers, doc) =
+            call(&client, "GET", &format!("{base}/"), None, &[], None).await;
+        assert_eq!(status, 200, "{doc}");
+        assert_eq!(
+            headers["content-type"],
+            "application/openapi+json; charset=utf-8"
+        );
+        assert_eq!(doc["swagger"], "2.0");
+        assert_eq!(doc["basePath"], "/");
+        let threads = &doc["definitions"]["threads"];
+        assert_eq!(threads["required"], json!(["title"]));
+        assert_eq!(
+            threads["properties"]["id"],
+            json!({"type": "string", "format": "uuid",
+                   "description": "Note:\nThis is a Primary Key.<pk/>"})
+        );
+        assert_eq!(
+            doc["definitions"]["messages"]["properties"]["thread_id"]["description"],
+            "Note:\nThis is a Foreign Key to `threads.id`.<fk table='threads' column='id'/>"
+        );
+        for path in ["/threads", "/messages", "/counters"] {
+            let item = doc["paths"][path].as_object().unwrap();
+            let methods: Vec<&str> = item.keys().map(String::as_str).collect();
+            assert_eq!(methods, ["get", "post", "delete", "patch"], "{path}");
+        }
+        // Stable functions answer GET too; volatile ones POST only.
+        assert!(doc["paths"]["/rpc/whoami"].get("get").is_some());
+        assert!(doc["paths"]["/rpc/bump"].get("get").is_none());
+        assert!(doc["paths"]["/rpc/bump"].get("post").is_some());
+        // A bad token is refused here as anywhere; other methods are 405.
+        let (status, _, error) = call(
+            &client,
+            "GET",
+            &format!("{base}/"),
+            Some("garbage"),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!((status, error["code"].as_str()), (401, Some("PGRST301")));
+        let (status, _, error) = call(&client, "POST", &format!("{base}/"), None, &[], None).await;
+        assert_eq!((status, error["code"].as_str()), (405, Some("PGRST117")));
+    });
+}
+
+#[test]
+fn csv_answers_and_unsupported_media_types() {
+    let (_server, url) = database("rest_csv");
+    with_rest(&url, |base, client, _rest| async move {
+        let alice = user(ALICE);
+        let csv = |path: &str, accept: &'static str| {
+            client
+                .get(format!("{base}{path}"))
+                .bearer_auth(&alice)
+                .header("accept", accept)
+                .send()
+        };
+        let response = csv("/messages?select=role,content&order=id", "text/csv")
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        assert_eq!(
+            response.text().await.unwrap(),
+            "role,content\nuser,hello\nassistant,hi alice\nuser,second"
+        );
+        // A quality list picking CSV; a mutation's representation; quoting (RFC 4180).
+        let response = client
+            .post(format!("{base}/threads?select=title"))
+            .bearer_auth(&alice)
+            .header("accept", "application/json;q=0.5, text/csv")
+            .header("prefer", "return=representation")
+            .json(&json!({"title": "say \"hi\", then go"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        assert_eq!(
+            response.text().await.unwrap(),
+            "title\n\"say \"\"hi\"\", then go\""
+        );
+        let response = csv("/rpc/whoami", "text/csv").await.unwrap();
+        assert_eq!(response.text().await.unwrap(), ALICE);
+        // No rows: the header line is empty, as PostgREST's.
+        let response = csv("/threads?title=eq.nothing", "text/csv").await.unwrap();
+        assert_eq!(response.text().await.unwrap(), "\n");
+        // A type none of the paths answer: 406 PGRST107.
+        let (status, _, error) = call(
+            &client,
+            "GET",
+            &format!("{base}/threads"),
+            Some(&alice),
+            &[("accept", "application/xml")],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (406, Some("PGRST107")),
+            "{error}"
+        );
+        assert_eq!(
+            error["message"],
+            "None of these media types are available: application/xml"
+        );
     });
 }

@@ -128,6 +128,8 @@ pub struct RestSettings {
     pub pool_size: u32,
     /// Milliseconds per role (`APPCTL_REST_STATEMENT_TIMEOUT=anon=3000,authenticated=8000`).
     pub statement_timeouts: BTreeMap<String, u64>,
+    /// Keys for tokens issued elsewhere (`APPCTL_REST_JWKS`), beside the gateway's HS256 secret.
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
 }
 
 impl std::fmt::Debug for RestSettings {
@@ -139,6 +141,7 @@ impl std::fmt::Debug for RestSettings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("pool_size", &self.pool_size)
             .field("statement_timeouts", &self.statement_timeouts)
+            .field("jwks", &self.jwks.as_ref().map(|set| set.keys.len()))
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +158,7 @@ impl RestSettings {
             max_body_bytes: 10 * 1024 * 1024,
             pool_size: 10,
             statement_timeouts: BTreeMap::new(),
+            jwks: None,
         }
     }
 
@@ -188,6 +192,9 @@ impl RestSettings {
             settings.statement_timeouts = parse_role_millis(&list)
                 .context("APPCTL_REST_STATEMENT_TIMEOUT is not `role=milliseconds,...`")?;
         }
+        if let Some(jwks) = var("APPCTL_REST_JWKS") {
+            settings.jwks = Some(parse_jwks(&jwks)?);
+        }
         Ok(Some(settings))
     }
 }
@@ -207,6 +214,21 @@ fn parse_role_millis(list: &str) -> anyhow::Result<BTreeMap<String, u64>> {
             Ok((role.trim().to_string(), ms))
         })
         .collect()
+}
+
+/// `APPCTL_REST_JWKS`: a JWK set (`{"keys": [...]}`) or one JWK, as PostgREST's `jwt-secret`
+/// takes either.
+fn parse_jwks(text: &str) -> anyhow::Result<jsonwebtoken::jwk::JwkSet> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).context("APPCTL_REST_JWKS is not JSON")?;
+    let set = if value.get("keys").is_some() {
+        serde_json::from_value(value)
+    } else {
+        serde_json::from_value(value).map(|key| jsonwebtoken::jwk::JwkSet { keys: vec![key] })
+    };
+    let set = set.context("APPCTL_REST_JWKS is not a JWK set (RFC 7517)")?;
+    anyhow::ensure!(!set.keys.is_empty(), "APPCTL_REST_JWKS holds no key");
+    Ok(set)
 }
 
 /// A function as the gateway sees it (`APPCTL_FUNCTIONS`, written by the stack).
@@ -416,6 +438,7 @@ fn built_in_rest(settings: &RestSettings, secret: &str) -> anyhow::Result<crate:
     Ok(crate::rest::Rest::lazy(crate::rest::RestConfig {
         pool,
         jwt_secret: secret.to_string(),
+        jwks: settings.jwks.clone(),
         anon_role: settings.anon_role.clone(),
         schema: settings.schema.clone(),
         max_rows: settings.max_rows,
@@ -669,4 +692,22 @@ fn error(status: StatusCode, message: &str) -> Response {
         "hint": null,
     });
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwks_is_a_set_or_one_key() {
+        let key = r#"{"kty":"oct","kid":"k1","k":"c2VjcmV0"}"#;
+        let one = parse_jwks(key).unwrap();
+        assert_eq!(one.keys.len(), 1);
+        assert_eq!(one.keys[0].common.key_id.as_deref(), Some("k1"));
+        let set = parse_jwks(&format!(r#"{{"keys":[{key},{key}]}}"#)).unwrap();
+        assert_eq!(set.keys.len(), 2);
+        assert!(parse_jwks("not json").is_err());
+        assert!(parse_jwks(r#"{"keys":[]}"#).is_err());
+        assert!(parse_jwks(r#"{"keys":"not a list"}"#).is_err());
+    }
 }

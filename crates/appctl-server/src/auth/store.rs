@@ -283,18 +283,24 @@ impl<'p> Store<'p> {
         current: Option<uuid::Uuid>,
         scope: LogoutScope,
     ) -> Result<(), sqlx::Error> {
-        let sql = match scope {
-            LogoutScope::Global => "DELETE FROM auth.sessions WHERE user_id = $1",
-            LogoutScope::Local => "DELETE FROM auth.sessions WHERE user_id = $1 AND id = $2",
-            LogoutScope::Others => {
-                "DELETE FROM auth.sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2"
+        // Each statement binds exactly its parameters: sqlx caches a prepared statement by its
+        // text, with the parameter count of its first use.
+        let query = match scope {
+            LogoutScope::Global => {
+                sqlx::query("DELETE FROM auth.sessions WHERE user_id = $1").bind(user)
             }
-        };
-        sqlx::query(sql)
+            LogoutScope::Local => {
+                sqlx::query("DELETE FROM auth.sessions WHERE user_id = $1 AND id = $2")
+                    .bind(user)
+                    .bind(current)
+            }
+            LogoutScope::Others => sqlx::query(
+                "DELETE FROM auth.sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2",
+            )
             .bind(user)
-            .bind(current)
-            .execute(self.pool)
-            .await?;
+            .bind(current),
+        };
+        query.execute(self.pool).await?;
         Ok(())
     }
 

@@ -9,16 +9,19 @@
 //!   `return=headers-only` a `Location`, `return=minimal` (the default) no body);
 //! - `PATCH`, `DELETE /table?filters` (200 with `return=representation`, else 204);
 //! - `GET`/`POST /rpc/fn` (204 for a function that returns nothing; GET runs read only);
-//! - `GET /`: 404 for now (no OpenAPI description yet); other methods: 405 (PGRST117).
+//! - `GET /`: the OpenAPI 2.0 description of the exposed schema ([`appctl_rest::openapi`]);
+//!   other methods: 405 (PGRST117).
 //!
 //! `Accept: application/vnd.pgrst.object+json` answers the one row as an object, or PGRST116 (406)
-//! and a rolled back transaction unless exactly one row is affected.
+//! and a rolled back transaction unless exactly one row is affected; `Accept: text/csv` answers
+//! the rows as CSV ([`appctl_rest::csv`]); a type none of these is 406 PGRST107.
 //!
 //! Security is Postgres's, as in PostgREST. The pool connects as a login role without rights of
 //! its own (`authenticator`, NOINHERIT, a member of the API roles). Each request:
-//! 1. its `Authorization: Bearer` token is verified with the HS256 secret ([`auth`]): none is the
-//!    anonymous role; a bad signature, `alg: none`, another algorithm or a malformed token is 401
-//!    PGRST301, an expired one 401 PGRST303, no token without an anonymous role 401 PGRST302;
+//! 1. its `Authorization: Bearer` token is verified with the HS256 secret or the JWKS keys
+//!    ([`auth`]): none is the anonymous role; a bad signature, a key not in the set, `alg: none`,
+//!    another algorithm or a malformed token is 401 PGRST301, an expired one 401 PGRST303, no
+//!    token without an anonymous role 401 PGRST302;
 //! 2. runs in one transaction (`READ ONLY` for GET and HEAD) that first sets, transaction-locally,
 //!    `role` to the token's `role` claim (Postgres refuses a role the login role is not a member
 //!    of: 42501, 403), `request.jwt.claims` (the token's claims as JSON, `{"role": anon}` without
@@ -43,8 +46,7 @@
 //! Each request's `statement_timeout` is its role's: [`RestConfig::statement_timeouts`], else the
 //! role's own `ALTER ROLE ... SET statement_timeout`, read with the cache.
 //!
-//! Not yet: other role settings, `Prefer: tx=`,
-//! `max-affected`, `timezone`, CSV, OpenAPI at `/`, JWKS and asymmetric keys.
+//! Not yet: other role settings, `Prefer: tx=`, `max-affected`, `timezone`.
 
 pub mod auth;
 
@@ -52,6 +54,7 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use appctl_rest::build::{self, RpcArgs, Shape, Statement};
+use appctl_rest::media::{self, MediaType};
 use appctl_rest::parse::{self, CountPreference, Preferences, QueryParams, ReturnPreference};
 use appctl_rest::{ApiError, SchemaCache};
 use axum::Router;
@@ -64,8 +67,6 @@ use sqlx::Row as _;
 
 use self::auth::Identity;
 
-const SINGULAR: &str = "application/vnd.pgrst.object+json";
-
 /// What the service needs: its database and its limits.
 #[derive(Debug, Clone)]
 pub struct RestConfig {
@@ -74,6 +75,9 @@ pub struct RestConfig {
     pub pool: sqlx::PgPool,
     /// The HS256 secret tokens are signed with.
     pub jwt_secret: String,
+    /// Keys for tokens issued elsewhere (RS256/384/512, ES256/384, HS256/384/512 `oct` keys),
+    /// chosen by the token's `kid`, else by its algorithm ([`auth`]).
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
     /// The role of requests without a token (`anon`); `None` refuses them (PGRST302).
     pub anon_role: Option<String>,
     /// The exposed schema (`public`).
@@ -86,6 +90,15 @@ pub struct RestConfig {
     /// `api.statement_timeout`). A role without one here gets its own `ALTER ROLE ... SET
     /// statement_timeout` if it has one, as in PostgREST: `SET ROLE` alone does not apply it.
     pub statement_timeouts: std::collections::BTreeMap<String, u64>,
+}
+
+impl RestConfig {
+    fn keys(&self) -> auth::Keys<'_> {
+        auth::Keys {
+            secret: &self.jwt_secret,
+            jwks: self.jwks.as_ref(),
+        }
+    }
 }
 
 /// The service: its configuration and the schema cache, cheap to clone.
@@ -283,7 +296,7 @@ fn error_response(e: &ApiError) -> Response {
     response
 }
 
-async fn root() -> Response {
+async fn not_found() -> Response {
     error_response(&ApiError::new(
         404,
         "PGRST125",
@@ -291,8 +304,69 @@ async fn root() -> Response {
     ))
 }
 
-async fn not_found() -> Response {
-    root().await
+/// `GET /`: the OpenAPI description of the exposed schema, after the same token check as any
+/// request (a bad token is 401 here too).
+async fn root(State(rest): State<Rest>, request: Request) -> Response {
+    match openapi(&rest, request).await {
+        Ok(response) => response,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn openapi(rest: &Rest, request: Request) -> Result<Response, ApiError> {
+    let config = &rest.inner.config;
+    let head = match *request.method() {
+        Method::GET => false,
+        Method::HEAD => true,
+        ref other => return Err(unsupported(other)),
+    };
+    let media = media::negotiate(
+        accept_values(request.headers()),
+        &[MediaType::OpenApi, MediaType::Json],
+    )?;
+    auth::identify(
+        request.headers(),
+        config.keys(),
+        config.anon_role.as_deref(),
+    )?;
+    let cache = rest.current_cache().await?;
+    let header_value = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+    };
+    // The mount point, as the client sees it (`/rest/v1` behind the gateway).
+    let full_path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| request.uri().path(), |u| u.0.path());
+    let base_path = match full_path.trim_end_matches('/') {
+        "" => "/",
+        path => path,
+    };
+    let document = appctl_rest::openapi::document(
+        &cache,
+        &config.schema,
+        &appctl_rest::openapi::Server {
+            host: header_value("x-forwarded-host").or_else(|| header_value("host")),
+            base_path,
+            scheme: match header_value("x-forwarded-proto") {
+                Some("https") => "https",
+                _ => "http",
+            },
+        },
+    );
+    let body = if head {
+        Body::empty()
+    } else {
+        Body::from(document.to_string())
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, media.content_type())
+        .body(body)
+        .map_err(|e| ApiError::new(500, "PGRST000", e.to_string()))
 }
 
 /// What a request is about.
@@ -322,6 +396,8 @@ struct Plan {
     /// `Prefer: count=planned|estimated` on a read.
     estimate: Option<Estimate>,
     kind: Kind,
+    /// What the body is answered as (JSON, one object, CSV).
+    media: MediaType,
     shape: Shape,
     read_only: bool,
     /// The root offset of a read, for `Content-Range`.
@@ -361,11 +437,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
     {
         return Err(too_large(config.max_body_bytes));
     }
-    let identity = auth::identify(
-        &parts.headers,
-        &config.jwt_secret,
-        config.anon_role.as_deref(),
-    )?;
+    let identity = auth::identify(&parts.headers, config.keys(), config.anon_role.as_deref())?;
     let body = axum::body::to_bytes(body, config.max_body_bytes)
         .await
         .map_err(|_| too_large(config.max_body_bytes))?;
@@ -387,13 +459,11 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
             .iter()
             .filter_map(|v| v.to_str().ok()),
     )?;
-    let singular = parts
-        .headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|t| t.trim().starts_with(SINGULAR)));
-    let shape = Shape::from_preferences(&prefs, singular);
+    let media = media::negotiate(
+        accept_values(&parts.headers),
+        &[MediaType::Json, MediaType::SingularJson, MediaType::Csv],
+    )?;
+    let shape = Shape::from_preferences(&prefs, media == MediaType::SingularJson);
     let json_body = || -> Result<serde_json::Value, ApiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid_body("Empty or invalid json"));
@@ -424,6 +494,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                             },
                         )?,
                         kind: Kind::Read,
+                        media,
                         shape,
                         read_only: true,
                         offset,
@@ -443,6 +514,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                         &json_body()?,
                     )?,
                     kind: Kind::Insert,
+                    media,
                     shape,
                     read_only: false,
                     offset: 0,
@@ -461,6 +533,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                         &json_body()?,
                     )?,
                     kind: Kind::Mutate,
+                    media,
                     shape,
                     read_only: false,
                     offset: 0,
@@ -471,6 +544,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                     estimate: None,
                     statement: build::delete(&cache, &config.schema, &name, &query, &prefs, shape)?,
                     kind: Kind::Mutate,
+                    media,
                     shape,
                     read_only: false,
                     offset: 0,
@@ -508,6 +582,7 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                 estimate: None,
                 statement: build::rpc(&cache, &config.schema, &name, &query, &prefs, shape, args)?,
                 kind: Kind::Rpc,
+                media,
                 shape,
                 read_only: is_get,
                 offset,
@@ -557,6 +632,13 @@ fn estimate(
         explain: build::planned_count(cache, &config.schema, table, query)?,
         exact,
     }))
+}
+
+fn accept_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -747,11 +829,7 @@ fn db_error(e: sqlx::Error, authenticated: bool) -> ApiError {
 }
 
 fn respond(plan: &Plan, answer: Answer) -> Result<Response, ApiError> {
-    let content_type = if plan.shape.singular {
-        "application/vnd.pgrst.object+json; charset=utf-8"
-    } else {
-        "application/json; charset=utf-8"
-    };
+    let content_type = plan.media.content_type();
     let page = answer.page_total.max(0) as u64;
     let total = answer.total.map(|t| t.max(0) as u64);
     let range = |offset: u64| {
@@ -799,7 +877,11 @@ fn respond(plan: &Plan, answer: Answer) -> Result<Response, ApiError> {
     let body = match (&answer.body, plan.return_) {
         (Some(body), ReturnPreference::Representation) if status != StatusCode::NO_CONTENT => {
             builder = builder.header(header::CONTENT_TYPE, content_type);
-            Body::from(body.clone())
+            if plan.media == MediaType::Csv {
+                Body::from(appctl_rest::csv::from_json(body)?)
+            } else {
+                Body::from(body.clone())
+            }
         }
         _ => Body::empty(),
     };
