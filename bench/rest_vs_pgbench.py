@@ -21,7 +21,7 @@ What it does, in one run:
    APPCTL_AUTHENTICATOR_PASSWORD so bootstrap's `authenticator` role can log in. Seeds, with
    generate_series: 1,000 users x 10 threads x 20 messages (10,000 threads, 200,000 messages).
 4. Starts `appctl gateway` (HOST=127.0.0.1, a free PORT, APPCTL_REST_DB_URL as authenticator,
-   APPCTL_REST_POOL_SIZE = --pool-size, default --connections) and waits for /health.
+   APPCTL_REST_POOL_SIZE = --pool-size, default 10 as appctl's own) and waits for /health.
 5. Signs HS256 tokens (claims role=authenticated, aud=authenticated, sub=<user>, exp) for 8 users;
    the load is 8 (token, thread) pairs, a fixed thread (the first by id) of each of those users,
    one pair picked at random per request by both tools. (One fixed thread per user, because
@@ -673,12 +673,13 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of the untimed run before each (3)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t (2)")
     parser.add_argument("--pgbench-threads", type=int, default=2, help="pgbench -j (2)")
-    parser.add_argument("--pool-size", type=int, help="APPCTL_REST_POOL_SIZE (default: --connections)")
+    parser.add_argument("--pool-size", type=int,
+                        help="APPCTL_REST_POOL_SIZE (default: 10, appctl's own default, as PostgREST's db-pool)")
     parser.add_argument("--bulk-reps", type=int, default=20, help="timed 1,000-row inserts of each tool (20)")
     parser.add_argument("--no-build", action="store_true", help="use the release build as it is")
     parser.add_argument("--appctl", help="appctl executable (default: the release build; implies --no-build)")
     args = parser.parse_args()
-    args.pool_size = args.pool_size or args.connections
+    args.pool_size = args.pool_size or 10
     if args.connections > 150 or args.pool_size > 150:
         parser.error("at most 150 connections (the server allows 200)")
 

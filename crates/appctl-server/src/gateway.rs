@@ -431,9 +431,12 @@ fn built_in_rest(settings: &RestSettings, secret: &str) -> anyhow::Result<crate:
         .database_url
         .parse()
         .context("APPCTL_REST_DB_URL is not a postgres:// URL")?;
+    // No ping before each acquire (sqlx's default): a round trip per request. A connection that
+    // died fails its request with PGRST000 (503) and is dropped from the pool.
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(settings.pool_size.max(1))
         .acquire_timeout(std::time::Duration::from_secs(10))
+        .test_before_acquire(false)
         .connect_lazy_with(options.application_name("appctl rest"));
     Ok(crate::rest::Rest::lazy(crate::rest::RestConfig {
         pool,

@@ -695,12 +695,6 @@ async fn run(
 ) -> Result<Answer, ApiError> {
     let db = |e: sqlx::Error| db_error(e, identity.authenticated);
     let mut tx = config.pool.begin().await.map_err(db)?;
-    if plan.read_only {
-        sqlx::query("SET TRANSACTION READ ONLY")
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-    }
     let headers: serde_json::Map<String, serde_json::Value> = parts
         .headers
         .iter()
@@ -719,7 +713,8 @@ async fn run(
                 pg_catalog.set_config('request.path', $5, true), \
                 pg_catalog.set_config('request.headers', $6, true), \
                 pg_catalog.set_config('statement_timeout', \
-                    coalesce($7, pg_catalog.current_setting('statement_timeout')), true)",
+                    coalesce($7, pg_catalog.current_setting('statement_timeout')), true), \
+                CASE WHEN $8 THEN pg_catalog.set_config('transaction_read_only', 'on', true) END",
     )
     .bind(build::ident(&config.schema))
     .bind(&identity.role)
@@ -728,6 +723,8 @@ async fn run(
     .bind(parts.uri.path())
     .bind(serde_json::Value::Object(headers).to_string())
     .bind(statement_timeout)
+    // GET and HEAD run read only; set here rather than by its own statement: one round trip less.
+    .bind(plan.read_only)
     .execute(&mut *tx)
     .await
     .map_err(db)?;
