@@ -28,6 +28,10 @@ use appctl_pg::deploy::{self, DeployListener, DeployOptions};
 use appctl_schema::plan::Plan;
 use appctl_schema::quote::{ident, literal, qualified};
 
+/// The auth service's per-instance tables that reference `auth.users`: never archived, emptied
+/// when `--on-conflict replace` replaces the users.
+const AUTH_SESSION_TABLES: &[&str] = &["refresh_tokens", "sessions"];
+
 /// Bytes of COPY data sent to the server at a time.
 const SEND_BYTES: usize = 1 << 20;
 /// Converted row files waiting to be sent (each about 8 MiB).
@@ -208,6 +212,20 @@ pub async fn import(path: &Path, options: &ImportOptions) -> anyhow::Result<Impo
             .filter(|t| t.entry.role != TableRole::History && matches!(t.load, Load::Direct))
             .map(|t| qualified(&t.entry.schema, &t.entry.name))
             .collect();
+        let mut names = names;
+        // Sessions belong to the instance, not the archive: replacing the users ends them (they
+        // reference `auth.users`, so the users could not be emptied otherwise).
+        if names.iter().any(|n| n == &qualified("auth", "users")) {
+            for table in AUTH_SESSION_TABLES {
+                let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+                    .bind(format!("auth.{table}"))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if exists {
+                    names.push(qualified("auth", table));
+                }
+            }
+        }
         if !names.is_empty() {
             sqlx::raw_sql(&format!("TRUNCATE {}", names.join(", ")))
                 .execute(&mut *tx)
