@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
+use super::store::UserRow;
 use super::{Answer, Auth, AuthError, email_of, hash_password};
 
 /// The roles whose tokens may call the admin API (GoTrue's `JWT_ADMIN_ROLES`).
@@ -14,25 +15,7 @@ const ADMIN_ROLES: &[&str] = &["service_role", "supabase_admin"];
 impl Auth {
     /// Refuses a caller whose verified token is not an admin role's.
     fn admin(&self, headers: &HeaderMap) -> Result<(), AuthError> {
-        let token = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .ok_or_else(|| {
-                AuthError::new(
-                    401,
-                    "no_authorization",
-                    "This endpoint requires a Bearer token",
-                )
-            })?;
-        let claims = crate::jwt::verify(token.trim(), &self.inner.jwt_secret).map_err(|_| {
-            AuthError::bad_jwt(
-                "invalid JWT: unable to parse or verify signature, token is expired or malformed",
-            )
-        })?;
+        let claims = self.verified_claims(headers)?;
         match claims["role"].as_str() {
             Some(role) if ADMIN_ROLES.contains(&role) => Ok(()),
             _ => Err(AuthError::new(403, "not_admin", "User not allowed")),
@@ -40,8 +23,11 @@ impl Auth {
     }
 }
 
-fn user_id(id: &str) -> Result<uuid::Uuid, AuthError> {
-    uuid::Uuid::parse_str(id).map_err(|_| AuthError::new(404, "user_not_found", "User not found"))
+/// The user of an admin path's `{id}`, or GoTrue's 404 (also for an id that is not a UUID).
+async fn user_of_path(auth: &Auth, id: &str) -> Result<UserRow, AuthError> {
+    let not_found = || AuthError::new(404, "user_not_found", "User not found");
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
+    auth.store().user_by_id(id).await?.ok_or_else(not_found)
 }
 
 #[derive(serde::Deserialize)]
@@ -153,11 +139,7 @@ pub(super) async fn get_one(
     Path(id): Path<String>,
 ) -> Answer {
     auth.admin(&headers)?;
-    let user = auth
-        .store()
-        .user_by_id(user_id(&id)?)
-        .await?
-        .ok_or_else(|| AuthError::new(404, "user_not_found", "User not found"))?;
+    let user = user_of_path(&auth, &id).await?;
     Ok(axum::Json(user.to_json()).into_response())
 }
 
@@ -170,11 +152,8 @@ pub(super) async fn update(
     body: axum::Json<Value>,
 ) -> Answer {
     auth.admin(&headers)?;
+    let user = user_of_path(&auth, &id).await?;
     let store = auth.store();
-    let user = store
-        .user_by_id(user_id(&id)?)
-        .await?
-        .ok_or_else(|| AuthError::new(404, "user_not_found", "User not found"))?;
     if body.get("email").is_some() {
         let email = email_of(&body)?;
         if !store.set_email(user.id, &email).await? {
@@ -233,11 +212,8 @@ pub(super) async fn delete(
     body: Option<axum::Json<Value>>,
 ) -> Answer {
     auth.admin(&headers)?;
+    let user = user_of_path(&auth, &id).await?;
     let store = auth.store();
-    let user = store
-        .user_by_id(user_id(&id)?)
-        .await?
-        .ok_or_else(|| AuthError::new(404, "user_not_found", "User not found"))?;
     let soft = body
         .and_then(|b| b.0["should_soft_delete"].as_bool())
         .unwrap_or(false);

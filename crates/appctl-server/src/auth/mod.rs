@@ -202,8 +202,8 @@ impl Auth {
         .into_response())
     }
 
-    /// The caller's verified claims and user; the session of the token must still exist.
-    async fn caller(&self, headers: &HeaderMap) -> Result<(Value, UserRow), AuthError> {
+    /// The claims of the request's `Authorization: Bearer` token, verified with the secret.
+    fn verified_claims(&self, headers: &HeaderMap) -> Result<Value, AuthError> {
         let token = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -218,11 +218,16 @@ impl Auth {
                     "This endpoint requires a Bearer token",
                 )
             })?;
-        let claims = crate::jwt::verify(token.trim(), &self.inner.jwt_secret).map_err(|_| {
+        crate::jwt::verify(token.trim(), &self.inner.jwt_secret).map_err(|_| {
             AuthError::bad_jwt(
                 "invalid JWT: unable to parse or verify signature, token is expired or malformed",
             )
-        })?;
+        })
+    }
+
+    /// The caller's verified claims and user; the session of the token must still exist.
+    async fn caller(&self, headers: &HeaderMap) -> Result<(Value, UserRow), AuthError> {
+        let claims = self.verified_claims(headers)?;
         let user_id = claims["sub"]
             .as_str()
             .and_then(|s| uuid::Uuid::parse_str(s).ok())

@@ -98,6 +98,29 @@ fn new_token() -> Result<String, AuthError> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// Whether a user other than `except` has `email`. Takes a transaction-long lock on the email
+/// first, so two sign-ups (or email changes) at once cannot both pass the check: Supabase's
+/// shape has no unique index on `auth.users.email`.
+async fn email_taken(
+    tx: &mut sqlx::PgConnection,
+    email: &str,
+    except: Option<uuid::Uuid>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('appctl auth signup ' || $1))")
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    let taken: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM auth.users WHERE lower(email) = $1 AND id IS DISTINCT FROM $2
+             AND deleted_at IS NULL AND NOT is_anonymous",
+    )
+    .bind(email)
+    .bind(except)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(taken.is_some())
+}
+
 impl<'p> Store<'p> {
     pub fn new(pool: &'p sqlx::PgPool) -> Self {
         Store { pool }
@@ -135,18 +158,7 @@ impl<'p> Store<'p> {
         confirmed: bool,
     ) -> Result<Option<UserRow>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        // One sign-up per email at a time, so two concurrent ones cannot both pass the check.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('appctl auth signup ' || $1))")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        let taken: Option<i32> = sqlx::query_scalar(
-            "SELECT 1 FROM auth.users WHERE lower(email) = $1 AND deleted_at IS NULL AND NOT is_anonymous",
-        )
-        .bind(email)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if taken.is_some() {
+        if email_taken(&mut tx, email, None).await? {
             return Ok(None);
         }
         let id: uuid::Uuid = sqlx::query_scalar(
@@ -431,18 +443,7 @@ impl<'p> Store<'p> {
     /// The user's email, and its `email` identity's; false when another user has it.
     pub async fn set_email(&self, user: uuid::Uuid, email: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('appctl auth signup ' || $1))")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        let taken: Option<i32> = sqlx::query_scalar(
-            "SELECT 1 FROM auth.users WHERE lower(email) = $1 AND id <> $2 AND deleted_at IS NULL",
-        )
-        .bind(email)
-        .bind(user)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if taken.is_some() {
+        if email_taken(&mut tx, email, Some(user)).await? {
             return Ok(false);
         }
         sqlx::query("UPDATE auth.users SET email = $2, updated_at = now() WHERE id = $1")

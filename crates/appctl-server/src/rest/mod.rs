@@ -502,55 +502,50 @@ async fn serve(rest: &Rest, target: Target, request: Request) -> Result<Response
                         table: Some(name),
                     }
                 }
-                Method::POST => Plan {
-                    estimate: None,
-                    statement: build::insert(
-                        &cache,
-                        &config.schema,
-                        &name,
-                        &query,
-                        &prefs,
+                Method::POST | Method::PATCH | Method::DELETE => {
+                    let (schema, table) = (&config.schema, name.as_str());
+                    let (statement, kind) = match method {
+                        Method::POST => (
+                            build::insert(
+                                &cache,
+                                schema,
+                                table,
+                                &query,
+                                &prefs,
+                                shape,
+                                &json_body()?,
+                            )?,
+                            Kind::Insert,
+                        ),
+                        Method::PATCH => (
+                            build::update(
+                                &cache,
+                                schema,
+                                table,
+                                &query,
+                                &prefs,
+                                shape,
+                                &json_body()?,
+                            )?,
+                            Kind::Mutate,
+                        ),
+                        _ => (
+                            build::delete(&cache, schema, table, &query, &prefs, shape)?,
+                            Kind::Mutate,
+                        ),
+                    };
+                    Plan {
+                        estimate: None,
+                        statement,
+                        kind,
+                        media,
                         shape,
-                        &json_body()?,
-                    )?,
-                    kind: Kind::Insert,
-                    media,
-                    shape,
-                    read_only: false,
-                    offset: 0,
-                    return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
-                    table: Some(name),
-                },
-                Method::PATCH => Plan {
-                    estimate: None,
-                    statement: build::update(
-                        &cache,
-                        &config.schema,
-                        &name,
-                        &query,
-                        &prefs,
-                        shape,
-                        &json_body()?,
-                    )?,
-                    kind: Kind::Mutate,
-                    media,
-                    shape,
-                    read_only: false,
-                    offset: 0,
-                    return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
-                    table: Some(name),
-                },
-                Method::DELETE => Plan {
-                    estimate: None,
-                    statement: build::delete(&cache, &config.schema, &name, &query, &prefs, shape)?,
-                    kind: Kind::Mutate,
-                    media,
-                    shape,
-                    read_only: false,
-                    offset: 0,
-                    return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
-                    table: Some(name),
-                },
+                        read_only: false,
+                        offset: 0,
+                        return_: prefs.return_.unwrap_or(ReturnPreference::Minimal),
+                        table: Some(name),
+                    }
+                }
                 other => return Err(unsupported(&other)),
             }
         }
