@@ -1,4 +1,5 @@
-"""What the benchmarks share: bounded commands and a throwaway PostgreSQL 15 on 127.0.0.1."""
+"""What the benchmarks share: bounded commands, a throwaway PostgreSQL 15 on 127.0.0.1, the
+release build of appctl and the signal handling that lets a run clean up."""
 import os
 import pwd
 import secrets
@@ -6,9 +7,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_BIN = "/usr/lib/postgresql/15/bin"
 SUPERUSER = "postgres"
 
@@ -189,3 +192,26 @@ def timed_run(cmd, timeout, *, env=None, what=None):
     if code != 0:
         raise BenchError(f"{what} failed (exit {code})\n{out[-3000:]}\n{err[-3000:]}")
     return seconds, usage.ru_maxrss / 1024.0, out, err
+
+
+def release_appctl(given, build, timeout):
+    """The appctl binary to measure: `given` (--appctl), else the release build, made first when
+    `build` (not --no-build). None when it is not there."""
+    if build and not given:
+        print("building appctl (cargo build --release -p appctl)...", file=sys.stderr)
+        run(["cargo", "build", "--release", "--quiet", "-p", "appctl"], timeout,
+            what="cargo build --release")
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    appctl = given or os.path.join(target, "release", "appctl")
+    if not os.path.isfile(appctl):
+        print(f"{appctl} not found", file=sys.stderr)
+        return None
+    return appctl
+
+
+def stop_on_signals():
+    """SIGTERM and SIGHUP become exceptions, so a bench's `finally` stops what it started."""
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)

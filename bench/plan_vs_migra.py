@@ -41,7 +41,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -49,9 +48,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgserver import BenchError, PgServer, read_tail, run  # noqa: E402
+from pgserver import BenchError, PgServer, read_tail, release_appctl, run, stop_on_signals  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_RATIO = 0.25
 TARGET_MEMORY_MB = 100
 CASES = ("changed", "all", "first")
@@ -347,10 +345,6 @@ def parse_cases(text):
     return cases
 
 
-def appctl_binary():
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    return os.path.join(target, "release", "appctl")
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -372,20 +366,11 @@ def main() -> int:
     if not (shutil.which(args.migra) or os.path.isfile(args.migra)):
         print("migra not found: pip install it (see bench/README.md)", file=sys.stderr)
         return 3
-    if not args.no_build and not args.appctl:
-        print("building appctl (cargo build --release -p appctl)...", file=sys.stderr)
-        run(["cargo", "build", "--release", "--quiet", "-p", "appctl"], BUILD_TIMEOUT,
-            what="cargo build --release")
-    appctl = args.appctl or appctl_binary()
-    if not os.path.isfile(appctl):
-        print(f"{appctl} not found", file=sys.stderr)
+    appctl = release_appctl(args.appctl, not args.no_build, BUILD_TIMEOUT)
+    if appctl is None:
         return 3
 
-    # SIGTERM/SIGHUP become exceptions, so the finally below stops the server.
-    def on_signal(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    stop_on_signals()
 
     results = []
     server = None

@@ -84,12 +84,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgserver import BenchError, PgServer, free_port, read_tail, run  # noqa: E402
+from pgserver import BenchError, PgServer, free_port, read_tail, release_appctl, run, stop_on_signals  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_RATIO = 0.6
 TARGET_MEMORY_MB = 100
 
@@ -443,10 +441,6 @@ def run_pgbench(url, scripts, defines, *, clients, threads, duration=None, trans
 # ----------------------------------------------------------------------------- main
 
 
-def appctl_binary():
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    return os.path.join(target, "release", "appctl")
-
 
 def tool_env():
     env = {k: v for k, v in os.environ.items()
@@ -687,19 +681,11 @@ def main() -> int:
         if not shutil.which(tool):
             print(f"{tool} not found: apt-get install -y wrk postgresql-15 (see bench/README.md)", file=sys.stderr)
             return 3
-    if not args.no_build and not args.appctl:
-        print("building appctl (cargo build --release -p appctl)...", file=sys.stderr)
-        run(["cargo", "build", "--release", "--quiet", "-p", "appctl"], BUILD_TIMEOUT,
-            what="cargo build --release")
-    appctl = args.appctl or appctl_binary()
-    if not os.path.isfile(appctl):
-        print(f"{appctl} not found", file=sys.stderr)
+    appctl = release_appctl(args.appctl, not args.no_build, BUILD_TIMEOUT)
+    if appctl is None:
         return 3
 
-    def on_signal(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    stop_on_signals()
 
     server = None
     work = tempfile.mkdtemp(prefix="appctl-bench-rest-")
@@ -741,8 +727,8 @@ def main() -> int:
         print(f"{case:>6}  {w['rps']:>9.0f}  {p['tps']:>9.0f}  {w['rps'] / p['tps']:>5.2f}  "
               f"{w['p50']:>7.2f} / {w['p99']:<7.2f}  {p['p50']:>8.2f} / {p['p99']:<7.2f}  "
               f"{cpu:>7.0f} us  {rss:>9.1f}{unit and ''}")
-    print(f"(bulk figures are rows/s; gw CPU/req is the gateway's user+sys CPU per request; "
-          f"gw RSS is VmRSS after the case)")
+    print("(bulk figures are rows/s; gw CPU/req is the gateway's user+sys CPU per request; "
+          "gw RSS is VmRSS after the case)")
     ratio = results["point"][0]["rps"] / results["point"][1]["tps"]
     ratio_met = ratio >= TARGET_RATIO
     memory_met = peak < TARGET_MEMORY_MB
