@@ -275,11 +275,12 @@ fn pull(url: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Creates the API roles (cluster-wide, so another test may have made them already).
+/// Creates the API roles (cluster-wide, so another test may have made them already, or be making them
+/// now: a concurrent CREATE ROLE fails with unique_violation rather than duplicate_object).
 const API_ROLES: &str = "do $$ begin
-  if not exists (select from pg_roles where rolname = 'anon') then create role anon nologin; end if;
-  if not exists (select from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
-  if not exists (select from pg_roles where rolname = 'service_role') then create role service_role nologin bypassrls; end if;
+  begin create role anon nologin; exception when duplicate_object or unique_violation then null; end;
+  begin create role authenticated nologin; exception when duplicate_object or unique_violation then null; end;
+  begin create role service_role nologin bypassrls; exception when duplicate_object or unique_violation then null; end;
 end $$;";
 
 /// Row-level security, policies and grants of `db`'s public tables, as text.

@@ -16,12 +16,12 @@ use crate::support::pg::PgServer;
 static SHARED: Mutex<Weak<PgServer>> = Mutex::new(Weak::new());
 
 /// Creates the API roles and a role of the team's own (cluster-wide, so another test may have made
-/// them already).
+/// them already, or be making them now: a concurrent CREATE ROLE fails with unique_violation).
 const ROLES: &str = "do $$ begin
-  if not exists (select from pg_roles where rolname = 'anon') then create role anon nologin; end if;
-  if not exists (select from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
-  if not exists (select from pg_roles where rolname = 'service_role') then create role service_role nologin bypassrls; end if;
-  if not exists (select from pg_roles where rolname = 'reporting') then create role reporting nologin; end if;
+  begin create role anon nologin; exception when duplicate_object or unique_violation then null; end;
+  begin create role authenticated nologin; exception when duplicate_object or unique_violation then null; end;
+  begin create role service_role nologin bypassrls; exception when duplicate_object or unique_violation then null; end;
+  begin create role reporting nologin; exception when duplicate_object or unique_violation then null; end;
 end $$;";
 
 struct Case {
